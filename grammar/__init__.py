@@ -1,0 +1,1 @@
+"""The lark grammar files of the formula language (shipped inside the package)."""

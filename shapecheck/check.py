@@ -1,0 +1,349 @@
+"""One formula, checked: shapes first, then (if they line up) values, then a verdict.
+
+`Checker` holds what the formulas of one call share: the models, their forward passes and
+the finite-difference gradients, each computed once and reused by every formula.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Mapping
+
+import numpy as np
+
+from . import syntax as s
+from .errors import ShapecheckError, UnknownNameError
+from .evaluate import Evaluator
+from .hints import suggest
+from .meaning import KNOWN, lower
+from .model import OPEN_ACTIVATIONS, Model, build, network
+from .names import highest_layer, network_shapes, role
+from .parse import parse_equation
+from .printer import to_numpy
+from .shapes import Mismatch, Operand, Shape, ShapeEnv, infer, show
+from .truth import draw_inputs, forward, gradient, refuse_if_too_large, relative_error
+
+ACTIVATION_CHOICES = ("tanh", "sigmoid", "relu", "softplus", "identity", "softmax")
+
+
+@dataclass(frozen=True)
+class Options:
+    """Everything a formula is checked with, as the command line or a notes file gives it."""
+    sizes: Mapping[str, int] = field(default_factory=dict)
+    shapes: Mapping[str, Shape] = field(default_factory=dict)
+    activations: Mapping[str, str] = field(default_factory=dict)
+    layout: str = "columns"
+    layers: int | None = None
+    forward: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
+    seed: int = 0
+    tol: float = 1e-6
+    values: bool = True
+
+
+@dataclass(frozen=True)
+class Source:
+    file: str
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class Result:
+    """The verdict on one formula, as plain data (the JSON report is this)."""
+    formula: str
+    verdict: str  # pass | shape | value | error
+    message: str
+    source: Source | None = None
+    lhs_shape: Shape | None = None
+    rhs_shape: Shape | None = None
+    span: s.Span | None = None
+    op_span: s.Span | None = None
+    operands: tuple[Operand, ...] = ()
+    hint: str | None = None
+    rule: str | None = None  # the broken rule alone (message adds the hint in words)
+    rel_error: float | None = None
+    tolerance: float | None = None
+    diagnosis: dict | None = None
+    layer: int | None = None
+    activation: dict | None = None
+    sizes: Mapping[str, int] = field(default_factory=dict)
+    defaults: Mapping[str, int] = field(default_factory=dict)
+
+
+def pick_defaults(needed: list[str], declared: Mapping[str, int]) -> dict[str, int]:
+    """Sizes nobody declared: each differs from every other size and is never 1."""
+    taken, chosen = set(declared.values()), {}
+    for name in needed:
+        if name in declared or name in chosen:
+            continue
+        value = 2
+        while value in taken:
+            value += 1
+        chosen[name] = value
+        taken.add(value)
+    return chosen
+
+
+@dataclass
+class _Draw:
+    """One model's forward pass for one binding of its activations, and its gradients."""
+    model: Model
+    functions: dict[str, str]
+    sizes: Mapping[str, int]
+    values: dict[str, np.ndarray]
+    gradients: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def gradient(self, var: str) -> np.ndarray:
+        if var not in self.gradients:
+            grad = gradient(self.model, self.values, var, self.functions, self.sizes)
+            if var in self.model.per_example and self.model.batch:
+                grad = grad * self.sizes[self.model.batch]  # the course's summed-loss convention
+            self.gradients[var] = grad
+        return self.gradients[var]
+
+
+class Checker:
+    """Checks formulas under one set of options, sharing models and gradients between them."""
+
+    def __init__(self, options: Options):
+        self.options = options
+        self._draws: dict[tuple, _Draw] = {}
+        self._models: dict[tuple, Model] = {}
+
+    # -- the model a formula is checked on
+    def _network(self, layers: int, batch) -> Model:
+        key = ("network", layers, batch, self.options.layout)
+        if key not in self._models:
+            fixed = {g: f for g, f in self.options.activations.items()}
+            self._models[key] = network(layers, self.options.layout, batch, fixed)
+        return self._models[key]
+
+    def _layers(self, names: set[str]) -> int:
+        if self.options.layers:
+            return self.options.layers
+        named = [highest_layer(n) for n in names if role(n, 1)]
+        declared = [int(k[1:]) for k in self.options.sizes if re.fullmatch(r"n\d+", k)]
+        return max(named + declared + [1])
+
+    def _forward_model(self) -> Model:
+        key = ("forward",)
+        if key not in self._models:
+            text = "; ".join(self.options.forward)
+            equations = [t for t in re.split(r"[;\n]", text) if t.strip()]
+            layers = max([highest_layer(n) for n in re.findall(r"[A-Za-z_]\w*", text)] + [1])
+            convention = network_shapes(layers, self.options.layout, "m")
+            shapes = {}
+            for name in set(re.findall(r"[A-Za-z_]\w*", text)):
+                found = role(name, layers)
+                if found and not found.gradient and found.var in convention:
+                    shapes[name] = convention[found.var]
+            shapes.update(self.options.shapes)
+            sizes = {d for shape in shapes.values() for d in shape if isinstance(d, str)}
+            sizes |= set(self.options.sizes)
+            fixed = {g: f for g, f in self.options.activations.items()}
+            self._models[key] = build(equations, shapes, sizes, labels=self._labels(shapes),
+                                      fixed_functions=fixed, class_axis=self._class_axis())
+        return self._models[key]
+
+    def _class_axis(self) -> int:
+        return 0 if self.options.layout == "columns" else 1
+
+    def _labels(self, shapes) -> set[str]:
+        return {n for n in ("Y", "T", "y", "t") if n in shapes} | set(self.options.labels)
+
+    def _model_for(self, eq: s.Equation) -> tuple[Model, dict[str, tuple[str, bool]]]:
+        """The model, and each of the formula's names bound to (model variable, is gradient)."""
+        names = {n.id for n in s.walk(eq.rhs) if isinstance(n, s.Name)} | {eq.lhs.id}
+        binding: dict[str, tuple[str, bool]] = {}
+        if self.options.forward:
+            model = self._forward_model()
+            for name in names:
+                if name in model.shapes:
+                    binding[name] = (name, False)
+                elif name.startswith("d") and name[1:] in model.shapes:
+                    binding[name] = (name[1:], True)
+            return model, binding
+        layers = self._layers(names)
+        roles = {n: role(n, layers) for n in names if n not in self.options.shapes}
+        single = any(r and r.single_example for r in roles.values())
+        model = self._network(layers, 1 if single else "m")
+        for name, found in roles.items():
+            if found and found.var in model.shapes:
+                binding[name] = (found.var, found.gradient)
+        return model, binding
+
+    # -- one formula
+    def check(self, text: str, source: Source | None = None) -> Result:
+        """`Checker(Options(sizes={'n0': 3, 'n1': 4, 'm': 5})).check("dZ2 = A2 - Y")`."""
+        try:
+            with np.errstate(all="ignore"):  # overflow etc. shows up as a non-finite value
+                return self._check(text, source)
+        except ShapecheckError as e:
+            span = tuple(e.span) if e.span and e.text == text else None
+            return Result(text, "error", e.message, source, span=span, op_span=span)
+        except RecursionError:
+            return Result(text, "error", "the formula is nested too deeply to check", source)
+
+    def _check(self, text: str, source: Source | None) -> Result:
+        eq = parse_equation(text)
+        model, binding = self._model_for(eq)
+        lhs = eq.lhs.id
+        if lhs not in binding or not binding[lhs][1]:
+            raise UnknownNameError(
+                f"the left side {lhs} must name a gradient of the model, such as "
+                f"d{model.inputs[0]} (the gradient of the cost {model.cost} with respect to "
+                f"{model.inputs[0]})", text, eq.lhs.span)
+        lhs_var = binding[lhs][0]
+        declared = dict(self.options.sizes)
+        defaults = pick_defaults(sorted(model.sizes_used, key=_size_order), declared)
+        sizes = {**declared, **defaults}
+        eq = lower(eq, lambda n: n in binding)
+        variables = {n: model.shapes[var] for n, (var, _) in binding.items()}
+        env = ShapeEnv(variables, set(sizes), text)
+        lhs_shape = model.shapes[lhs_var]
+        base = dict(formula=text, source=source, lhs_shape=lhs_shape, sizes=_used(sizes, model),
+                    defaults=defaults)
+        try:
+            rhs_shape, _ = infer(eq.rhs, env)
+        except Mismatch as e:
+            return self._shape_result(eq, e.failure, lhs_shape, env, base)
+        if tuple(rhs_shape) != tuple(lhs_shape):
+            return self._result_shape(eq, rhs_shape, lhs_shape, env, base)
+        base["rhs_shape"] = rhs_shape
+        if not self.options.values:
+            return Result(verdict="pass", message="shapes line up (values not checked)", **base)
+        return self._values(eq, model, binding, sizes, base)
+
+    def _shape_result(self, eq, failure, lhs_shape, env, base) -> Result:
+        found = suggest(eq.rhs, failure.node, lhs_shape, env)
+        hint, message = None, failure.message
+        if found:
+            hint = to_numpy(found[0])
+            message += f". Did you mean {hint}? It is {show(found[1])}, and the right side " \
+                       f"then has the shape {show(lhs_shape)} that {eq.lhs.id} needs."
+        return Result(verdict="shape", message=message, span=failure.node.span,
+                      op_span=failure.op_span, operands=failure.operands, hint=hint,
+                      rule=failure.message, **base)
+
+    def _result_shape(self, eq, rhs_shape, lhs_shape, env, base) -> Result:
+        message = (f"the right side is {show(rhs_shape)}, but {eq.lhs.id} is "
+                   f"{show(lhs_shape)}: a formula's result must have its left side's shape")
+        found = suggest(eq.rhs, None, lhs_shape, env)
+        hint, rule = None, message
+        if found:
+            hint = to_numpy(found[0])
+            message += f". Did you mean {hint}? It gives {show(lhs_shape)}."
+        operands = (Operand(eq.lhs.id, eq.lhs.span, tuple(lhs_shape)),
+                    Operand(eq.text[eq.rhs.span[0]:eq.rhs.span[1]], eq.rhs.span, tuple(rhs_shape)))
+        return Result(verdict="shape", message=message, rhs_shape=rhs_shape, span=eq.rhs.span,
+                      op_span=None, operands=operands[1:], hint=hint, rule=rule, **base)
+
+    # -- values
+    def _draw(self, model: Model, sizes: Mapping[str, int], functions: dict[str, str]) -> _Draw:
+        key = (id(model), tuple(sorted(sizes.items())), tuple(sorted(functions.items())))
+        if key not in self._draws:
+            inputs = draw_inputs(model, sizes, self.options.seed)
+            values = forward(model, inputs, functions, sizes)
+            self._draws[key] = _Draw(model, functions, sizes, values)
+        return self._draws[key]
+
+    def _values(self, eq, model, binding, sizes, base) -> Result:
+        refuse_if_too_large(model, sizes)
+        formula_functions = {n.func for n in s.walk(eq.rhs)
+                             if isinstance(n, (s.Call, s.Derivative)) and n.func not in KNOWN}
+        fixed = {**model.fixed_functions, **self.options.activations}
+        open_ = sorted((set(model.open_functions) | formula_functions) - set(fixed))
+        assignments = [{g: a for g in open_} for a in OPEN_ACTIVATIONS] if open_ else [{}]
+        lhs_var = binding[eq.lhs.id][0]
+        outcomes = []
+        for assignment in assignments:
+            draw = self._draw(model, sizes, {**fixed, **assignment})
+            values = {}
+            for name, (var, is_gradient) in binding.items():
+                if name != eq.lhs.id:
+                    values[name] = draw.gradient(var)[None] if is_gradient else draw.values[var]
+            claim = Evaluator(values, draw.functions, sizes, model.class_axis)(eq.rhs)[0]
+            truth = draw.gradient(lhs_var)
+            error = relative_error(truth, claim) if np.all(np.isfinite(claim)) else float("inf")
+            outcomes.append((assignment, error, truth, claim))
+        tol = self.options.tol
+        failing = [o for o in outcomes if not o[1] <= tol]
+        base.update(rel_error=max(o[1] for o in outcomes) if not failing else failing[0][1],
+                    tolerance=tol)
+        if not failing:
+            return Result(verdict="pass", message="shapes line up and values match", **base)
+        assignment, error, truth, claim = failing[0]
+        diagnosis, explanation = diagnose(truth, claim, sizes, model, lhs_var, tol)
+        message = (f"the values differ from the finite-difference gradient of {model.cost} "
+                   f"(relative error {error:.2g} > tolerance {tol:g})")
+        if not np.all(np.isfinite(claim)):
+            message = "the right side has values that are not finite (inf or nan) on this draw"
+        if explanation:
+            message += f": {explanation}"
+        activation = None
+        holding = [o[0] for o in outcomes if o[1] <= tol]
+        if holding:
+            # right for some activations only: name one where it fails and one where it holds
+            activation = dict(assignment)
+            bound = ", ".join(f"{g} = {a}" for g, a in assignment.items())
+            ok = ", ".join(f"{g} = {a}" for g, a in holding[0].items())
+            fix = " ".join(f"--activation {g}={a}" for g, a in holding[0].items())
+            message += (f". It holds for {ok} but not for {bound}: {', '.join(open_)} is open, "
+                        f"so the formula must hold for any smooth activation (or fix it: {fix})")
+        return Result(verdict="value", message=message, diagnosis=diagnosis,
+                      activation=activation, **base)
+
+
+def _size_order(name: str):
+    match = re.fullmatch(r"n(\d+)", name)
+    return (0, int(match.group(1)), "") if match else (1, 0, name)
+
+
+def _used(sizes: Mapping[str, int], model: Model) -> dict[str, int]:
+    keys = sorted(set(sizes) | set(model.sizes_used), key=_size_order)
+    return {k: sizes[k] for k in keys if k in sizes}
+
+
+def _factor_names(sizes: Mapping[str, int]) -> list[tuple[float, str]]:
+    named = [(-1.0, "-1")]
+    for name, value in sorted(sizes.items(), key=lambda kv: (kv[0] != "m", _size_order(kv[0]))):
+        if value != 1:
+            named += [(float(value), name), (1.0 / value, f"1/{name}"),
+                      (-float(value), f"-{name}"), (-1.0 / value, f"-1/{name}")]
+    named += [(2.0, "2"), (0.5, "1/2"), (-2.0, "-2"), (-0.5, "-1/2")]
+    return named
+
+
+def diagnose(truth, claim, sizes, model: Model, var: str, tol: float):
+    """A constant factor or a transpose that turns the truth into the claim, in words."""
+    if not np.all(np.isfinite(claim)):
+        return None, ""
+    norm = float(np.vdot(truth, truth))
+    if norm > 0:
+        factor = float(np.vdot(truth, claim)) / norm
+        if factor != 0 and relative_error(factor * truth, claim) <= max(tol, 1e-6):
+            name = next((n for v, n in _factor_names(sizes) if abs(factor - v) <= 1e-6 * abs(v)),
+                        f"{factor:.4g}")
+            shape = model.shapes[var]
+            value = f" = {sizes[name.lstrip('-').split('/')[-1]]}" if name.lstrip("-1/") in sizes else ""
+            if model.batch is None and name in sizes and name in shape:
+                return ({"kind": "convention", "factor": name},
+                        f"the right side is {name}{value} times the gradient of the mean cost; "
+                        f"this is the course's convention for a per-example quantity (the summed "
+                        f"loss), not a slip, but this model's cost is a mean: divide by {name}")
+            fix = f"multiply it by {_inverse(name)}" if name != "-1" else "flip its sign"
+            return ({"kind": "factor", "factor": name},
+                    f"the right side is {name}{value} times the true gradient; {fix}")
+    if truth.ndim == 2 and truth.shape[0] == truth.shape[1] and \
+            relative_error(truth, claim.T) <= max(tol, 1e-6):
+        return {"kind": "transpose"}, "the right side is the transpose of the true gradient"
+    return None, ""
+
+
+def _inverse(name: str) -> str:
+    sign = "-" if name.startswith("-") else ""
+    body = name.lstrip("-")
+    if body.startswith("1/"):
+        return sign + body[2:]
+    return f"{sign}1/{body}"

@@ -1,0 +1,146 @@
+"""The command line: options → the library → the report → exit status. No checking here."""
+from __future__ import annotations
+
+import re
+import sys
+
+import click
+
+from .check import ACTIVATION_CHOICES, Checker, Options, Result
+from .errors import BadOptionError, ShapecheckError
+
+EXIT_OK, EXIT_WRONG, EXIT_ERROR = 0, 1, 2
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z_0-9]*$")
+
+
+def parse_sizes(tokens: list[str]) -> tuple[dict[str, int], list[str]]:
+    """`['f = x', '--n0', '3']` → ({'n0': 3}, ['f = x']): `--NAME INT` declares a size."""
+    sizes, rest, i = {}, [], 0
+    while i < len(tokens):
+        token = tokens[i]
+        if token.startswith("--") and len(token) > 2:
+            name, _, value = token[2:].partition("=")
+            if not _IDENTIFIER.match(name):
+                raise BadOptionError(f"{token}: not an option, and not a size (--NAME INT)")
+            if not _:
+                if i + 1 >= len(tokens):
+                    raise BadOptionError(f"--{name} needs a value: a size is --{name} INT")
+                value = tokens[i + 1]
+                i += 1
+            sizes[name] = parse_size(name, value)
+        elif token.startswith("-") and "=" not in token and len(token) > 1:
+            raise BadOptionError(f"{token}: unknown option (sizes are written --NAME INT)")
+        else:
+            rest.append(token)
+        i += 1
+    return sizes, rest
+
+
+def parse_size(name: str, value: str) -> int:
+    if not re.fullmatch(r"[+-]?\d+", value.strip()):
+        raise BadOptionError(f"--{name} {value}: a size is a positive whole number")
+    number = int(value)
+    if number <= 0:
+        raise BadOptionError(f"--{name} {value}: sizes are positive integers")
+    return number
+
+
+def parse_shape(text: str) -> tuple[str, tuple]:
+    """`H=1,h` → ('H', (1, 'h')); `s=` → ('s', ()) a scalar; `b=c` → ('b', ('c',))."""
+    name, eq, dims = text.partition("=")
+    name = name.strip()
+    if not eq or not _IDENTIFIER.match(name):
+        raise BadOptionError(f"--shape {text}: write NAME=DIMS, e.g. --shape H=1,h")
+    dims = dims.strip().strip("()")
+    shape = []
+    for dim in (d.strip() for d in dims.split(",")) if dims else []:
+        if not dim:
+            continue
+        if re.fullmatch(r"\d+", dim) and int(dim) > 0:
+            shape.append(int(dim))
+        elif _IDENTIFIER.match(dim):
+            shape.append(dim)
+        else:
+            raise BadOptionError(f"--shape {text}: {dim!r} is not a size name or a positive integer")
+    return name, tuple(shape)
+
+
+def parse_activation(text: str) -> tuple[str, str]:
+    name, eq, func = (part.strip() for part in text.partition("="))
+    if not eq or not _IDENTIFIER.match(name) or func not in ACTIVATION_CHOICES:
+        raise BadOptionError(f"--activation {text}: write NAME=FUNC with FUNC one of "
+                             + ", ".join(ACTIVATION_CHOICES))
+    return name, func
+
+
+def exit_status(results: list[Result]) -> int:
+    verdicts = {r.verdict for r in results}
+    if "error" in verdicts:
+        return EXIT_ERROR
+    return EXIT_WRONG if verdicts & {"shape", "value"} else EXIT_OK
+
+
+@click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True,
+                                 "help_option_names": ["-h", "--help"]})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+@click.option("--shape", "shapes", multiple=True, metavar="NAME=DIMS",
+              help="Declare a variable's shape: --shape H=1,h (scalar: s=; 1-D: b=c).")
+@click.option("--forward", metavar="'EQ; EQ'", help="The forward model; its last equation is the cost.")
+@click.option("--activation", "activations", multiple=True, metavar="NAME=FUNC",
+              help=f"Fix an open activation: g1=tanh ({', '.join(ACTIVATION_CHOICES)}).")
+@click.option("--L", "layers", type=click.IntRange(min=1), metavar="N",
+              help="Number of layers of the built-in network (turns on generic names W, dZ, A_prev).")
+@click.option("--label", "labels", multiple=True, metavar="NAME", help="Mark a --forward input as labels.")
+@click.option("--layout", type=click.Choice(["columns", "rows"]), default="columns", show_default=True,
+              help="Examples in columns (Z = W @ X + b) or in rows (Z = X @ W + b).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random draw.")
+@click.option("--tol", type=click.FloatRange(min=0, min_open=True), default=1e-6, show_default=True,
+              help="Relative tolerance of the value check.")
+@click.option("--no-values", is_flag=True, help="Check shapes only.")
+@click.option("--json", "as_json", is_flag=True, help="Print the machine-readable report.")
+def command(args, shapes, forward, activations, layers, labels, layout, seed, tol, no_values, as_json):
+    """Check hand-derived gradient formulas: shapes, then values against finite differences.
+
+    \b
+    Example:
+      shapecheck "dZ1 = W2.T @ dZ2 * g1'(Z1)" --n0 3 --n1 4 --m 5
+
+    An ARG containing '=' is a formula; --NAME INT declares the size NAME.
+    """
+    from . import report  # imported here so that --help stays quick
+
+    try:
+        sizes, formulas = parse_sizes(list(args))
+        options = Options(sizes=sizes, shapes=dict(parse_shape(s) for s in shapes),
+                          activations=dict(parse_activation(a) for a in activations),
+                          layout=layout, layers=layers,
+                          forward=(forward,) if forward else (), labels=tuple(labels),
+                          seed=seed, tol=tol, values=not no_values)
+        for arg in formulas:
+            if "=" not in arg:
+                raise BadOptionError(f"{arg!r} is not a formula (it has no '=')")
+        if not formulas:
+            raise BadOptionError("nothing to check: give a formula such as \"dZ2 = A2 - Y\"")
+    except ShapecheckError as e:
+        click.echo(f"shapecheck: error: {e.message}", err=True)
+        sys.exit(EXIT_ERROR)
+
+    checker = Checker(options)
+    results = [checker.check(f) for f in formulas]
+    out = report.make_console()
+    err = report.make_console(file=sys.stderr)
+    if as_json:
+        click.echo(report.json_report(results))
+        for r in results:
+            if r.verdict == "error":
+                report.render([r], err)
+    else:
+        for r in results:
+            report.render([r], err if r.verdict == "error" else out)
+        if len(results) > 1:
+            out.print(report.summary(results), style="bold")
+    sys.exit(exit_status(results))
+
+
+def main():
+    command(prog_name="shapecheck")

@@ -1,0 +1,42 @@
+"""The errors shapecheck reports: each carries where in the user's input it happened.
+
+The CLI maps every one of them to exit status 2 in one place; nothing else is allowed to
+escape to the user as a traceback.
+"""
+from __future__ import annotations
+
+
+class ShapecheckError(Exception):
+    """Something could not be checked. `span` is a [start, end) range in `text`."""
+
+    def __init__(self, message: str, text: str | None = None,
+                 span: tuple[int, int] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.text = text
+        self.span = span
+
+
+class FormulaSyntaxError(ShapecheckError):
+    """The formula (or a --forward equation) does not parse."""
+
+
+class UnknownNameError(ShapecheckError):
+    """A name has no shape: not in the model, the convention or a --shape."""
+
+
+class BadOptionError(ShapecheckError):
+    """An option's value is unusable (a size of 0, a malformed --shape, ...)."""
+
+
+class ModelError(ShapecheckError):
+    """A --forward model cannot be checked (input without shape, non-scalar cost)."""
+
+
+class UnreadableFileError(ShapecheckError):
+    """A notes file is missing, not UTF-8, or not a valid notebook."""
+
+    def __init__(self, message: str, path: str, line: int | None = None):
+        super().__init__(message)
+        self.path = path
+        self.line = line

@@ -1,0 +1,223 @@
+"""numpy evaluation of canonical syntax trees.
+
+Every value carries a leading stack axis: an `(n1, m)` quantity is an array of shape
+`(k, n1, m)`, where `k` is 1 for the plain value and the number of perturbations when many
+are evaluated at once. Operations therefore act on the axes after the first; numpy
+broadcasting over the stack axis lets a perturbed stack meet unperturbed values.
+"""
+from __future__ import annotations
+
+from typing import Callable, Mapping
+
+import numpy as np
+
+from . import syntax as s
+from .shapes import constant_int
+
+
+def _sigmoid(x):
+    return 0.5 * (1.0 + np.tanh(0.5 * x))  # no overflow for large |x|
+
+
+def _softplus(x):
+    return np.logaddexp(0.0, x)
+
+
+ACTIVATIONS: dict[str, Callable] = {
+    "tanh": np.tanh, "sigmoid": _sigmoid, "relu": lambda x: np.maximum(x, 0.0),
+    "softplus": _softplus, "identity": lambda x: x,
+}
+ELEMENTWISE: dict[str, Callable] = dict(ACTIVATIONS, exp=np.exp, log=np.log, log1p=np.log1p,
+                                        sqrt=np.sqrt, abs=np.abs)
+DERIVATIVES: dict[str, Callable] = {
+    "tanh": lambda x: 1.0 - np.tanh(x) ** 2,
+    "sigmoid": lambda x: _sigmoid(x) * (1.0 - _sigmoid(x)),
+    "relu": lambda x: (x > 0).astype(float),
+    "softplus": _sigmoid,
+    "identity": np.ones_like,
+    "exp": np.exp, "log": lambda x: 1.0 / x, "log1p": lambda x: 1.0 / (1.0 + x),
+    "sqrt": lambda x: 0.5 / np.sqrt(x), "abs": np.sign,
+}
+
+
+def logical_ndim(a: np.ndarray) -> int:
+    return a.ndim - 1
+
+
+def _lift(a: np.ndarray, ndim: int) -> np.ndarray:
+    """Insert unit axes after the stack axis so that `a` has `ndim` logical dimensions."""
+    missing = ndim - logical_ndim(a)
+    return a.reshape(a.shape[:1] + (1,) * missing + a.shape[1:]) if missing > 0 else a
+
+
+def _aligned(*values: np.ndarray) -> list[np.ndarray]:
+    ndim = max(logical_ndim(v) for v in values)
+    return [_lift(v, ndim) for v in values]
+
+
+def softmax(a: np.ndarray, axis: int) -> np.ndarray:
+    shifted = a - a.max(axis=axis, keepdims=True)
+    e = np.exp(shifted)
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+_BINARY = {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide, "**": np.power,
+           ">": np.greater, "<": np.less, ">=": np.greater_equal, "<=": np.less_equal,
+           "==": np.equal, "!=": np.not_equal}
+
+
+class Evaluator:
+    """Values of nodes given `values` (name → stacked array) and the bound functions."""
+
+    def __init__(self, values: Mapping[str, np.ndarray], functions: Mapping[str, str],
+                 sizes: Mapping[str, int], class_axis: int = 0):
+        self.values = values
+        self.functions = functions  # open activation name → concrete one ('g1' → 'tanh')
+        self.sizes = sizes
+        self.class_axis = class_axis
+
+    def __call__(self, node: s.Node) -> np.ndarray:
+        return getattr(self, type(node).__name__.lower())(node)
+
+    def name(self, node: s.Name) -> np.ndarray:
+        if node.id in self.values:
+            return self.values[node.id]
+        if node.id in self.sizes:
+            return np.array([float(self.sizes[node.id])])
+        return np.array([1.0 if node.id == "True" else 0.0])
+
+    def number(self, node: s.Number) -> np.ndarray:
+        return np.array([node.value])
+
+    def binop(self, node: s.BinOp) -> np.ndarray:
+        left, right = self(node.left), self(node.right)
+        if node.op == "@":
+            return matmul(left, right)
+        left, right = _aligned(left, right)
+        result = _BINARY[node.op](left, right)
+        return result.astype(float) if result.dtype == bool else result
+
+    def neg(self, node: s.Neg) -> np.ndarray:
+        return -self(node.operand)
+
+    def transpose(self, node: s.Transpose) -> np.ndarray:
+        return transpose(self(node.operand))
+
+    def index(self, node: s.Index) -> np.ndarray:
+        return np.array([float(self(node.operand).shape[1:][node.index])])
+
+    def derivative(self, node: s.Derivative) -> np.ndarray:
+        func = self.functions.get(node.func, node.func)
+        return DERIVATIVES[func](self(node.args[0]))
+
+    def call(self, node: s.Call) -> np.ndarray:
+        args = [self(a) for a in node.args]
+        func = self.functions.get(node.func, node.func)
+        if func in ELEMENTWISE:
+            return ELEMENTWISE[func](args[0])
+        if func == "softmax":
+            axis = self._axis_value(node)
+            return softmax(args[0], self.class_axis + 1 if axis is None else _stacked_axis(axis))
+        return getattr(self, "_" + func.replace(".", "_"))(node, args)
+
+    def _keyword(self, node: s.Call, name: str):
+        return next((k.value for k in node.kwargs if k.name == name), None)
+
+    def _axis_value(self, node: s.Call):
+        value = self._keyword(node, "axis")
+        if value is None and len(node.args) > 1:
+            value = node.args[1]
+        if value is None or isinstance(value, s.Name):
+            return None
+        if isinstance(value, s.Tuple):
+            return tuple(constant_int(i) for i in value.items)
+        return constant_int(value)
+
+    def _reduce(self, reducer, node: s.Call, args) -> np.ndarray:
+        a = args[0]
+        axis = self._axis_value(node)
+        keep = self._keyword(node, "keepdims")
+        keepdims = isinstance(keep, s.Name) and keep.id == "True" or (
+            isinstance(keep, s.Number) and keep.value != 0)
+        if axis is None:
+            axes = tuple(range(1, a.ndim))
+        elif isinstance(axis, tuple):
+            axes = tuple(_stacked_axis(x) for x in axis)
+        else:
+            axes = (_stacked_axis(axis),)
+        return reducer(a, axis=axes, keepdims=keepdims)
+
+    def _sum(self, node, args):
+        return self._reduce(np.sum, node, args)
+
+    def _mean(self, node, args):
+        return self._reduce(np.mean, node, args)
+
+    def _max(self, node, args):
+        return self._reduce(np.max, node, args)
+
+    def _min(self, node, args):
+        return self._reduce(np.min, node, args)
+
+    def _trace(self, node, args):
+        return np.trace(args[0], axis1=-2, axis2=-1)
+
+    def _linalg_inv(self, node, args):
+        return np.linalg.inv(args[0])
+
+    def _linalg_det(self, node, args):
+        return np.linalg.det(args[0])
+
+    def _linalg_norm(self, node, args):
+        a = args[0]
+        return np.sqrt(np.sum(a * a, axis=tuple(range(1, a.ndim))))
+
+    def _outer(self, node, args):
+        a, b = args
+        return a.reshape(a.shape[0], -1)[:, :, None] * b.reshape(b.shape[0], -1)[:, None, :]
+
+    def _maximum(self, node, args):
+        return np.maximum(*_aligned(*args))
+
+    def _minimum(self, node, args):
+        return np.minimum(*_aligned(*args))
+
+    def _where(self, node, args):
+        condition, a, b = _aligned(*args)
+        return np.where(condition != 0, a, b).astype(float)
+
+    def _ones_like(self, node, args):
+        return np.ones_like(args[0])
+
+    def _zeros_like(self, node, args):
+        return np.zeros_like(args[0])
+
+    def _eye(self, node, args):
+        arg = node.args[0]
+        n = self.sizes[arg.id] if isinstance(arg, s.Name) else constant_int(arg)
+        return np.eye(n)[None]
+
+
+def _stacked_axis(axis: int) -> int:
+    """A logical axis as an axis of the stacked array (negative axes count from the end)."""
+    return axis + 1 if axis >= 0 else axis
+
+
+def transpose(a: np.ndarray) -> np.ndarray:
+    return a.transpose((0,) + tuple(range(a.ndim - 1, 0, -1)))
+
+
+def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """numpy's `@` on stacked values, including its 1-D rules."""
+    vector_left, vector_right = logical_ndim(a) == 1, logical_ndim(b) == 1
+    if vector_left:
+        a = a[:, None, :]
+    if vector_right:
+        b = b[:, :, None]
+    a, b = _aligned(a, b)
+    result = np.matmul(a, b)
+    if vector_right:
+        result = result[..., 0]
+    if vector_left:
+        result = result[..., 0, :] if not vector_right else result[..., 0]
+    return result

@@ -1,0 +1,137 @@
+"""Forward models: equations in order, the last one defining the scalar cost.
+
+The built-in network of the course is generated as such equations (`network`), so a
+`--forward` model, the course network and the truth all share one path.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping
+
+from . import syntax as s
+from .errors import ModelError, UnknownNameError
+from .meaning import KNOWN, lower
+from .names import network_shapes
+from .parse import parse_equation
+from .shapes import Mismatch, Shape, ShapeEnv, infer, show
+
+# every open activation is checked with each of these (SPEC: at least tanh, sigmoid, softplus)
+OPEN_ACTIVATIONS = ("tanh", "sigmoid", "softplus")
+
+
+@dataclass(frozen=True)
+class Model:
+    equations: tuple[s.Equation, ...]
+    shapes: Mapping[str, Shape]           # every input and every defined quantity
+    inputs: tuple[str, ...]
+    labels: frozenset[str]
+    open_functions: tuple[str, ...]       # activations left open: formulas must hold for any
+    fixed_functions: Mapping[str, str]    # e.g. {'g2': 'sigmoid'}
+    uses: tuple[frozenset[str], ...]      # the names each equation reads
+    per_example: frozenset[str] = frozenset()  # course convention: dV = m * dJ/dV for these
+    batch: str | None = None              # the size that counts examples, for that convention
+    class_axis: int = 0
+    weights: frozenset[str] = frozenset()  # drawn with 1/sqrt(fan-in) scale
+    sizes_used: tuple[str, ...] = field(default=())
+
+    @property
+    def cost(self) -> str:
+        return self.equations[-1].lhs.id
+
+    def defined(self) -> list[str]:
+        return [eq.lhs.id for eq in self.equations]
+
+    def downstream(self, name: str) -> list[int]:
+        """Indices of the equations whose value changes when `name` does, in order."""
+        changed, result = {name}, []
+        for i, eq in enumerate(self.equations):
+            if eq.lhs.id != name and self.uses[i] & changed:
+                changed.add(eq.lhs.id)
+                result.append(i)
+        return result
+
+
+def _names_read(node: s.Node) -> frozenset[str]:
+    return frozenset(n.id for n in s.walk(node) if isinstance(n, s.Name))
+
+
+def _called(node: s.Node) -> set[str]:
+    return {n.func for n in s.walk(node)
+            if isinstance(n, (s.Call, s.Derivative)) and n.func not in KNOWN}
+
+
+def build(texts: Iterable[str], shapes: Mapping[str, Shape], sizes: Iterable[str],
+          labels: Iterable[str] = (), fixed_functions: Mapping[str, str] | None = None,
+          **options) -> Model:
+    """Parse and check a forward model. `shapes` gives the inputs' shapes (convention or
+    --shape); every defined quantity's shape is inferred. Raises ModelError."""
+    sizes = set(sizes)
+    known: dict[str, Shape] = {}
+    equations, uses, called = [], [], set()
+    parsed = [parse_equation(t.strip()) for t in texts if t.strip()]
+    if not parsed:
+        raise ModelError("the forward model has no equation")
+    defined = {eq.lhs.id for eq in parsed}
+    for eq in parsed:
+        eq = lower(eq, lambda n: n in known or n in shapes or n in defined)
+        called |= _called(eq.rhs)
+        for name in sorted(_names_read(eq.rhs) - set(known) - sizes - {"True", "False"}):
+            if name in defined:
+                raise ModelError(f"{name} is used before the equation that defines it",
+                                 eq.text, next(n.span for n in s.walk(eq.rhs)
+                                               if isinstance(n, s.Name) and n.id == name))
+            if name not in shapes:
+                span = next(n.span for n in s.walk(eq.rhs) if isinstance(n, s.Name) and n.id == name)
+                raise ModelError(f"the model's input {name} has no shape; declare it, "
+                                 f"e.g. --shape {name}=n,1", eq.text, span)
+            known[name] = tuple(shapes[name])
+        try:
+            shape, _ = infer(eq.rhs, ShapeEnv(known, sizes, eq.text))
+        except Mismatch as e:
+            raise ModelError(f"the model's equation {eq.text!r} does not line up: "
+                             f"{e.failure.message}", eq.text, e.failure.node.span) from None
+        except UnknownNameError as e:
+            raise ModelError(e.message, eq.text, e.span) from None
+        known[eq.lhs.id] = shape
+        equations.append(eq)
+        uses.append(_names_read(eq.rhs))
+    cost = equations[-1]
+    if any(d != 1 for d in known[cost.lhs.id]):
+        raise ModelError(f"the cost {cost.lhs.id} (the last equation) must be a scalar, "
+                         f"but it is {show(known[cost.lhs.id])}", cost.text, cost.span)
+    inputs = tuple(n for n in known if n not in defined)
+    fixed = dict(fixed_functions or {})
+    return Model(tuple(equations), known, inputs, frozenset(labels) & set(inputs),
+                 tuple(sorted(called - set(fixed))), fixed, tuple(uses),
+                 sizes_used=tuple(sorted(sizes)), **options)
+
+
+def network(last_layer: int, layout: str = "columns", batch: str | int = "m",
+            fixed_functions: Mapping[str, str] | None = None) -> Model:
+    """The course's L-layer network: hidden activations open, a sigmoid (or softmax) output
+    and the mean cross-entropy cost."""
+    fixed = {f"g{last_layer}": "sigmoid", **(fixed_functions or {})}
+    columns = layout == "columns"
+    texts = []
+    for layer in range(1, last_layer + 1):
+        previous = "X" if layer == 1 else f"A{layer - 1}"
+        product = f"W{layer} @ {previous}" if columns else f"{previous} @ W{layer}"
+        texts.append(f"Z{layer} = {product} + b{layer}")
+        if layer == last_layer and fixed[f"g{layer}"] == "softmax":
+            texts.append(f"A{layer} = softmax(Z{layer}, axis={0 if columns else 1})")
+        else:
+            texts.append(f"A{layer} = g{layer}(Z{layer})")
+    out = f"A{last_layer}"
+    if fixed[f"g{last_layer}"] == "softmax":
+        texts.append(f"J = -1/{batch} * np.sum(Y * np.log({out}))")
+    else:
+        texts.append(f"J = -1/{batch} * np.sum(Y * np.log({out}) + (1 - Y) * np.log(1 - {out}))")
+    shapes = network_shapes(last_layer, layout, batch)
+    sizes = {d for shape in shapes.values() for d in shape if isinstance(d, str)}
+    per_example = {"X", "Y"} | {f"{b}{l}" for b in "ZA" for l in range(1, last_layer + 1)}
+    return build(texts, {n: shapes[n] for n in ("X", "Y") + tuple(
+                     f"{p}{l}" for l in range(1, last_layer + 1) for p in "Wb")},
+                 sizes, labels={"Y"}, fixed_functions=fixed,
+                 per_example=frozenset(per_example), batch=batch if isinstance(batch, str) else None,
+                 class_axis=0 if columns else 1,
+                 weights=frozenset(f"W{l}" for l in range(1, last_layer + 1)))

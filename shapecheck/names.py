@@ -1,0 +1,84 @@
+"""The naming convention: what a name in a formula means in the built-in network.
+
+`W2` is `W` of layer 2; a leading `d` marks a gradient (`dW2` has `W2`'s shape); lower-case
+per-example names (`x`, `a1`, `dz2`, `y`) mean one example. This is the only module that
+knows these names.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+Dim = int | str
+Shape = tuple[Dim, ...]
+
+# per-example quantities: their gradient follows the course's summed-loss convention
+PER_EXAMPLE_BASES = {"X", "A", "Z", "Y"}
+_LAYERED = re.compile(r"^(?P<base>W|b|Z|A|z|a)(?P<layer>\d+|L)$")
+_LAST = {"AL": "A", "ZL": "Z"}
+
+
+@dataclass(frozen=True)
+class Role:
+    """What a formula's name refers to: the model variable `var`, or its gradient."""
+    var: str
+    gradient: bool
+    single_example: bool  # written lower case: a per-example name of one example
+
+
+def _variable(name: str, last_layer: int) -> tuple[str, bool] | None:
+    """'A0' → ('X', False); 'z2' → ('Z2', True); 'W' → None (generic names need --L)."""
+    if name in ("X", "A0"):
+        return "X", False
+    if name in ("x", "a0"):
+        return "X", True
+    if name in ("Y", "y"):
+        return "Y", name == "y"
+    if name in _LAST:
+        return f"{_LAST[name]}{last_layer}", False
+    match = _LAYERED.match(name)
+    if not match:
+        return None
+    base, layer = match["base"], match["layer"]
+    layer_number = last_layer if layer == "L" else int(layer)
+    if layer_number == 0 and base in "Aa":
+        return "X", base == "a"
+    return f"{base.upper() if base in 'za' else base}{layer_number}", base in "za"
+
+
+def role(name: str, last_layer: int) -> Role | None:
+    """`role('dZ1', 2)` → Role(var='Z1', gradient=True, single_example=False)."""
+    found = _variable(name, last_layer)
+    if found:
+        return Role(found[0], False, found[1])
+    if name.startswith("d") and len(name) > 1:
+        found = _variable(name[1:], last_layer)
+        if found:
+            return Role(found[0], True, found[1])
+    return None
+
+
+def highest_layer(name: str) -> int:
+    """The layer a name refers to, 0 if none: 'dW3' → 3."""
+    match = re.search(r"(\d+)$", name)
+    return int(match.group(1)) if match else 0
+
+
+def is_per_example(var: str) -> bool:
+    return var.rstrip("0123456789") in PER_EXAMPLE_BASES
+
+
+def network_shapes(last_layer: int, layout: str, batch: Dim) -> dict[str, Shape]:
+    """The symbolic shape of every variable of the built-in network."""
+    def oriented(rows: Dim, cols: Dim) -> Shape:
+        return (rows, cols) if layout == "columns" else (cols, rows)
+
+    shapes: dict[str, Shape] = {"X": oriented("n0", batch),
+                                "Y": oriented(f"n{last_layer}", batch)}
+    for layer in range(1, last_layer + 1):
+        size, previous = f"n{layer}", f"n{layer - 1}"
+        shapes[f"W{layer}"] = (size, previous) if layout == "columns" else (previous, size)
+        shapes[f"b{layer}"] = oriented(size, 1)
+        shapes[f"Z{layer}"] = oriented(size, batch)
+        shapes[f"A{layer}"] = oriented(size, batch)
+    return shapes

@@ -1,0 +1,142 @@
+"""The syntax tree: one small immutable node per construct, each with its span.
+
+A span is a [start, end) pair of character offsets into the text the user typed, so every
+message can point back into it, whatever notation the formula was written in.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from typing import Iterator, Union
+
+Span = tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Name:
+    """A variable (`W2`), a size used as a scalar (`m`) or a constant (`True`)."""
+    id: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Number:
+    value: float
+    text: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class BinOp:
+    """`left op right` for op in `@ * / + - ** > < >= <= == !=`; `op_span` is the operator."""
+    op: str
+    left: "Node"
+    right: "Node"
+    span: Span
+    op_span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Neg:
+    operand: "Node"
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Transpose:
+    """`A.T`, `A.transpose()`, `np.transpose(A)`."""
+    operand: "Node"
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Keyword:
+    """`axis=1` inside a call."""
+    name: str
+    value: "Node"
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Tuple:
+    """`(0, 1)`, as an `axis` value."""
+    items: tuple["Node", ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """`np.sum(A, axis=1)` (func `sum`, the `np.`/`numpy.` prefix dropped), `g1(Z1)`,
+    `np.linalg.inv(X)` (func `linalg.inv`), or a method `A.sum(axis=0)` (func `sum`,
+    the object first in `args`, `method=True`)."""
+    func: str
+    args: tuple["Node", ...]
+    kwargs: tuple[Keyword, ...]
+    span: Span
+    func_span: Span
+    method: bool = False
+    namespaced: bool = False  # written `np.NAME`: must be a numpy function we know
+
+
+@dataclass(frozen=True, slots=True)
+class Derivative:
+    """`g1'(Z1)`: the derivative of the function `func`, applied element-wise."""
+    func: str
+    args: tuple["Node", ...]
+    span: Span
+    func_span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Index:
+    """`A.shape[1]` (the only indexing the language has)."""
+    operand: "Node"
+    attr: str
+    index: int
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Equation:
+    """`lhs = rhs`; `text` is the whole source the spans point into."""
+    lhs: Name
+    rhs: "Node"
+    text: str
+    span: Span = field(default=(0, 0))
+
+
+Node = Union[Name, Number, BinOp, Neg, Transpose, Keyword, Tuple, Call, Derivative, Index]
+
+
+def children(node: Node) -> Iterator[Node]:
+    """The direct sub-nodes of `node`, in source order."""
+    for f in fields(node):
+        value = getattr(node, f.name)
+        if isinstance(value, tuple) and value and not isinstance(value[0], int):
+            yield from value
+        elif hasattr(value, "span") and f.name != "span":
+            yield value
+
+
+def walk(node: Node) -> Iterator[Node]:
+    """`node` and all nodes below it, parents before children."""
+    yield node
+    for child in children(node):
+        yield from walk(child)
+
+
+def substitute(node: Node, old: Node, new: Node) -> Node:
+    """A copy of `node` with the sub-node `old` (by identity) replaced by `new`."""
+    if node is old:
+        return new
+    changes = {}
+    for f in fields(node):
+        value = getattr(node, f.name)
+        if isinstance(value, tuple) and value and not isinstance(value[0], int):
+            items = tuple(substitute(v, old, new) for v in value)
+            if any(a is not b for a, b in zip(items, value)):
+                changes[f.name] = items
+        elif hasattr(value, "span") and f.name != "span":
+            replaced = substitute(value, old, new)
+            if replaced is not value:
+                changes[f.name] = replaced
+    return replace(node, **changes) if changes else node
