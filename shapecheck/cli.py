@@ -6,8 +6,9 @@ import sys
 
 import click
 
-from .check import ACTIVATION_CHOICES, Checker, Options, Result
+from .check import ACTIVATION_CHOICES, Options, Result
 from .errors import BadOptionError, ShapecheckError
+from .session import Session
 
 EXIT_OK, EXIT_WRONG, EXIT_ERROR = 0, 1, 2
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z_0-9]*$")
@@ -105,7 +106,8 @@ def command(args, shapes, forward, activations, layers, labels, layout, seed, to
     Example:
       shapecheck "dZ1 = W2.T @ dZ2 * g1'(Z1)" --n0 3 --n1 4 --m 5
 
-    An ARG containing '=' is a formula; --NAME INT declares the size NAME.
+    An ARG containing '=' is a formula, any other ARG a notes file (Markdown,
+    LaTeX, Jupyter, text); --NAME INT declares the size NAME.
     """
     from . import report  # imported here so that --help stays quick
 
@@ -116,17 +118,17 @@ def command(args, shapes, forward, activations, layers, labels, layout, seed, to
                           layout=layout, layers=layers,
                           forward=(forward,) if forward else (), labels=tuple(labels),
                           seed=seed, tol=tol, values=not no_values)
-        for arg in formulas:
-            if "=" not in arg:
-                raise BadOptionError(f"{arg!r} is not a formula (it has no '=')")
-        if not formulas:
-            raise BadOptionError("nothing to check: give a formula such as \"dZ2 = A2 - Y\"")
+        paths = [a for a in formulas if "=" not in a]
+        formulas = [a for a in formulas if "=" in a]
+        if not formulas and not paths:
+            raise BadOptionError("nothing to check: give a formula such as \"dZ2 = A2 - Y\" "
+                                 "or a notes file")
     except ShapecheckError as e:
         click.echo(f"shapecheck: error: {e.message}", err=True)
         sys.exit(EXIT_ERROR)
 
-    checker = Checker(options)
-    results = [checker.check(f) for f in formulas]
+    session = Session(options)
+    results = session.formulas(formulas) + session.files(paths)
     out = report.make_console()
     err = report.make_console(file=sys.stderr)
     if as_json:
@@ -137,8 +139,8 @@ def command(args, shapes, forward, activations, layers, labels, layout, seed, to
     else:
         for r in results:
             report.render([r], err if r.verdict == "error" else out)
-        if len(results) > 1:
-            out.print(report.summary(results), style="bold")
+        if paths or len(results) > 1:
+            out.print(report.summary(results, files=len(paths)), style="bold")
     sys.exit(exit_status(results))
 
 

@@ -1,0 +1,59 @@
+"""Many formulas in one call: from the command line and from notes files.
+
+One `Checker` per distinct setting, so the parser, the models, their forward passes and
+their gradients are built once per process and shared by every formula that can use them.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Iterable
+
+from .check import Checker, Options, Result, Source
+from .errors import UnreadableFileError
+from .notes import NoteError, NoteFormula, Setting, read_notes
+
+
+class Session:
+    def __init__(self, options: Options):
+        self.options = options
+        self._checkers: dict[tuple, Checker] = {}
+
+    def checker(self, options: Options) -> Checker:
+        key = tuple(sorted((k, repr(sorted(v.items())) if isinstance(v, dict) else repr(v))
+                           for k, v in vars(options).items()))
+        if key not in self._checkers:
+            self._checkers[key] = Checker(options)
+        return self._checkers[key]
+
+    def formulas(self, texts: Iterable[str]) -> list[Result]:
+        """`Session(Options(sizes={'m': 5})).formulas(["dZ2 = A2 - Y"])`."""
+        checker = self.checker(self.options)
+        return [checker.check(text) for text in texts]
+
+    def defaults(self) -> Setting:
+        o = self.options
+        return Setting(sizes=dict(o.sizes), shapes=dict(o.shapes), activations=dict(o.activations),
+                       layout=o.layout, forward=tuple(o.forward), labels=tuple(o.labels))
+
+    def files(self, paths: Iterable[str]) -> list[Result]:
+        """Every formula of every notes file, in order; an unreadable file is one error."""
+        results = []
+        for path in paths:
+            try:
+                items = read_notes(path, self.defaults())
+            except UnreadableFileError as e:
+                results.append(Result("", "error", e.message, Source(path, e.line or 1, 1)))
+                continue
+            for item in items:
+                source = Source(item.file, item.line, item.column)
+                if isinstance(item, NoteError):
+                    results.append(Result("", "error", item.message, source))
+                elif isinstance(item, NoteFormula):
+                    results.append(self.checker(self._options(item.setting)).check(item.text, source))
+        return results
+
+    def _options(self, setting: Setting) -> Options:
+        return replace(self.options, sizes=dict(setting.sizes), shapes=dict(setting.shapes),
+                       activations=dict(setting.activations),
+                       layout=setting.layout or self.options.layout,
+                       forward=tuple(setting.forward), labels=tuple(setting.labels))
