@@ -6,7 +6,7 @@ the finite-difference gradients, each computed once and reused by every formula.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Mapping
 
 import numpy as np
@@ -17,11 +17,11 @@ from .evaluate import Evaluator
 from .hints import suggest
 from .meaning import KNOWN, lower
 from .model import OPEN_ACTIVATIONS, Model, build, network
-from .names import highest_layer, network_shapes, role
+from .names import GENERIC_FUNCTION, at_layer, highest_layer, is_generic, network_shapes, role
 from .parse import parse_equation
 from .printer import to_numpy
 from .shapes import Mismatch, Operand, Shape, ShapeEnv, infer, show
-from .truth import draw_inputs, forward, gradient, refuse_if_too_large, relative_error
+from .truth import draw_forward, gradient, refuse_if_too_large, relative_error
 
 ACTIVATION_CHOICES = ("tanh", "sigmoid", "relu", "softplus", "identity", "softmax")
 
@@ -187,13 +187,39 @@ class Checker:
 
     def _check(self, text: str, source: Source | None) -> Result:
         eq = parse_equation(text)
+        generic = sorted({n.id for n in s.walk(eq.rhs) if isinstance(n, s.Name) and is_generic(n.id)}
+                         | ({eq.lhs.id} if is_generic(eq.lhs.id) else set()))
+        if not generic or self.options.forward:
+            return self._check_equation(eq, source)
+        if not self.options.layers:
+            first = eq.lhs if eq.lhs.id in generic else next(
+                n for n in s.walk(eq.rhs) if isinstance(n, s.Name) and n.id in generic)
+            raise UnknownNameError(f"{first.id} is the name of a generic layer l: give the number "
+                                   "of layers with --L N to check the formula at every layer",
+                                   text, first.span)
+        result = None
+        for layer in range(1, self.options.layers + 1):
+            names = {n: at_layer(n, layer) for n in generic + [GENERIC_FUNCTION]}
+            shown = {specific: name for name, specific in names.items()}
+            result = self._check_equation(s.rename(eq, names), source, shown)
+            if result.verdict != "pass":
+                where = f"at layer l = {layer}: "
+                return replace(result, layer=layer, message=where + result.message,
+                               rule=where + result.rule if result.rule else None)
+        return result
+
+    def _check_equation(self, eq: s.Equation, source: Source | None,
+                        shown: Mapping[str, str] | None = None) -> Result:
+        """`shown` maps names back to how the user wrote them, for hints."""
+        text = eq.text
         model, binding = self._model_for(eq)
         lhs = eq.lhs.id
         if lhs not in binding or not binding[lhs][1]:
+            example = sorted(model.weights)[0] if model.weights else model.inputs[0]
             raise UnknownNameError(
                 f"the left side {lhs} must name a gradient of the model, such as "
-                f"d{model.inputs[0]} (the gradient of the cost {model.cost} with respect to "
-                f"{model.inputs[0]})", text, eq.lhs.span)
+                f"d{example} (the gradient of the cost {model.cost} with respect to "
+                f"{example})", text, eq.lhs.span)
         lhs_var = binding[lhs][0]
         declared = dict(self.options.sizes)
         defaults = pick_defaults(sorted(model.sizes_used, key=_size_order), declared)
@@ -207,32 +233,32 @@ class Checker:
         try:
             rhs_shape, _ = infer(eq.rhs, env)
         except Mismatch as e:
-            return self._shape_result(eq, e.failure, lhs_shape, env, base)
+            return self._shape_result(eq, e.failure, lhs_shape, env, base, shown)
         if tuple(rhs_shape) != tuple(lhs_shape):
-            return self._result_shape(eq, rhs_shape, lhs_shape, env, base)
+            return self._result_shape(eq, rhs_shape, lhs_shape, env, base, shown)
         base["rhs_shape"] = rhs_shape
         if not self.options.values:
             return Result(verdict="pass", message="shapes line up (values not checked)", **base)
         return self._values(eq, model, binding, sizes, base)
 
-    def _shape_result(self, eq, failure, lhs_shape, env, base) -> Result:
+    def _shape_result(self, eq, failure, lhs_shape, env, base, shown) -> Result:
         found = suggest(eq.rhs, failure.node, lhs_shape, env)
         hint, message = None, failure.message
         if found:
-            hint = to_numpy(found[0])
+            hint = to_numpy(s.rename(found[0], shown) if shown else found[0])
             message += f". Did you mean {hint}? It is {show(found[1])}, and the right side " \
                        f"then has the shape {show(lhs_shape)} that {eq.lhs.id} needs."
         return Result(verdict="shape", message=message, span=failure.node.span,
                       op_span=failure.op_span, operands=failure.operands, hint=hint,
                       rule=failure.message, **base)
 
-    def _result_shape(self, eq, rhs_shape, lhs_shape, env, base) -> Result:
+    def _result_shape(self, eq, rhs_shape, lhs_shape, env, base, shown) -> Result:
         message = (f"the right side is {show(rhs_shape)}, but {eq.lhs.id} is "
                    f"{show(lhs_shape)}: a formula's result must have its left side's shape")
         found = suggest(eq.rhs, None, lhs_shape, env)
         hint, rule = None, message
         if found:
-            hint = to_numpy(found[0])
+            hint = to_numpy(s.rename(found[0], shown) if shown else found[0])
             message += f". Did you mean {hint}? It gives {show(lhs_shape)}."
         operands = (Operand(eq.lhs.id, eq.lhs.span, tuple(lhs_shape)),
                     Operand(eq.text[eq.rhs.span[0]:eq.rhs.span[1]], eq.rhs.span, tuple(rhs_shape)))
@@ -243,8 +269,7 @@ class Checker:
     def _draw(self, model: Model, sizes: Mapping[str, int], functions: dict[str, str]) -> _Draw:
         key = (id(model), tuple(sorted(sizes.items())), tuple(sorted(functions.items())))
         if key not in self._draws:
-            inputs = draw_inputs(model, sizes, self.options.seed)
-            values = forward(model, inputs, functions, sizes)
+            values = draw_forward(model, sizes, functions, self.options.seed)
             self._draws[key] = _Draw(model, functions, sizes, values)
         return self._draws[key]
 

@@ -33,6 +33,11 @@ class Model:
     class_axis: int = 0
     weights: frozenset[str] = frozenset()  # drawn with 1/sqrt(fan-in) scale
     sizes_used: tuple[str, ...] = field(default=())
+    # how inputs are drawn so that the model is defined where it is evaluated
+    positive: frozenset[str] = frozenset()     # read by log/sqrt: drawn > 0
+    invertible: frozenset[str] = frozenset()   # read by inv/det: identity-like, det > 0
+    label_axis: int | None = None              # a softmax normalises labels along this axis
+    kinks: tuple[s.Node, ...] = ()             # where relu/abs/max/comparisons switch
 
     @property
     def cost(self) -> str:
@@ -101,9 +106,37 @@ def build(texts: Iterable[str], shapes: Mapping[str, Shape], sizes: Iterable[str
                          f"but it is {show(known[cost.lhs.id])}", cost.text, cost.span)
     inputs = tuple(n for n in known if n not in defined)
     fixed = dict(fixed_functions or {})
+    rules = _draw_rules(equations, set(inputs), options.get("class_axis", 0), fixed)
     return Model(tuple(equations), known, inputs, frozenset(labels) & set(inputs),
                  tuple(sorted(called - set(fixed))), fixed, tuple(uses),
-                 sizes_used=tuple(sorted(sizes)), **options)
+                 sizes_used=tuple(sorted(sizes)), **rules, **options)
+
+
+_POSITIVE_DOMAIN = {"log", "sqrt", "log1p"}
+_KINKED = {"relu", "abs", "maximum", "minimum"}
+
+
+def _draw_rules(equations, inputs: set[str], class_axis: int, fixed: Mapping[str, str]) -> dict:
+    """Which inputs need a restricted draw, read off the functions that use them."""
+    positive, invertible, kinks, label_axis = set(), set(), [], None
+    for eq in equations:
+        for node in s.walk(eq.rhs):
+            if isinstance(node, s.Call):
+                func = fixed.get(node.func, node.func)
+                inside = {n.id for a in node.args for n in s.walk(a) if isinstance(n, s.Name)}
+                if func in _POSITIVE_DOMAIN:
+                    positive |= inside & inputs
+                elif func in ("linalg.inv", "linalg.det"):
+                    invertible |= inside & inputs
+                elif func == "softmax":
+                    axis = next((k.value for k in node.kwargs if k.name == "axis"), None)
+                    label_axis = int(axis.value) if isinstance(axis, s.Number) else class_axis
+                if func in _KINKED:
+                    kinks.append(node)
+            elif isinstance(node, s.BinOp) and node.op in (">", "<", ">=", "<="):
+                kinks.append(node)
+    return dict(positive=frozenset(positive), invertible=frozenset(invertible),
+                label_axis=label_axis, kinks=tuple(kinks))
 
 
 def network(last_layer: int, layout: str = "columns", batch: str | int = "m",

@@ -82,3 +82,24 @@ def network_shapes(last_layer: int, layout: str, batch: Dim) -> dict[str, Shape]
         shapes[f"Z{layer}"] = oriented(size, batch)
         shapes[f"A{layer}"] = oriented(size, batch)
     return shapes
+
+
+# generic-layer names of the programming assignments (`--L N`): a formula written with them
+# holds for a layer l, and is checked at every l = 1..L
+_GENERIC = re.compile(r"^(?P<grad>d?)(?P<base>W|b|Z|A|z|a)(?P<prev>_prev)?$")
+GENERIC_FUNCTION = "g"
+
+
+def is_generic(name: str) -> bool:
+    return bool(_GENERIC.match(name))
+
+
+def at_layer(name: str, layer: int) -> str:
+    """`at_layer('A_prev', 1)` → 'A0'; `at_layer('dW', 3)` → 'dW3'; other names unchanged."""
+    match = _GENERIC.match(name)
+    if not match:
+        return f"g{layer}" if name == GENERIC_FUNCTION else name
+    if match["prev"] and match["base"] in "Wb":
+        return name  # W_prev means nothing in the course's notation: left unknown
+    number = layer - 1 if match["prev"] else layer
+    return f"{match['grad']}{match['base']}{number}"

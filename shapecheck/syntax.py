@@ -140,3 +140,21 @@ def substitute(node: Node, old: Node, new: Node) -> Node:
             if replaced is not value:
                 changes[f.name] = replaced
     return replace(node, **changes) if changes else node
+
+
+def rename(node: Node, names: dict[str, str]) -> Node:
+    """A copy of `node` with names (variables and called functions) renamed."""
+    changes = {}
+    for f in fields(node):
+        value = getattr(node, f.name)
+        if f.name in ("id", "func") and value in names:
+            changes[f.name] = names[value]
+        elif isinstance(value, tuple) and value and not isinstance(value[0], int):
+            items = tuple(rename(v, names) for v in value)
+            if any(a is not b for a, b in zip(items, value)):
+                changes[f.name] = items
+        elif hasattr(value, "span") and f.name != "span":
+            renamed = rename(value, names)
+            if renamed is not value:
+                changes[f.name] = renamed
+    return replace(node, **changes) if changes else node

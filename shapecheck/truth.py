@@ -13,8 +13,8 @@ from typing import Mapping
 import numpy as np
 
 from . import syntax as s
-from .errors import BadOptionError
-from .evaluate import Evaluator, transpose
+from .errors import BadOptionError, ModelError
+from .evaluate import Evaluator
 from .model import Model
 from .shapes import Shape
 
@@ -44,13 +44,22 @@ def refuse_if_too_large(model: Model, sizes: Mapping[str, int]) -> None:
 
 
 def draw_inputs(model: Model, sizes: Mapping[str, int], seed: int) -> dict[str, np.ndarray]:
-    """Random float64 inputs, each with a stack axis of 1. Labels lie in (0, 1)."""
+    """Random float64 inputs, each with a stack axis of 1, drawn where the model is defined:
+    labels in (0, 1) (probability vectors under a softmax), positive values where a log or
+    a square root reads them, identity-like but non-symmetric matrices under inv/det."""
     rng = np.random.default_rng(seed)
     values = {}
     for name in model.inputs:
         shape = concrete(model.shapes[name], sizes)
         if name in model.labels:
             value = rng.uniform(0.05, 0.95, size=shape)
+            if model.label_axis is not None and len(shape) > model.label_axis:
+                value = value / value.sum(axis=model.label_axis, keepdims=True)
+        elif name in model.invertible and len(shape) == 2 and shape[0] == shape[1]:
+            n = shape[0]
+            value = 2.0 * np.eye(n) + 0.5 * rng.standard_normal(shape) / math.sqrt(n)
+        elif name in model.positive:
+            value = 0.5 + np.abs(rng.standard_normal(shape))
         elif name in model.weights:
             fan_in = shape[1 - model.class_axis] if len(shape) == 2 else 1
             value = rng.standard_normal(shape) / math.sqrt(fan_in)
@@ -58,6 +67,24 @@ def draw_inputs(model: Model, sizes: Mapping[str, int], seed: int) -> dict[str, 
             value = rng.standard_normal(shape)
         values[name] = value[None]
     return values
+
+
+def kink_margin(model: Model, values: Mapping[str, np.ndarray], functions: Mapping[str, str],
+                sizes: Mapping[str, int]) -> float:
+    """How far, relative to its typical size, the closest switch of relu/abs/max/a
+    comparison is from switching: a finite difference must not step across one."""
+    evaluate = Evaluator(values, functions, sizes, model.class_axis)
+    closest = np.inf
+    for node in model.kinks:
+        if isinstance(node, s.BinOp):
+            gap = evaluate(node.left) - evaluate(node.right)
+        elif len(node.args) == 2:
+            gap = evaluate(node.args[0]) - evaluate(node.args[1])
+        else:
+            gap = evaluate(node.args[0])
+        scale = float(np.sqrt(np.mean(gap * gap))) or 1.0
+        closest = min(closest, float(np.min(np.abs(gap))) / scale)
+    return closest
 
 
 def forward(model: Model, inputs: Mapping[str, np.ndarray], functions: Mapping[str, str],
@@ -98,6 +125,31 @@ def gradient(model: Model, values: Mapping[str, np.ndarray], name: str,
         cost = perturbed[model.cost].reshape(2 * count)
         grad[idx] = (cost[:count] - cost[count:]) / (2 * step)
     return grad.reshape(x.shape)
+
+
+DRAW_ATTEMPTS = 8
+KINK_MARGIN = 3 * RELATIVE_STEP  # relative distance from a switch that a step cannot cross
+
+
+def draw_forward(model: Model, sizes: Mapping[str, int], functions: Mapping[str, str],
+                 seed: int) -> dict[str, np.ndarray]:
+    """A forward pass on inputs where the model is defined and differentiable: a draw that
+    gives inf or nan, or lands next to a kink, is drawn again (seed, seed + 1, ...)."""
+    problem = ""
+    for attempt in range(DRAW_ATTEMPTS):
+        with np.errstate(all="ignore"):
+            values = forward(model, draw_inputs(model, sizes, seed + attempt), functions, sizes)
+            bad = [n for n, v in values.items() if not np.all(np.isfinite(v))]
+            if bad:
+                problem = f"{bad[0]} is not finite (inf or nan)"
+                continue
+            if model.kinks and kink_margin(model, values, functions, sizes) < KINK_MARGIN:
+                problem = "a relu/abs/max or a comparison sits at its switch"
+                continue
+        return values
+    raise ModelError(f"no draw of the model's inputs gives finite, differentiable values "
+                     f"({DRAW_ATTEMPTS} tried; on the last, {problem}): check where its "
+                     "functions are defined (log and sqrt of what may be negative?)")
 
 
 def relative_error(truth: np.ndarray, claim: np.ndarray) -> float:
