@@ -135,12 +135,9 @@ def command(args, shapes, forward, activations, layers, labels, layout, seed, to
         click.echo(report.json_report(results))
         for r in results:
             if r.verdict == "error":
-                report.render([r], err)
+                report.render_one(r, err)
     else:
-        for r in results:
-            report.render([r], err if r.verdict == "error" else out)
-        if paths or len(results) > 1:
-            out.print(report.summary(results, files=len(paths)), style="bold")
+        report.render_all(results, out, err, files=len(paths))
     sys.exit(exit_status(results))
 
 

@@ -107,9 +107,12 @@ def build(texts: Iterable[str], shapes: Mapping[str, Shape], sizes: Iterable[str
     inputs = tuple(n for n in known if n not in defined)
     fixed = dict(fixed_functions or {})
     rules = _draw_rules(equations, set(inputs), options.get("class_axis", 0), fixed)
+    # the sizes this model needs: its shapes' dimensions and sizes read as scalars
+    used = {d for shape in known.values() for d in shape if isinstance(d, str)}
+    used |= set().union(*uses) & sizes
     return Model(tuple(equations), known, inputs, frozenset(labels) & set(inputs),
                  tuple(sorted(called - set(fixed))), fixed, tuple(uses),
-                 sizes_used=tuple(sorted(sizes)), **rules, **options)
+                 sizes_used=tuple(sorted(used)), **rules, **options)
 
 
 _POSITIVE_DOMAIN = {"log", "sqrt", "log1p"}

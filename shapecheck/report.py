@@ -85,43 +85,47 @@ def _styled_formula(result: Result) -> Text:
     return line
 
 
-def render(results: Sequence[Result], console: Console) -> None:
-    """Each result, then the sizes chosen by default."""
+def render_all(results: Sequence[Result], out: Console, err: Console, files: int = 0) -> None:
+    """Errors to `err`, the rest to `out`; then the sizes chosen by default, once, and a
+    summary where there are several formulas or files."""
     for result in results:
-        head = Text(_location(result), style="source")
-        head.append(MARK.get(result.verdict, result.verdict), style=result.verdict)
-        head.append("  ")
-        indent = len(head.plain)
-        head.append_text(_styled_formula(result))
-        if result.verdict != "error" and result.lhs_shape is not None:
-            head.append(f"   {show(result.lhs_shape)} = {concrete(result.lhs_shape, result.sizes)}",
-                        style="dim")
-        if result.verdict == "pass":
-            if result.rel_error is not None:
-                head.append(f"   rel. error {result.rel_error:.1e} < tol {result.tolerance:g}",
-                            style="dim")
-            else:
-                head.append(f"   {result.message}", style="dim")
-            console.print(head)
-            continue
-        console.print(head)
-        if result.span is not None or result.op_span is not None:
-            for line in _marked_formula(result, indent):
-                console.print(line)
-        pad = " " * indent
-        console.print(Text(pad) + Text(result.rule or result.message))
-        if result.hint:
-            console.print(Text(pad + "did you mean: ") + Text(result.hint, style="hint"))
-    _footer(results, console)
-
-
-def _footer(results: Sequence[Result], console: Console) -> None:
+        render_one(result, err if result.verdict == "error" else out)
     defaults = {}
     for result in results:
         defaults.update(result.defaults or {})
     if defaults:
         chosen = ", ".join(f"{k} = {v}" for k, v in defaults.items())
-        console.print(Text(f"sizes nobody declared, chosen: {chosen}", style="dim"))
+        out.print(Text(f"sizes nobody declared, chosen: {chosen}", style="dim"))
+    if files or len(results) > 1:
+        out.print(Text(summary(results, files), style="bold"))
+
+
+def render_one(result: Result, console: Console) -> None:
+    """One result: a line for a pass; the formula marked, the rule and a hint otherwise."""
+    head = Text(_location(result), style="source")
+    head.append(MARK.get(result.verdict, result.verdict), style=result.verdict)
+    head.append("  ")
+    indent = len(head.plain)
+    head.append_text(_styled_formula(result))
+    if result.verdict != "error" and result.lhs_shape is not None:
+        head.append(f"   {show(result.lhs_shape)} = {concrete(result.lhs_shape, result.sizes)}",
+                    style="dim")
+    if result.verdict == "pass":
+        if result.rel_error is not None:
+            head.append(f"   rel. error {result.rel_error:.1e} < tol {result.tolerance:g}",
+                        style="dim")
+        else:
+            head.append(f"   {result.message}", style="dim")
+        console.print(head)
+        return
+    console.print(head)
+    if result.span is not None or result.op_span is not None:
+        for line in _marked_formula(result, indent):
+            console.print(line)
+    pad = " " * indent
+    console.print(Text(pad) + Text(result.rule or result.message))
+    if result.hint:
+        console.print(Text(pad + "did you mean: ") + Text(result.hint, style="hint"))
 
 
 def summary(results: Sequence[Result], files: int = 0) -> str:
