@@ -10,7 +10,6 @@ from typing import Iterable
 
 from .check import Checker, Options, Result, Source
 from .errors import UnreadableFileError
-from .notes import NoteError, NoteFormula, Setting, read_notes
 
 
 class Session:
@@ -30,13 +29,17 @@ class Session:
         checker = self.checker(self.options)
         return [checker.check(text) for text in texts]
 
-    def defaults(self) -> Setting:
+    def defaults(self):
+        from .notes import Setting  # Markdown parsing is loaded only for notes files
+
         o = self.options
         return Setting(sizes=dict(o.sizes), shapes=dict(o.shapes), activations=dict(o.activations),
                        layout=o.layout, forward=tuple(o.forward), labels=tuple(o.labels))
 
     def files(self, paths: Iterable[str]) -> list[Result]:
         """Every formula of every notes file, in order; an unreadable file is one error."""
+        from .notes import NoteError, NoteFormula, read_notes
+
         results = []
         for path in paths:
             try:
@@ -52,7 +55,7 @@ class Session:
                     results.append(self.checker(self._options(item.setting)).check(item.text, source))
         return results
 
-    def _options(self, setting: Setting) -> Options:
+    def _options(self, setting) -> Options:
         return replace(self.options, sizes=dict(setting.sizes), shapes=dict(setting.shapes),
                        activations=dict(setting.activations),
                        layout=setting.layout or self.options.layout,
