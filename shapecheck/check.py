@@ -21,7 +21,8 @@ from .names import GENERIC_FUNCTION, at_layer, highest_layer, is_generic, networ
 from .parse import parse_equation
 from .printer import to_numpy
 from .shapes import Mismatch, Operand, Shape, ShapeEnv, infer, show
-from .truth import draw_forward, gradient, refuse_if_too_large, relative_error
+from .truth import (Differentiator, Gradient, Method, draw_forward, refuse_if_too_large,
+                    relative_error)
 
 ACTIVATION_CHOICES = ("tanh", "sigmoid", "relu", "softplus", "identity", "softmax")
 
@@ -39,6 +40,9 @@ class Options:
     seed: int = 0
     tol: float = 1e-6
     values: bool = True
+    exact: bool = False     # entry-by-entry finite differences for every variable
+    exact_max: int = 512    # variables up to this many entries are always taken exactly
+    probes: int = 8         # random directions for larger ones
 
 
 @dataclass(frozen=True)
@@ -89,18 +93,30 @@ def pick_defaults(needed: list[str], declared: Mapping[str, int]) -> dict[str, i
 class _Draw:
     """One model's forward pass for one binding of its activations, and its gradients."""
     model: Model
-    functions: dict[str, str]
     sizes: Mapping[str, int]
     values: dict[str, np.ndarray]
-    gradients: dict[str, np.ndarray] = field(default_factory=dict)
+    differentiator: Differentiator
+    gradients: dict[tuple[str, bool], Gradient] = field(default_factory=dict)
 
-    def gradient(self, var: str) -> np.ndarray:
-        if var not in self.gradients:
-            grad = gradient(self.model, self.values, var, self.functions, self.sizes)
+    @property
+    def functions(self) -> Mapping[str, str]:
+        return self.differentiator.functions
+
+    def gradient(self, var: str, whole: bool) -> Gradient:
+        """The true gradient in the convention of the model (the course's: summed loss for
+        per-example quantities); `whole` when every entry is needed."""
+        if (var, True) in self.gradients:
+            return self.gradients[(var, True)]
+        if (var, whole) not in self.gradients:
+            grad = self.differentiator.gradient(var, whole)
             if var in self.model.per_example and self.model.batch:
-                grad = grad * self.sizes[self.model.batch]  # the course's summed-loss convention
-            self.gradients[var] = grad
-        return self.gradients[var]
+                scale = self.sizes[self.model.batch]  # the course's summed-loss convention
+                grad = Gradient(
+                    full=None if grad.full is None else grad.full * scale,
+                    projections=None if grad.projections is None else grad.projections * scale,
+                    left=grad.left, right=grad.right, method=grad.method)
+            self.gradients[(var, whole)] = grad
+        return self.gradients[(var, whole)]
 
 
 class Checker:
@@ -270,7 +286,10 @@ class Checker:
         key = (id(model), tuple(sorted(sizes.items())), tuple(sorted(functions.items())))
         if key not in self._draws:
             values = draw_forward(model, sizes, functions, self.options.seed)
-            self._draws[key] = _Draw(model, functions, sizes, values)
+            method = Method(self.options.exact, self.options.exact_max, self.options.probes)
+            differentiator = Differentiator(model, values, functions, sizes, method,
+                                            self.options.seed)
+            self._draws[key] = _Draw(model, sizes, values, differentiator)
         return self._draws[key]
 
     def _values(self, eq, model, binding, sizes, base) -> Result:
@@ -287,10 +306,12 @@ class Checker:
             values = {}
             for name, (var, is_gradient) in binding.items():
                 if name != eq.lhs.id:
-                    values[name] = draw.gradient(var)[None] if is_gradient else draw.values[var]
+                    values[name] = (draw.gradient(var, whole=True).full[None] if is_gradient
+                                    else draw.values[var])
             claim = Evaluator(values, draw.functions, sizes, model.class_axis)(eq.rhs)[0]
-            truth = draw.gradient(lhs_var)
-            error = relative_error(truth, claim) if np.all(np.isfinite(claim)) else float("inf")
+            truth = draw.gradient(lhs_var, whole=False)
+            error = (relative_error(*truth.pair(claim)) if np.all(np.isfinite(claim))
+                     else float("inf"))
             outcomes.append((assignment, error, truth, claim))
         tol = self.options.tol
         failing = [o for o in outcomes if not o[1] <= tol]
@@ -340,14 +361,15 @@ def _factor_names(sizes: Mapping[str, int]) -> list[tuple[float, str]]:
     return named
 
 
-def diagnose(truth, claim, sizes, model: Model, var: str, tol: float):
+def diagnose(truth: Gradient, claim, sizes, model: Model, var: str, tol: float):
     """A constant factor or a transpose that turns the truth into the claim, in words."""
     if not np.all(np.isfinite(claim)):
         return None, ""
-    norm = float(np.vdot(truth, truth))
+    true, claimed = truth.pair(claim)
+    norm = float(np.vdot(true, true))
     if norm > 0:
-        factor = float(np.vdot(truth, claim)) / norm
-        if factor != 0 and relative_error(factor * truth, claim) <= max(tol, 1e-6):
+        factor = float(np.vdot(true, claimed)) / norm
+        if factor != 0 and relative_error(factor * true, claimed) <= max(tol, 1e-6):
             name = next((n for v, n in _factor_names(sizes) if abs(factor - v) <= 1e-6 * abs(v)),
                         f"{factor:.4g}")
             shape = model.shapes[var]
@@ -360,8 +382,8 @@ def diagnose(truth, claim, sizes, model: Model, var: str, tol: float):
             fix = f"multiply it by {_inverse(name)}" if name != "-1" else "flip its sign"
             return ({"kind": "factor", "factor": name},
                     f"the right side is {name}{value} times the true gradient; {fix}")
-    if truth.ndim == 2 and truth.shape[0] == truth.shape[1] and \
-            relative_error(truth, claim.T) <= max(tol, 1e-6):
+    if claim.ndim == 2 and claim.shape[0] == claim.shape[1] and \
+            relative_error(*truth.pair(claim.T)) <= max(tol, 1e-6):
         return {"kind": "transpose"}, "the right side is the transpose of the true gradient"
     return None, ""
 

@@ -98,8 +98,13 @@ def exit_status(results: list[Result]) -> int:
 @click.option("--tol", type=click.FloatRange(min=0, min_open=True), default=1e-6, show_default=True,
               help="Relative tolerance of the value check.")
 @click.option("--no-values", is_flag=True, help="Check shapes only.")
+@click.option("--probes", type=click.IntRange(min=1, max=1000), default=8, show_default=True,
+              help="Random directions for the gradient of a large variable.")
+@click.option("--exact", is_flag=True,
+              help="Finite differences entry by entry for every variable, whatever its size.")
 @click.option("--json", "as_json", is_flag=True, help="Print the machine-readable report.")
-def command(args, shapes, forward, activations, layers, labels, layout, seed, tol, no_values, as_json):
+def command(args, shapes, forward, activations, layers, labels, layout, seed, tol, no_values,
+            probes, exact, as_json):
     """Check hand-derived gradient formulas: shapes, then values against finite differences.
 
     \b
@@ -117,7 +122,7 @@ def command(args, shapes, forward, activations, layers, labels, layout, seed, to
                           activations=dict(parse_activation(a) for a in activations),
                           layout=layout, layers=layers,
                           forward=(forward,) if forward else (), labels=tuple(labels),
-                          seed=seed, tol=tol, values=not no_values)
+                          seed=seed, tol=tol, values=not no_values, probes=probes, exact=exact)
         paths = [a for a in formulas if "=" not in a]
         formulas = [a for a in formulas if "=" in a]
         if not formulas and not paths:

@@ -12,7 +12,9 @@ from typing import Callable, Mapping
 import numpy as np
 
 from . import syntax as s
+from . import structured
 from .shapes import constant_int
+from .structured import dense
 
 
 def _sigmoid(x):
@@ -61,25 +63,67 @@ def softmax(a: np.ndarray, axis: int) -> np.ndarray:
     return e / e.sum(axis=axis, keepdims=True)
 
 
+class BaseValues:
+    """Values of sub-expressions at the unperturbed point, computed once per draw: a
+    perturbed evaluation takes every sub-expression that does not read a perturbed name
+    from here instead of recomputing it."""
+
+    def __init__(self, values: Mapping[str, np.ndarray], functions, sizes, class_axis: int):
+        self.evaluate = Evaluator(values, functions, sizes, class_axis)
+        self._values: dict[int, np.ndarray] = {}
+        self._names: dict[int, frozenset[str]] = {}
+
+    def value(self, node: s.Node) -> np.ndarray:
+        key = id(node)
+        if key not in self._values:
+            self._values[key] = self.evaluate(node)
+        return self._values[key]
+
+    def names(self, node: s.Node) -> frozenset[str]:
+        key = id(node)
+        if key not in self._names:
+            self._names[key] = frozenset(n.id for n in s.walk(node) if isinstance(n, s.Name))
+        return self._names[key]
+
+
 _BINARY = {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide, "**": np.power,
            ">": np.greater, "<": np.less, ">=": np.greater_equal, "<=": np.less_equal,
            "==": np.equal, "!=": np.not_equal}
 
 
 class Evaluator:
-    """Values of nodes given `values` (name → stacked array) and the bound functions."""
+    """Values of nodes given `values` (name → stacked array) and the bound functions.
+
+    With `base` and `changed`, a sub-expression that reads none of the `changed` names is
+    taken from `base` (its value at the unperturbed point). With `per_example_axis`, a
+    total (`np.sum(E)` without axis) keeps that logical axis: the cost becomes the vector
+    of per-example losses."""
 
     def __init__(self, values: Mapping[str, np.ndarray], functions: Mapping[str, str],
-                 sizes: Mapping[str, int], class_axis: int = 0):
+                 sizes: Mapping[str, int], class_axis: int = 0, base: BaseValues | None = None,
+                 changed: frozenset[str] = frozenset(), per_example_axis: int | None = None):
         self.values = values
         self.functions = functions  # open activation name → concrete one ('g1' → 'tanh')
         self.sizes = sizes
         self.class_axis = class_axis
+        self.base = base
+        self.changed = changed
+        self.per_example_axis = per_example_axis
+        self.largest_entry = 0  # bytes of the widest dense value per stack entry, for batching
 
     def __call__(self, node: s.Node) -> np.ndarray:
-        return getattr(self, type(node).__name__.lower())(node)
+        return dense(self.value(node))
 
-    def name(self, node: s.Name) -> np.ndarray:
+    def value(self, node: s.Node):
+        """The value of `node`, possibly kept as `LowRank` factors."""
+        if self.base is not None and not (self.base.names(node) & self.changed):
+            return self.base.value(node)
+        result = getattr(self, type(node).__name__.lower())(node)
+        if isinstance(result, np.ndarray) and result.shape[0] > 1:
+            self.largest_entry = max(self.largest_entry, result.nbytes // result.shape[0])
+        return result
+
+    def name(self, node: s.Name):
         if node.id in self.values:
             return self.values[node.id]
         if node.id in self.sizes:
@@ -89,32 +133,54 @@ class Evaluator:
     def number(self, node: s.Number) -> np.ndarray:
         return np.array([node.value])
 
-    def binop(self, node: s.BinOp) -> np.ndarray:
-        left, right = self(node.left), self(node.right)
+    def binop(self, node: s.BinOp):
+        left, right = self.value(node.left), self.value(node.right)
+        if structured.is_structured(left) or structured.is_structured(right):
+            kept = structured.binary(node.op, _BINARY.get(node.op), left, right,
+                                     self._base_of(node, left, right))
+            if kept is not None:
+                return kept
+            left, right = dense(left), dense(right)
         if node.op == "@":
             return matmul(left, right)
         left, right = _aligned(left, right)
         result = _BINARY[node.op](left, right)
         return result.astype(float) if result.dtype == bool else result
 
-    def neg(self, node: s.Neg) -> np.ndarray:
-        return -self(node.operand)
+    def _base_of(self, node: s.Node, *operands):
+        """The node's unperturbed value (structured values only arise with a base cache)."""
+        return lambda: self.base.value(node)
 
-    def transpose(self, node: s.Transpose) -> np.ndarray:
-        return transpose(self(node.operand))
+    def neg(self, node: s.Neg):
+        value = self.value(node.operand)
+        kept = structured.negate(value)
+        return kept if kept is not None else -value
+
+    def transpose(self, node: s.Transpose):
+        value = self.value(node.operand)
+        kept = structured.transpose(value)
+        return kept if kept is not None else transpose(value)
 
     def index(self, node: s.Index) -> np.ndarray:
         return np.array([float(self(node.operand).shape[1:][node.index])])
 
-    def derivative(self, node: s.Derivative) -> np.ndarray:
-        func = self.functions.get(node.func, node.func)
-        return DERIVATIVES[func](self(node.args[0]))
+    def derivative(self, node: s.Derivative):
+        func = DERIVATIVES[self.functions.get(node.func, node.func)]
+        return self._elementwise(func, node)
 
-    def call(self, node: s.Call) -> np.ndarray:
-        args = [self(a) for a in node.args]
+    def _elementwise(self, func, node: s.Node):
+        value = self.value(node.args[0])
+        if structured.is_structured(value):
+            kept = structured.elementwise(func, value, self._base_of(node, value))
+            if kept is not None:
+                return kept
+        return func(dense(value))
+
+    def call(self, node: s.Call):
         func = self.functions.get(node.func, node.func)
         if func in ELEMENTWISE:
-            return ELEMENTWISE[func](args[0])
+            return self._elementwise(ELEMENTWISE[func], node)
+        args = [self(a) for a in node.args]
         if func == "softmax":
             axis = self._axis_value(node)
             return softmax(args[0], self.class_axis + 1 if axis is None else _stacked_axis(axis))
@@ -139,6 +205,11 @@ class Evaluator:
         keep = self._keyword(node, "keepdims")
         keepdims = isinstance(keep, s.Name) and keep.id == "True" or (
             isinstance(keep, s.Number) and keep.value != 0)
+        if axis is None and self.per_example_axis is not None and a.ndim > 1:
+            # the cost as per-example losses: reduce every axis but the examples'
+            axes = tuple(i for i in range(1, a.ndim) if i != self.per_example_axis + 1)
+            result = np.sum(a, axis=axes)
+            return result / a[0].size if reducer is np.mean else result
         if axis is None:
             axes = tuple(range(1, a.ndim))
         elif isinstance(axis, tuple):
@@ -198,6 +269,11 @@ class Evaluator:
         return np.eye(n)[None]
 
 
+def _broadcast_shape(a: np.ndarray, b: np.ndarray) -> tuple[int, ...]:
+    a, b = _aligned(a, b)
+    return np.broadcast_shapes(a.shape, b.shape)
+
+
 def _stacked_axis(axis: int) -> int:
     """A logical axis as an axis of the stacked array (negative axes count from the end)."""
     return axis + 1 if axis >= 0 else axis
@@ -215,9 +291,22 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     if vector_right:
         b = b[:, :, None]
     a, b = _aligned(a, b)
-    result = np.matmul(a, b)
+    if a.ndim == 3 and b.ndim == 3 and (a.shape[0] == 1) != (b.shape[0] == 1):
+        result = _stacked_matmul(a, b)  # one matrix product instead of one per stack entry
+    else:
+        result = np.matmul(a, b)
     if vector_right:
         result = result[..., 0]
     if vector_left:
         result = result[..., 0, :] if not vector_right else result[..., 0]
     return result
+
+
+def _stacked_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(k, p, q) @ (1, q, r) or (1, p, q) @ (k, q, r) as a single 2-D product."""
+    if b.shape[0] == 1:
+        k, p, q = a.shape
+        return (a.reshape(k * p, q) @ b[0]).reshape(k, p, -1)
+    k, q, r = b.shape
+    flat = a[0] @ b.transpose(1, 0, 2).reshape(q, k * r)
+    return flat.reshape(-1, k, r).transpose(1, 0, 2)

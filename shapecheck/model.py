@@ -38,6 +38,9 @@ class Model:
     invertible: frozenset[str] = frozenset()   # read by inv/det: identity-like, det > 0
     label_axis: int | None = None              # a softmax normalises labels along this axis
     kinks: tuple[s.Node, ...] = ()             # where relu/abs/max/comparisons switch
+    # the cost is a sum of per-example losses and example j of a per-example quantity
+    # moves only loss j, along this logical axis (the built-in network); None: unknown
+    example_axis: int | None = None
 
     @property
     def cost(self) -> str:
@@ -169,5 +172,5 @@ def network(last_layer: int, layout: str = "columns", batch: str | int = "m",
                      f"{p}{l}" for l in range(1, last_layer + 1) for p in "Wb")},
                  sizes, labels={"Y"}, fixed_functions=fixed,
                  per_example=frozenset(per_example), batch=batch if isinstance(batch, str) else None,
-                 class_axis=0 if columns else 1,
+                 class_axis=0 if columns else 1, example_axis=1 if columns else 0,
                  weights=frozenset(f"W{l}" for l in range(1, last_layer + 1)))

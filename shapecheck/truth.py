@@ -8,17 +8,20 @@ stacked evaluation, chunked so that no array grows past a fixed budget.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Mapping
 
 import numpy as np
 
 from . import syntax as s
 from .errors import BadOptionError, ModelError
-from .evaluate import Evaluator
+from .evaluate import BaseValues, Evaluator
 from .model import Model
+from .structured import LowRank, Patch
 from .shapes import Shape
 
-STACK_BUDGET_BYTES = 64 * 2**20     # the largest stacked array a perturbation batch may make
+STACK_BUDGET_BYTES = 256 * 2**20    # the largest stacked array a perturbation batch may make
+BATCH_BYTES = 8 * 2**20             # the size of stacked array that numpy handles fastest
 MODEL_LIMIT_NUMBERS = 200_000_000   # 1.6 GB of float64 for one forward pass: refuse beyond
 RELATIVE_STEP = 1e-5                # central differences: step relative to the variable's scale
 
@@ -97,34 +100,165 @@ def forward(model: Model, inputs: Mapping[str, np.ndarray], functions: Mapping[s
     return values
 
 
-def gradient(model: Model, values: Mapping[str, np.ndarray], name: str,
-             functions: Mapping[str, str], sizes: Mapping[str, int]) -> np.ndarray:
-    """dJ/d`name` by central differences, entry by entry, many entries per numpy call."""
-    x = values[name][0]
-    downstream = model.downstream(name)
-    if not downstream:
-        return np.zeros_like(x)
-    widest = max([x.size] + [values[model.equations[i].lhs.id][0].size for i in downstream])
-    chunk = max(1, STACK_BUDGET_BYTES // (2 * 8 * 4 * widest))  # ~4 live arrays per equation
-    scale = float(np.sqrt(np.mean(x * x))) if x.size else 1.0
-    step = RELATIVE_STEP * max(scale, 1e-3)
-    flat = x.reshape(-1)
-    grad = np.empty(flat.size)
-    for start in range(0, flat.size, chunk):
-        idx = np.arange(start, min(flat.size, start + chunk))
-        count = idx.size
-        stack = np.repeat(flat[None], 2 * count, axis=0)
-        rows = np.arange(count)
-        stack[rows, idx] += step
-        stack[rows + count, idx] -= step
-        perturbed = dict(values)
-        perturbed[name] = stack.reshape((2 * count,) + x.shape)
-        evaluate = Evaluator(perturbed, functions, sizes, model.class_axis)
-        for i in downstream:
-            perturbed[model.equations[i].lhs.id] = evaluate(model.equations[i].rhs)
-        cost = perturbed[model.cost].reshape(2 * count)
-        grad[idx] = (cost[:count] - cost[count:]) / (2 * step)
-    return grad.reshape(x.shape)
+@dataclass(frozen=True)
+class Method:
+    """How true gradients are taken: entry by entry up to `exact_max` entries (or always,
+    with `exact`), else by `probes` random directions; per-example quantities of a
+    separable model column by column group."""
+    exact: bool = False
+    exact_max: int = 512
+    probes: int = 8
+
+
+@dataclass(frozen=True)
+class Gradient:
+    """A true gradient: the whole array, or its projections on random directions."""
+    full: np.ndarray | None = None
+    projections: np.ndarray | None = None  # (K,) directional derivatives
+    left: np.ndarray | None = None         # directions: dense (K, *shape), or rank 1 u (K, a)
+    right: np.ndarray | None = None        # ... and v (K, b)
+    method: str = "exact"
+
+    def pair(self, claim: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(truth, claim) as two arrays to compare: whole, or projected on the directions."""
+        if self.full is not None:
+            return self.full, claim
+        if self.right is not None:
+            return self.projections, np.einsum("ka,ab,kb->k", self.left, claim, self.right)
+        return self.projections, np.tensordot(self.left, claim, axes=claim.ndim)
+
+
+class Differentiator:
+    """Finite-difference gradients of one draw of a model, sharing the unperturbed values
+    of every sub-expression."""
+
+    def __init__(self, model: Model, values: Mapping[str, np.ndarray],
+                 functions: Mapping[str, str], sizes: Mapping[str, int], method: Method,
+                 seed: int = 0):
+        self.model, self.values, self.functions, self.sizes = model, values, functions, sizes
+        self.method = method
+        self.base = BaseValues(values, functions, sizes, model.class_axis)
+        self.rng = np.random.default_rng([seed, 7])
+        self._entry_bytes = 0  # the widest dense value one perturbation made, last batch
+
+    def gradient(self, name: str, whole: bool) -> Gradient:
+        """dJ/d`name`; `whole` when every entry is needed (a gradient read by a formula)."""
+        x = self.values[name][0]
+        downstream = self.model.downstream(name)
+        if not downstream or downstream[-1] != len(self.model.equations) - 1:
+            return Gradient(full=np.zeros_like(x))  # the cost does not depend on it
+        if self.method.exact or x.size <= self.method.exact_max:
+            return Gradient(full=self.exact(name))
+        if self._separable(name):
+            return Gradient(full=self.grouped(name), method="grouped")
+        if whole:
+            return Gradient(full=self.exact(name))
+        return self.directional(name)
+
+    def _separable(self, name: str) -> bool:
+        axis = self.model.example_axis
+        shape = self.model.shapes[name]
+        return (axis is not None and name in self.model.per_example and len(shape) == 2
+                and shape[axis] == self.model.batch)
+
+    def _step(self, x: np.ndarray) -> float:
+        scale = float(np.sqrt(np.mean(x * x))) if x.size else 1.0
+        return RELATIVE_STEP * max(scale, 1e-3)
+
+    def _costs(self, name: str, perturbed, per_example: bool = False) -> np.ndarray:
+        """The cost for each stacked perturbation of `name` (per example if asked)."""
+        values = dict(self.values)
+        values[name] = perturbed
+        downstream = self.model.downstream(name)
+        changed = frozenset({name} | {self.model.equations[i].lhs.id for i in downstream})
+        evaluate = Evaluator(values, self.functions, self.sizes, self.model.class_axis,
+                             self.base, changed)
+        for i in downstream[:-1]:
+            values[self.model.equations[i].lhs.id] = evaluate.value(self.model.equations[i].rhs)
+        if per_example:
+            evaluate.per_example_axis = self.model.example_axis
+        cost = evaluate(self.model.equations[downstream[-1]].rhs)
+        self._entry_bytes = evaluate.largest_entry
+        return cost
+
+    def _batches(self, total: int):
+        """Index ranges over `total` perturbations (each taken up and down): a small first
+        batch measures the memory one perturbation takes downstream, then batches fill
+        the stack budget."""
+        start, size = 0, min(total, 8)
+        while start < total:
+            yield np.arange(start, min(total, start + size))
+            start += size
+            # arrays of a few MB keep numpy in the caches; the budget caps memory
+            size = max(1, min(BATCH_BYTES, STACK_BUDGET_BYTES // 4) // (2 * max(self._entry_bytes, 8)))
+
+    def exact(self, name: str) -> np.ndarray:
+        """Entry by entry: perturb each entry up and down, many entries per numpy call. A
+        matrix entry is perturbed as a patch of its row, which stays cheap downstream."""
+        x = self.values[name][0]
+        step, flat = self._step(x), x.reshape(-1)
+        grad = np.empty(flat.size)
+        for idx in self._batches(flat.size):
+            count, rows = idx.size, np.arange(idx.size)
+            if x.ndim == 2:
+                row, col = np.divmod(idx, x.shape[1])
+                slices = np.concatenate([x[row], x[row]])
+                slices[rows, col] += step
+                slices[rows + count, col] -= step
+                perturbed = Patch(x[None], 0, np.concatenate([row, row]), slices)
+            else:
+                stack = np.repeat(flat[None], 2 * count, axis=0)
+                stack[rows, idx] += step
+                stack[rows + count, idx] -= step
+                perturbed = stack.reshape((2 * count,) + x.shape)
+            cost = self._costs(name, perturbed).reshape(2 * count)
+            grad[idx] = (cost[:count] - cost[count:]) / (2 * step)
+        return grad.reshape(x.shape)
+
+    def grouped(self, name: str) -> np.ndarray:
+        """A per-example quantity of a separable model: one row (the same entry of every
+        example) moves at once, and each example's loss tells its own column."""
+        x = self.values[name][0]
+        example_axis = self.model.example_axis
+        axis = 1 - example_axis                       # the axis whose rows are perturbed
+        count_rows = x.shape[axis]
+        step = self._step(x)
+        grad = np.empty_like(x)
+        for idx in self._batches(count_rows):
+            rows = (x[idx] if axis == 0 else x[:, idx].T)          # (count, examples)
+            index = np.concatenate([idx, idx])
+            slices = np.concatenate([rows + step, rows - step])
+            losses = self._costs(name, Patch(x[None], axis, index, slices), per_example=True)
+            losses = losses.reshape(2 * idx.size, -1)
+            change = (losses[:idx.size] - losses[idx.size:]) / (2 * step)
+            if axis == 0:
+                grad[idx] = change
+            else:
+                grad[:, idx] = change.T
+        return grad
+
+    def directional(self, name: str) -> Gradient:
+        """`K` random directions `V`: (J(x + hV) - J(x - hV)) / 2h = <dJ/dx, V>. A matrix
+        is probed in rank-1 directions `u vᵀ`, which stay cheap through a product."""
+        x = self.values[name][0]
+        k = self.method.probes
+        step = self._step(x)
+        if x.ndim == 2:
+            u = self.rng.standard_normal((k, x.shape[0]))
+            v = self.rng.standard_normal((k, x.shape[1]))
+            # scale so that h u vᵀ has the size of a step in every entry, on average
+            norm = np.linalg.norm(u, axis=1) * np.linalg.norm(v, axis=1) / math.sqrt(x.size)
+            u = u / norm[:, None]
+            left = np.concatenate([u, -u])[:, :, None] * step
+            right = np.concatenate([v, v])[:, None, :]
+            cost = self._costs(name, LowRank(x[None], left, right)).reshape(2 * k)
+            return Gradient(projections=(cost[:k] - cost[k:]) / (2 * step), left=u, right=v,
+                            method="directional")
+        directions = self.rng.standard_normal((k,) + x.shape)
+        stack = np.concatenate([x[None] + step * directions, x[None] - step * directions])
+        cost = self._costs(name, stack).reshape(2 * k)
+        return Gradient(projections=(cost[:k] - cost[k:]) / (2 * step), left=directions,
+                        method="directional")
 
 
 DRAW_ATTEMPTS = 8
