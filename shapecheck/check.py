@@ -12,7 +12,7 @@ from typing import Mapping
 import numpy as np
 
 from . import syntax as s
-from .errors import ShapecheckError, UnknownNameError
+from .errors import ModelError, ShapecheckError, UnknownNameError
 from .evaluate import Evaluator
 from .hints import suggest
 from .meaning import KNOWN, lower
@@ -132,7 +132,8 @@ class Checker:
         key = ("network", layers, batch, self.options.layout)
         if key not in self._models:
             fixed = {g: f for g, f in self.options.activations.items()}
-            self._models[key] = network(layers, self.options.layout, batch, fixed)
+            self._models[key] = network(layers, self.options.layout, batch, fixed,
+                                        self.options.shapes)
         return self._models[key]
 
     def _layers(self, names: set[str]) -> int:
@@ -181,12 +182,14 @@ class Checker:
                     binding[name] = (name[1:], True)
             return model, binding
         layers = self._layers(names)
-        roles = {n: role(n, layers) for n in names if n not in self.options.shapes}
+        roles = {n: role(n, layers) for n in names}
         single = any(r and r.single_example for r in roles.values())
         model = self._network(layers, 1 if single else "m")
         for name, found in roles.items():
             if found and found.var in model.shapes:
                 binding[name] = (found.var, found.gradient)
+            elif name in self.options.shapes:
+                binding[name] = (name, False)  # declared, outside the model: shapes only
         return model, binding
 
     # -- one formula
@@ -241,7 +244,8 @@ class Checker:
         defaults = pick_defaults(sorted(model.sizes_used, key=_size_order), declared)
         sizes = {**declared, **defaults}
         eq = lower(eq, lambda n: n in binding)
-        variables = {n: model.shapes[var] for n, (var, _) in binding.items()}
+        variables = {n: model.shapes.get(var) or self.options.shapes[var]
+                     for n, (var, _) in binding.items()}
         env = ShapeEnv(variables, set(sizes), text)
         lhs_shape = model.shapes[lhs_var]
         base = dict(formula=text, source=source, lhs_shape=lhs_shape, sizes=_used(sizes, model),
@@ -300,14 +304,22 @@ class Checker:
         open_ = sorted((set(model.open_functions) | formula_functions) - set(fixed))
         assignments = [{g: a for g in open_} for a in OPEN_ACTIVATIONS] if open_ else [{}]
         lhs_var = binding[eq.lhs.id][0]
+        read = {n.id for n in s.walk(eq.rhs) if isinstance(n, s.Name) and n.id in binding}
+        for name in sorted(read):
+            if binding[name][0] not in model.shapes:
+                raise ModelError(f"{name} has a declared shape but no value: it is not a quantity "
+                                 "of the model (define it with --forward to check values, or "
+                                 "check shapes only with --no-values)", eq.text,
+                                 next(n.span for n in s.walk(eq.rhs)
+                                      if isinstance(n, s.Name) and n.id == name))
         outcomes = []
         for assignment in assignments:
             draw = self._draw(model, sizes, {**fixed, **assignment})
             values = {}
-            for name, (var, is_gradient) in binding.items():
-                if name != eq.lhs.id:
-                    values[name] = (draw.gradient(var, whole=True).full[None] if is_gradient
-                                    else draw.values[var])
+            for name in read:
+                var, is_gradient = binding[name]
+                values[name] = (draw.gradient(var, whole=True).full[None] if is_gradient
+                                else draw.values[var])
             claim = Evaluator(values, draw.functions, sizes, model.class_axis)(eq.rhs)[0]
             truth = draw.gradient(lhs_var, whole=False)
             error = (relative_error(*truth.pair(claim)) if np.all(np.isfinite(claim))
@@ -320,7 +332,7 @@ class Checker:
         if not failing:
             return Result(verdict="pass", message="shapes line up and values match", **base)
         assignment, error, truth, claim = failing[0]
-        diagnosis, explanation = diagnose(truth, claim, sizes, model, lhs_var, tol)
+        diagnosis, explanation = diagnose(truth, claim, sizes, base["defaults"], model, lhs_var, tol)
         message = (f"the values differ from the finite-difference gradient of {model.cost} "
                    f"(relative error {error:.2g} > tolerance {tol:g})")
         if not np.all(np.isfinite(claim)):
@@ -351,17 +363,29 @@ def _used(sizes: Mapping[str, int], model: Model) -> dict[str, int]:
     return {k: sizes[k] for k in keys if k in sizes}
 
 
-def _factor_names(sizes: Mapping[str, int]) -> list[tuple[float, str]]:
-    named = [(-1.0, "-1")]
-    for name, value in sorted(sizes.items(), key=lambda kv: (kv[0] != "m", _size_order(kv[0]))):
-        if value != 1:
-            named += [(float(value), name), (1.0 / value, f"1/{name}"),
-                      (-float(value), f"-{name}"), (-1.0 / value, f"-1/{name}")]
-    named += [(2.0, "2"), (0.5, "1/2"), (-2.0, "-2"), (-0.5, "-1/2")]
-    return named
+def _factor_names(sizes: Mapping[str, int], defaults: Mapping[str, int]) -> list[tuple[float, str]]:
+    """Constant factors by name, the likeliest first: -1, the declared sizes, small
+    constants, and last the sizes chosen by default (whose values nobody chose)."""
+    def of(names):
+        named = []
+        for name in sorted(names, key=lambda n: (n != "m", _size_order(n))):
+            value = sizes[name]
+            if value != 1:
+                named += [(float(value), name), (1.0 / value, f"1/{name}"),
+                          (-float(value), f"-{name}"), (-1.0 / value, f"-1/{name}")]
+        return named
+    constants = [(2.0, "2"), (0.5, "1/2"), (-2.0, "-2"), (-0.5, "-1/2")]
+    return ([(-1.0, "-1")] + of(n for n in sizes if n not in defaults) + constants
+            + of(n for n in sizes if n in defaults))
 
 
-def diagnose(truth: Gradient, claim, sizes, model: Model, var: str, tol: float):
+def _with_values(name: str, sizes: Mapping[str, int]) -> str:
+    """'1/m' → '1/m = 1/5'; '2' → '2'."""
+    shown = re.sub(r"[A-Za-z_]\w*", lambda m: str(sizes.get(m.group(0), m.group(0))), name)
+    return name if shown == name else f"{name} = {shown}"
+
+
+def diagnose(truth: Gradient, claim, sizes, defaults, model: Model, var: str, tol: float):
     """A constant factor or a transpose that turns the truth into the claim, in words."""
     if not np.all(np.isfinite(claim)):
         return None, ""
@@ -370,18 +394,18 @@ def diagnose(truth: Gradient, claim, sizes, model: Model, var: str, tol: float):
     if norm > 0:
         factor = float(np.vdot(true, claimed)) / norm
         if factor != 0 and relative_error(factor * true, claimed) <= max(tol, 1e-6):
-            name = next((n for v, n in _factor_names(sizes) if abs(factor - v) <= 1e-6 * abs(v)),
-                        f"{factor:.4g}")
+            name = next((n for v, n in _factor_names(sizes, defaults)
+                         if abs(factor - v) <= 1e-6 * abs(v)), f"{factor:.4g}")
             shape = model.shapes[var]
-            value = f" = {sizes[name.lstrip('-').split('/')[-1]]}" if name.lstrip("-1/") in sizes else ""
+            value = _with_values(name, sizes)
             if model.batch is None and name in sizes and name in shape:
                 return ({"kind": "convention", "factor": name},
-                        f"the right side is {name}{value} times the gradient of the mean cost; "
+                        f"the right side is {value} times the gradient of the mean cost; "
                         f"this is the course's convention for a per-example quantity (the summed "
                         f"loss), not a slip, but this model's cost is a mean: divide by {name}")
             fix = f"multiply it by {_inverse(name)}" if name != "-1" else "flip its sign"
             return ({"kind": "factor", "factor": name},
-                    f"the right side is {name}{value} times the true gradient; {fix}")
+                    f"the right side is {value} times the true gradient; {fix}")
     if claim.ndim == 2 and claim.shape[0] == claim.shape[1] and \
             relative_error(*truth.pair(claim.T)) <= max(tol, 1e-6):
         return {"kind": "transpose"}, "the right side is the transpose of the true gradient"

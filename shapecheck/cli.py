@@ -1,6 +1,7 @@
 """The command line: options → the library → the report → exit status. No checking here."""
 from __future__ import annotations
 
+import math
 import re
 import sys
 
@@ -94,7 +95,8 @@ def exit_status(results: list[Result]) -> int:
 @click.option("--label", "labels", multiple=True, metavar="NAME", help="Mark a --forward input as labels.")
 @click.option("--layout", type=click.Choice(["columns", "rows"]), default="columns", show_default=True,
               help="Examples in columns (Z = W @ X + b) or in rows (Z = X @ W + b).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random draw.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Seed of the random draw.")
 @click.option("--tol", type=click.FloatRange(min=0, min_open=True), default=1e-6, show_default=True,
               help="Relative tolerance of the value check.")
 @click.option("--no-values", is_flag=True, help="Check shapes only.")
@@ -117,6 +119,8 @@ def command(args, shapes, forward, activations, layers, labels, layout, seed, to
     from . import report  # imported here so that --help stays quick
 
     try:
+        if not math.isfinite(tol):
+            raise BadOptionError(f"--tol {tol}: the tolerance is a positive number")
         sizes, formulas = parse_sizes(list(args))
         options = Options(sizes=sizes, shapes=dict(parse_shape(s) for s in shapes),
                           activations=dict(parse_activation(a) for a in activations),

@@ -128,7 +128,9 @@ class Evaluator:
             return self.values[node.id]
         if node.id in self.sizes:
             return np.array([float(self.sizes[node.id])])
-        return np.array([1.0 if node.id == "True" else 0.0])
+        if node.id in ("True", "False"):
+            return np.array([1.0 if node.id == "True" else 0.0])
+        raise KeyError(f"no value for {node.id}")
 
     def number(self, node: s.Number) -> np.ndarray:
         return np.array([node.value])

@@ -146,7 +146,8 @@ def _draw_rules(equations, inputs: set[str], class_axis: int, fixed: Mapping[str
 
 
 def network(last_layer: int, layout: str = "columns", batch: str | int = "m",
-            fixed_functions: Mapping[str, str] | None = None) -> Model:
+            fixed_functions: Mapping[str, str] | None = None,
+            declared: Mapping[str, Shape] | None = None) -> Model:
     """The course's L-layer network: hidden activations open, a sigmoid (or softmax) output
     and the mean cross-entropy cost."""
     fixed = {f"g{last_layer}": "sigmoid", **(fixed_functions or {})}
@@ -166,6 +167,7 @@ def network(last_layer: int, layout: str = "columns", batch: str | int = "m",
     else:
         texts.append(f"J = -1/{batch} * np.sum(Y * np.log({out}) + (1 - Y) * np.log(1 - {out}))")
     shapes = network_shapes(last_layer, layout, batch)
+    shapes.update({n: tuple(s) for n, s in (declared or {}).items() if n in shapes})  # --shape wins
     sizes = {d for shape in shapes.values() for d in shape if isinstance(d, str)}
     per_example = {"X", "Y"} | {f"{b}{l}" for b in "ZA" for l in range(1, last_layer + 1)}
     return build(texts, {n: shapes[n] for n in ("X", "Y") + tuple(
