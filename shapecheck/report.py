@@ -106,6 +106,10 @@ def render_one(result: Result, console: Console) -> None:
     head.append(MARK.get(result.verdict, result.verdict), style=result.verdict)
     head.append("  ")
     indent = len(head.plain)
+    if not result.formula:  # an unreadable file or a bad directive: no formula to show
+        head.append(_without_file(result))
+        console.print(head)
+        return
     head.append_text(_styled_formula(result))
     if result.verdict != "error" and result.lhs_shape is not None:
         head.append(f"   {show(result.lhs_shape)} = {concrete(result.lhs_shape, result.sizes)}",
@@ -128,12 +132,27 @@ def render_one(result: Result, console: Console) -> None:
         console.print(Text(pad + "did you mean: ") + Text(result.hint, style="hint"))
 
 
+def _without_file(result: Result) -> str:
+    """The message without a leading `file: `, which the location already shows."""
+    return result.message.removeprefix(f"{result.source.file}: ") if result.source \
+        else result.message
+
+
 def summary(results: Sequence[Result], files: int = 0) -> str:
-    counts = Counter(r.verdict for r in results)
+    """`12 formulas in 3 files: 11 pass, 1 shape`. An unreadable file or a bad directive is
+    no formula, so it is counted apart: `1 formula in 2 files: 1 pass; 1 file or directive
+    error`."""
+    formulas = [r for r in results if r.formula]
+    others = len(results) - len(formulas)
+    counts = Counter(r.verdict for r in formulas)
     parts = ", ".join(f"{counts[v]} {v}" for v in ("pass", "shape", "value", "error") if counts[v])
     where = f" in {files} file{'s' if files != 1 else ''}" if files else ""
-    noun = "formula" if len(results) == 1 else "formulas"
-    return f"{len(results)} {noun}{where}: {parts or 'nothing to check'}"
+    noun = "formula" if len(formulas) == 1 else "formulas"
+    line = f"{len(formulas)} {noun}{where}: {parts or ('' if others else 'nothing to check')}"
+    if others:
+        line += f"{'; ' if parts else ''}{others} file or directive " \
+                f"error{'s' if others != 1 else ''}"
+    return line
 
 
 def _finite(x: float | None) -> float | None:
