@@ -277,8 +277,8 @@ class Checker:
                    f"{show(lhs_shape)}: a formula's result must have its left side's shape")
         found = suggest(eq.rhs, None, lhs_shape, env)
         hint, rule = None, message
-        if found:
-            hint = to_numpy(s.rename(found[0], shown) if shown else found[0])
+        if found:  # the whole right side: the edit may sit anywhere in it
+            hint = to_numpy(s.rename(found[2], shown) if shown else found[2])
             message += f". Did you mean {hint}? It gives {show(lhs_shape)}."
         operands = (Operand(eq.lhs.id, eq.lhs.span, tuple(lhs_shape)),
                     Operand(eq.text[eq.rhs.span[0]:eq.rhs.span[1]], eq.rhs.span, tuple(rhs_shape)))

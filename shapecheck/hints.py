@@ -77,10 +77,10 @@ def whole_edits(rhs: s.Node) -> Iterator[Edit]:
 
 
 def suggest(rhs: s.Node, failing: s.Node | None, lhs_shape: Shape, env: ShapeEnv,
-            ) -> tuple[s.Node, Shape] | None:
+            ) -> tuple[s.Node, Shape, s.Node] | None:
     """The first edit that gives the right side the shape `lhs_shape`: (replacement, its
-    shape). `failing` is the operator that failed, or None when only the result's shape is
-    wrong."""
+    shape, the whole right side edited). `failing` is the operator that failed, or None
+    when only the result's shape is wrong."""
     if failing is None:
         edits = whole_edits(rhs)
     elif isinstance(failing, s.BinOp):
@@ -88,10 +88,11 @@ def suggest(rhs: s.Node, failing: s.Node | None, lhs_shape: Shape, env: ShapeEnv
     else:
         return None
     for target, replacement in edits:
+        edited = s.substitute(rhs, target, replacement)
         try:
-            shape, shapes = infer(s.substitute(rhs, target, replacement), env)
+            shape, shapes = infer(edited, env)
         except (Mismatch, ShapecheckError):
             continue
         if shape == tuple(lhs_shape):
-            return replacement, shapes[id(replacement)]
+            return replacement, shapes[id(replacement)], edited
     return None

@@ -41,6 +41,8 @@ def to_numpy(node: s.Node) -> str:
         level = _PRECEDENCE[node.op]
         if node.op == "**":  # right-associative
             return f"{_wrapped(node.left, level + 1)} ** {_wrapped(node.right, _NEG)}"
+        if node.op == "/" and all(isinstance(n, (s.Number, s.Name)) for n in (node.left, node.right)):
+            return f"{to_numpy(node.left)}/{to_numpy(node.right)}"  # 1/m, as people write it
         return f"{_wrapped(node.left, level)} {node.op} {_wrapped(node.right, level + 1)}"
     if isinstance(node, s.Neg):
         return f"-{_wrapped(node.operand, _NEG)}"

@@ -165,7 +165,7 @@ def test_latex_end_to_end(here):
         ("chapter.tex", 7, 3, "db2 = 1/m * np.sum(dZ2, axis=0, keepdims=True)", "shape"),
         ("chapter.tex", 11, 1, "dW1 = 1/m * dZ1 @ X.T", "pass"),
     ]
-    assert results[1]["hint"] == "np.sum(dZ2, axis=1, keepdims=True)"
+    assert results[1]["hint"] == "1/m * np.sum(dZ2, axis=1, keepdims=True)"
     text = run("chapter.tex", *COURSE).stdout
     assert "chapter.tex:7:3: ✗ shape  db2 = " in text
     assert text.endswith("3 formulas in 1 file: 2 pass, 1 shape\n")
