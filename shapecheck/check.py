@@ -21,7 +21,7 @@ from .names import GENERIC_FUNCTION, at_layer, highest_layer, is_generic, networ
 from .parse import parse_equation
 from .printer import to_numpy
 from .shapes import Mismatch, Operand, Shape, ShapeEnv, infer, show
-from .truth import (Differentiator, Gradient, Method, draw_forward, refuse_if_too_large,
+from .truth import (Differentiator, Draws, Gradient, Method, draw_forward, refuse_if_too_large,
                     relative_error)
 
 ACTIVATION_CHOICES = ("tanh", "sigmoid", "relu", "softplus", "identity", "softmax")
@@ -125,6 +125,7 @@ class Checker:
     def __init__(self, options: Options):
         self.options = options
         self._draws: dict[tuple, _Draw] = {}
+        self._inputs: dict[tuple, Draws] = {}  # shared by every binding of the activations
         self._models: dict[tuple, Model] = {}
 
     # -- the model a formula is checked on
@@ -289,10 +290,14 @@ class Checker:
     def _draw(self, model: Model, sizes: Mapping[str, int], functions: dict[str, str]) -> _Draw:
         key = (id(model), tuple(sorted(sizes.items())), tuple(sorted(functions.items())))
         if key not in self._draws:
-            values = draw_forward(model, sizes, functions, self.options.seed)
+            inputs_key = key[:2]
+            if inputs_key not in self._inputs:
+                self._inputs[inputs_key] = Draws(model, sizes)
+            values, shared = draw_forward(model, sizes, functions, self.options.seed,
+                                          self._inputs[inputs_key])
             method = Method(self.options.exact, self.options.exact_max, self.options.probes)
             differentiator = Differentiator(model, values, functions, sizes, method,
-                                            self.options.seed)
+                                            self.options.seed, shared)
             self._draws[key] = _Draw(model, sizes, values, differentiator)
         return self._draws[key]
 

@@ -18,7 +18,16 @@ from .structured import dense
 
 
 def _sigmoid(x):
-    return 0.5 * (1.0 + np.tanh(0.5 * x))  # no overflow for large |x|
+    out = np.multiply(x, 0.5)  # through tanh: no overflow for large |x|; in place: one array
+    np.tanh(out, out=out)
+    out += 1.0
+    out *= 0.5
+    return out
+
+
+def _sigmoid_derivative(x):
+    s = _sigmoid(x)
+    return s * (1.0 - s)
 
 
 def _softplus(x):
@@ -33,7 +42,7 @@ ELEMENTWISE: dict[str, Callable] = dict(ACTIVATIONS, exp=np.exp, log=np.log, log
                                         sqrt=np.sqrt, abs=np.abs)
 DERIVATIVES: dict[str, Callable] = {
     "tanh": lambda x: 1.0 - np.tanh(x) ** 2,
-    "sigmoid": lambda x: _sigmoid(x) * (1.0 - _sigmoid(x)),
+    "sigmoid": _sigmoid_derivative,
     "relu": lambda x: (x > 0).astype(float),
     "softplus": _sigmoid,
     "identity": np.ones_like,
@@ -63,13 +72,34 @@ def softmax(a: np.ndarray, axis: int) -> np.ndarray:
     return e / e.sum(axis=axis, keepdims=True)
 
 
+class Shared:
+    """Values that every binding of the open activations shares (one model, sizes and
+    draw): sub-expressions that no open activation touches, computed once."""
+
+    def __init__(self, independent: Callable[[s.Node], bool]):
+        self.independent = independent
+        self._values: dict[int, np.ndarray] = {}
+        self._independent: dict[int, bool] = {}
+
+    def lookup(self, node: s.Node, compute: Callable[[], np.ndarray]):
+        key = id(node)
+        if key not in self._independent:
+            self._independent[key] = self.independent(node)
+        if not self._independent[key]:
+            return compute()
+        if key not in self._values:
+            self._values[key] = compute()
+        return self._values[key]
+
+
 class BaseValues:
     """Values of sub-expressions at the unperturbed point, computed once per draw: a
     perturbed evaluation takes every sub-expression that does not read a perturbed name
     from here instead of recomputing it."""
 
-    def __init__(self, values: Mapping[str, np.ndarray], functions, sizes, class_axis: int):
-        self.evaluate = Evaluator(values, functions, sizes, class_axis)
+    def __init__(self, values: Mapping[str, np.ndarray], functions, sizes, class_axis: int,
+                 shared: Shared | None = None):
+        self.evaluate = Evaluator(values, functions, sizes, class_axis, shared=shared)
         self._values: dict[int, np.ndarray] = {}
         self._names: dict[int, frozenset[str]] = {}
 
@@ -101,7 +131,8 @@ class Evaluator:
 
     def __init__(self, values: Mapping[str, np.ndarray], functions: Mapping[str, str],
                  sizes: Mapping[str, int], class_axis: int = 0, base: BaseValues | None = None,
-                 changed: frozenset[str] = frozenset(), per_example_axis: int | None = None):
+                 changed: frozenset[str] = frozenset(), per_example_axis: int | None = None,
+                 shared: Shared | None = None):
         self.values = values
         self.functions = functions  # open activation name → concrete one ('g1' → 'tanh')
         self.sizes = sizes
@@ -110,6 +141,7 @@ class Evaluator:
         self.changed = changed
         self.per_example_axis = per_example_axis
         self.largest_entry = 0  # bytes of the widest dense value per stack entry, for batching
+        self.shared = shared    # unperturbed values shared across activations (no stack axis)
 
     def __call__(self, node: s.Node) -> np.ndarray:
         return dense(self.value(node))
@@ -118,7 +150,10 @@ class Evaluator:
         """The value of `node`, possibly kept as `LowRank` factors."""
         if self.base is not None and not (self.base.names(node) & self.changed):
             return self.base.value(node)
-        result = getattr(self, type(node).__name__.lower())(node)
+        compute = getattr(self, type(node).__name__.lower())
+        if self.shared is not None and not isinstance(node, (s.Name, s.Number)):
+            return self.shared.lookup(node, lambda: compute(node))
+        result = compute(node)
         if isinstance(result, np.ndarray) and result.shape[0] > 1:
             self.largest_entry = max(self.largest_entry, result.nbytes // result.shape[0])
         return result
@@ -242,8 +277,7 @@ class Evaluator:
         return np.linalg.det(args[0])
 
     def _linalg_norm(self, node, args):
-        a = args[0]
-        return np.sqrt(np.sum(a * a, axis=tuple(range(1, a.ndim))))
+        return np.sqrt(self._reduce(np.sum, node, [args[0] * args[0]]))
 
     def _outer(self, node, args):
         a, b = args

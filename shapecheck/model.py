@@ -41,6 +41,16 @@ class Model:
     # the cost is a sum of per-example losses and example j of a per-example quantity
     # moves only loss j, along this logical axis (the built-in network); None: unknown
     example_axis: int | None = None
+    through_open: frozenset[str] = frozenset()  # quantities an open activation shapes
+
+    def independent(self, node: s.Node) -> bool:
+        """True when `node`'s value is the same whatever the open activations are."""
+        for n in s.walk(node):
+            if isinstance(n, (s.Call, s.Derivative)) and n.func in self.open_functions:
+                return False
+            if isinstance(n, s.Name) and n.id in self.through_open:
+                return False
+        return True
 
     @property
     def cost(self) -> str:
@@ -110,6 +120,12 @@ def build(texts: Iterable[str], shapes: Mapping[str, Shape], sizes: Iterable[str
     inputs = tuple(n for n in known if n not in defined)
     fixed = dict(fixed_functions or {})
     rules = _draw_rules(equations, set(inputs), options.get("class_axis", 0), fixed)
+    open_functions = called - set(fixed)
+    through_open: set[str] = set()
+    for eq, read in zip(equations, uses):
+        if read & through_open or _called(eq.rhs) & open_functions:
+            through_open.add(eq.lhs.id)
+    rules["through_open"] = frozenset(through_open)
     # the sizes this model needs: its shapes' dimensions and sizes read as scalars
     used = {d for shape in known.values() for d in shape if isinstance(d, str)}
     used |= set().union(*uses) & sizes

@@ -235,9 +235,19 @@ def _reduction(inf: Inference, node: s.Call, shapes: list[Shape]) -> Shape:
 
 def _same(inf: Inference, node: s.Call, shapes: list[Shape]) -> Shape:
     inf.arity(node, 1)
-    if node.func == "softmax":
-        inf.kwarg(node, "axis")
     return shapes[0]
+
+
+def _softmax(inf: Inference, node: s.Call, shapes: list[Shape]) -> Shape:
+    inf.arity(node, 1, 2)
+    shape = shapes[0]
+    if not shape:
+        inf.fail(f"softmax normalises along an axis, but {inf.text(node.args[0])} is a scalar",
+                 node, node.func_span, node.args[0])
+    axes = inf.axes(node, shape)
+    if axes is not None and len(axes) != 1:
+        raise UnknownNameError("softmax normalises along one axis", inf.env.text, node.span)
+    return shape
 
 
 def _broadcast_all(inf: Inference, node: s.Call, shapes: list[Shape]) -> Shape:
@@ -271,9 +281,11 @@ def _det(inf, node, shapes):
 
 
 def _norm(inf, node, shapes):
-    inf.arity(node, 1)
-    inf.kwarg(node, "axis")
-    return ()
+    """The Frobenius (2-)norm, over `axis` like a sum; other norms (`ord`) are not read."""
+    if inf.kwarg(node, "ord") is not None:
+        raise UnknownNameError("np.linalg.norm is read as the 2-norm (Frobenius for a matrix); "
+                               "ord= is not supported", inf.env.text, node.span)
+    return _reduction(inf, node, shapes)
 
 
 def _outer(inf, node, shapes):
@@ -298,7 +310,7 @@ def _eye(inf, node, shapes):
 
 
 _FUNCTIONS = {"sum": _reduction, "mean": _reduction, "max": _reduction, "min": _reduction,
-              "softmax": _same, "ones_like": _same, "zeros_like": _same,
+              "softmax": _softmax, "ones_like": _same, "zeros_like": _same,
               "maximum": _broadcast_all, "minimum": _broadcast_all, "where": _broadcast_all,
               "trace": _trace, "linalg.inv": _inv, "linalg.det": _det, "linalg.norm": _norm,
               "outer": _outer, "eye": _eye}

@@ -15,7 +15,7 @@ import numpy as np
 
 from . import syntax as s
 from .errors import BadOptionError, ModelError
-from .evaluate import BaseValues, Evaluator
+from .evaluate import BaseValues, Evaluator, Shared
 from .model import Model
 from .structured import LowRank, Patch
 from .shapes import Shape
@@ -91,10 +91,10 @@ def kink_margin(model: Model, values: Mapping[str, np.ndarray], functions: Mappi
 
 
 def forward(model: Model, inputs: Mapping[str, np.ndarray], functions: Mapping[str, str],
-            sizes: Mapping[str, int]) -> dict[str, np.ndarray]:
+            sizes: Mapping[str, int], shared: Shared | None = None) -> dict[str, np.ndarray]:
     """Every quantity of the model (stack axis 1), given its inputs."""
     values = dict(inputs)
-    evaluate = Evaluator(values, functions, sizes, model.class_axis)
+    evaluate = Evaluator(values, functions, sizes, model.class_axis, shared=shared)
     for eq in model.equations:
         values[eq.lhs.id] = evaluate(eq.rhs)
     return values
@@ -124,7 +124,7 @@ class Gradient:
         if self.full is not None:
             return self.full, claim
         if self.right is not None:
-            return self.projections, np.einsum("ka,ab,kb->k", self.left, claim, self.right)
+            return self.projections, np.sum((self.left @ claim) * self.right, axis=1)  # uᵀ C v
         return self.projections, np.tensordot(self.left, claim, axes=claim.ndim)
 
 
@@ -134,10 +134,10 @@ class Differentiator:
 
     def __init__(self, model: Model, values: Mapping[str, np.ndarray],
                  functions: Mapping[str, str], sizes: Mapping[str, int], method: Method,
-                 seed: int = 0):
+                 seed: int = 0, shared: Shared | None = None):
         self.model, self.values, self.functions, self.sizes = model, values, functions, sizes
         self.method = method
-        self.base = BaseValues(values, functions, sizes, model.class_axis)
+        self.base = BaseValues(values, functions, sizes, model.class_axis, shared)
         self.rng = np.random.default_rng([seed, 7])
         self._entry_bytes = 0  # the widest dense value one perturbation made, last batch
 
@@ -265,14 +265,31 @@ DRAW_ATTEMPTS = 8
 KINK_MARGIN = 3 * RELATIVE_STEP  # relative distance from a switch that a step cannot cross
 
 
+class Draws:
+    """The inputs drawn for one model and sizes, per seed, and what every binding of the
+    open activations shares on them: drawn and computed once, not once per activation."""
+
+    def __init__(self, model: Model, sizes: Mapping[str, int]):
+        self.model, self.sizes = model, sizes
+        self._draws: dict[int, tuple[dict[str, np.ndarray], Shared]] = {}
+
+    def __call__(self, seed: int) -> tuple[dict[str, np.ndarray], Shared]:
+        if seed not in self._draws:
+            self._draws[seed] = (draw_inputs(self.model, self.sizes, seed),
+                                 Shared(self.model.independent))
+        return self._draws[seed]
+
+
 def draw_forward(model: Model, sizes: Mapping[str, int], functions: Mapping[str, str],
-                 seed: int) -> dict[str, np.ndarray]:
+                 seed: int, draws: Draws | None = None) -> tuple[dict[str, np.ndarray], Shared]:
     """A forward pass on inputs where the model is defined and differentiable: a draw that
     gives inf or nan, or lands next to a kink, is drawn again (seed, seed + 1, ...)."""
+    draws = draws or Draws(model, sizes)
     problem = ""
     for attempt in range(DRAW_ATTEMPTS):
         with np.errstate(all="ignore"):
-            values = forward(model, draw_inputs(model, sizes, seed + attempt), functions, sizes)
+            inputs, shared = draws(seed + attempt)
+            values = forward(model, inputs, functions, sizes, shared)
             bad = [n for n, v in values.items() if not np.all(np.isfinite(v))]
             if bad:
                 problem = f"{bad[0]} is not finite (inf or nan)"
@@ -280,7 +297,7 @@ def draw_forward(model: Model, sizes: Mapping[str, int], functions: Mapping[str,
             if model.kinks and kink_margin(model, values, functions, sizes) < KINK_MARGIN:
                 problem = "a relu/abs/max or a comparison sits at its switch"
                 continue
-        return values
+        return values, shared
     raise ModelError(f"no draw of the model's inputs gives finite, differentiable values "
                      f"({DRAW_ATTEMPTS} tried; on the last, {problem}): check where its "
                      "functions are defined (log and sqrt of what may be negative?)")

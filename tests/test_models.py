@@ -158,7 +158,7 @@ def test_a_label_marked_with_label_is_drawn_in_0_1():
     model = build(["J = -np.sum(L * np.log(sigmoid(z)))"], {"L": ("n", 1), "z": ("n", 1)},
                   {"n"}, labels={"L"})
     assert "L" in model.labels
-    values = draw_forward(model, {"n": 30}, {}, seed=0)
+    values, _ = draw_forward(model, {"n": 30}, {}, seed=0)
     assert np.all((values["L"] > 0) & (values["L"] < 1))
 
 
