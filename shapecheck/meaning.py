@@ -4,10 +4,19 @@
 `A ** 2`; `A.sum(axis=0)` becomes `sum(A, axis=0)`; `H'(Y - T)` where `H` is a variable is
 `H.T @ (Y - T)`. Later stages (shapes, values) then know one form per operation.
 Spans are kept, so messages still point into what the user typed.
+
+Slide and LaTeX notation is read here too, because its reading depends on which names are
+variables: juxtaposed factors are a matrix product scaled by the scalars among them
+(`1/m dZ A^T` is `1/m * (dZ @ A.T)`); a run-together name that is no variable is split
+into variables (`HW` is `H @ W`); `\\cdot`, `\\times` and `\\otimes` have more than one
+reading. `readings` yields each reading in order of preference, with a note on what was
+chosen; the checker takes the first whose shapes line up.
 """
 from __future__ import annotations
 
-from typing import Callable
+import itertools
+from dataclasses import dataclass
+from typing import Callable, Iterator
 
 from . import syntax as s
 from .errors import UnknownNameError
@@ -24,21 +33,51 @@ _BINARY = {"dot": "@", "matmul": "@", "multiply": "*", "divide": "/", "true_divi
            "add": "+", "subtract": "-", "power": "**"}
 # methods an array has in numpy, with the function they mean
 _METHODS = {"sum", "mean", "max", "min", "dot", "transpose"}
+# names that are never split into variables
+_CONSTANTS = {"True", "False", "None"}
+# how many readings of one formula are tried at most
+MAX_READINGS = 64
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One way to read a formula; `notes` say how its ambiguous parts were read."""
+    equation: s.Equation
+    notes: tuple[str, ...] = ()
+    alternatives: bool = False  # other readings exist
 
 
 class Lowering:
-    """Rewrites one equation; `is_variable(name)` says which names hold arrays."""
+    """Rewrites one equation; `is_variable(name)` says which names hold arrays, `is_size`
+    which are sizes. `plan` picks an option at each ambiguous point (the first by default)."""
 
-    def __init__(self, text: str, is_variable: Callable[[str], bool]):
+    def __init__(self, text: str, is_variable: Callable[[str], bool],
+                 is_size: Callable[[str], bool] | None = None, plan: dict | None = None):
         self.text = text
         self.is_variable = is_variable
+        self.is_size = is_size or (lambda name: False)
+        self.plan = plan or {}
+        self.points: dict[tuple, int] = {}  # each ambiguous point → its number of options
+        self.notes: list[str] = []
+        self._splits: dict[str, list[list[str]]] = {}
 
     def equation(self, eq: s.Equation) -> s.Equation:
         return s.Equation(eq.lhs, self.node(eq.rhs), eq.text, eq.span)
 
+    def choose(self, key: tuple, options: list[tuple[str, Callable[[], s.Node]]]) -> s.Node:
+        """One of `options` (note, build) at the ambiguous point `key`."""
+        if len(options) > 1:
+            self.points.setdefault(key, len(options))
+        note, build = options[min(self.plan.get(key, 0), len(options) - 1)]
+        if note and note not in self.notes:
+            self.notes.append(note)
+        return build()
+
     def node(self, node: s.Node) -> s.Node:
+        if isinstance(node, s.Name):
+            return self.name(node)
         if isinstance(node, s.BinOp):
-            return s.BinOp(node.op, self.node(node.left), self.node(node.right), node.span, node.op_span)
+            return self.binop(node)
         if isinstance(node, s.Neg):
             return s.Neg(self.node(node.operand), node.span)
         if isinstance(node, s.Transpose):
@@ -57,6 +96,144 @@ class Lowering:
 
     def _fail(self, message: str, span: s.Span):
         raise UnknownNameError(message, self.text, span)
+
+    def _source(self, node: s.Node) -> str:
+        return self.text[node.span[0]:node.span[1]]
+
+    # -- names: `HW` is `H @ W` where HW is no variable but H and W are
+    def name(self, node: s.Name) -> s.Node:
+        if node.id in _CONSTANTS or self.is_size(node.id) or self.is_variable(node.id):
+            return node
+        splits = self.splits(node.id)
+        if not splits:
+            return node
+        options = [(f"{node.id} as {' @ '.join(parts)}", lambda parts=parts: self._product_of(node, parts))
+                   for parts in splits]
+        return self.choose(("name", node.span), options)
+
+    def splits(self, name: str) -> list[list[str]]:
+        """Every way to cut `name` into two or more variables, fewest pieces first."""
+        if name not in self._splits:
+            found = []
+            for cut in range(1, len(name)):
+                head, tail = name[:cut], name[cut:]
+                if not self.is_variable(head):
+                    continue
+                if self.is_variable(tail):
+                    found.append([head, tail])
+                found += [[head] + rest for rest in self.splits(tail)]
+            self._splits[name] = sorted(found, key=len)
+        return self._splits[name]
+
+    def _product_of(self, node: s.Name, parts: list[str]) -> s.Node:
+        start = node.span[0]
+        result = None
+        for part in parts:
+            name = s.Name(part, (start, start + len(part)))
+            result = name if result is None else s.BinOp(
+                "@", result, name, (node.span[0], name.span[1]), (start, start))
+            start += len(part)
+        return result
+
+    def mentions_variable(self, node: s.Node) -> bool:
+        """Whether `node` holds an array rather than a scalar made of numbers and sizes."""
+        for n in s.walk(node):
+            if isinstance(n, s.Name) and n.id not in _CONSTANTS and (
+                    self.is_variable(n.id) or (not self.is_size(n.id) and self.splits(n.id))):
+                return True
+            if isinstance(n, (s.Call, s.Derivative)) and (self.is_variable(n.func) or n.func == "eye"):
+                return True
+        return False
+
+    # -- operators
+    def binop(self, node: s.BinOp) -> s.Node:
+        if node.op in (s.JUXTAPOSE, s.CDOT):
+            return self.product(node)
+        if node.op == "/" and (_chain(node.right) or self._is_cost(node.left)):
+            regrouped = self.regroup(node)
+            if regrouped is not None:
+                return self.node(regrouped)
+        left, right = self.node(node.left), self.node(node.right)
+        if node.op == s.SUPERSCRIPT:
+            if isinstance(right, s.Number) and right.value == -1 and self.mentions_variable(left):
+                return s.Call("linalg.inv", (left,), (), node.span, node.op_span, namespaced=True)
+            return s.BinOp("**", left, right, node.span, node.op_span)
+        if node.op in (s.TIMES, s.OTIMES):
+            return self.ambiguous_product(node, left, right)
+        return s.BinOp(node.op, left, right, node.span, node.op_span)
+
+    def _is_cost(self, node: s.Node) -> bool:
+        """`dJ` in `dJ/dW`, unless the formula has a variable of that name."""
+        return isinstance(node, s.Name) and node.id[:1] == "d" and node.id[1:] in s.COST_NAMES \
+            and not self.is_variable(node.id)
+
+    def regroup(self, node: s.BinOp) -> s.Node | None:
+        """`1/m dZ A^T` is `(1/m) (dZ A^T)`: a scalar divisor in front of juxtaposed factors
+        divides only itself; `dJ/dW` is the name dW."""
+        factors, links, ends = _flatten(node.right)
+        first = factors[0]
+        if self._is_cost(node.left) and isinstance(first, s.Name) and first.id[:1] == "d" \
+                and len(first.id) > 1:
+            head: s.Node = s.Name(first.id, (node.left.span[0], first.span[1]))
+        elif len(factors) > 1 and not self.mentions_variable(first):
+            head = s.BinOp("/", node.left, first, (node.left.span[0], first.span[1]), node.op_span)
+        else:
+            return None
+        result = head
+        for factor, (op, op_span), end in zip(factors[1:], links, ends[1:]):
+            result = s.BinOp(op, result, factor, (head.span[0], end), op_span)
+        return result
+
+    def product(self, node: s.BinOp) -> s.Node:
+        """Juxtaposed factors (and `\\cdot`): the scalars among them scale the matrix product
+        of the others, `2 A x` is `2 * (A @ x)`."""
+        factors, links, ends = _flatten(node)
+        lowered = [self.node(f) for f in factors]
+        arrays = [i for i, f in enumerate(lowered) if self.mentions_variable(f)]
+        scalars = [i for i in range(len(lowered)) if i not in arrays]
+        result = None
+        for i in arrays:
+            if result is None:
+                result, start = lowered[i], node.span[0] if i == 0 else lowered[i].span[0]
+                continue
+            op, op_span = links[i - 1]
+            result = self.matrix_product(op, result, lowered[i], op_span, (start, ends[i]))
+        coefficient = None
+        for i in scalars:
+            factor = lowered[i]
+            coefficient = factor if coefficient is None else s.BinOp(
+                "*", coefficient, factor, (coefficient.span[0], factor.span[1]), links[i - 1][1])
+        if result is None:
+            return coefficient
+        if coefficient is None:
+            return result
+        op_span = links[scalars[-1]][1] if scalars[-1] < len(links) else links[-1][1]
+        return s.BinOp("*", coefficient, result, node.span, op_span)
+
+    def matrix_product(self, op: str, left: s.Node, right: s.Node, op_span: s.Span,
+                       span: s.Span) -> s.Node:
+        if op == s.JUXTAPOSE:
+            return s.BinOp("@", left, right, span, op_span)
+        return self.choose(("cdot", op_span), [
+            ("\\cdot as a matrix product @", lambda: s.BinOp("@", left, right, span, op_span)),
+            ("\\cdot as a dot product of vectors, a.T @ b",
+             lambda: s.BinOp("@", s.Transpose(left, left.span), right, span, op_span)),
+            ("\\cdot as an element-wise product *", lambda: s.BinOp("*", left, right, span, op_span)),
+        ])
+
+    def ambiguous_product(self, node: s.BinOp, left: s.Node, right: s.Node) -> s.Node:
+        def build(op, a=left, b=right):
+            return lambda: s.BinOp(op, a, b, node.span, node.op_span)
+        if not (self.mentions_variable(left) and self.mentions_variable(right)):
+            return build("*")()  # a scalar times an array
+        if node.op == s.TIMES:
+            return self.choose(("times", node.op_span), [
+                ("\\times as a matrix product @", build("@")),
+                ("\\times as an element-wise product *", build("*"))])
+        return self.choose(("otimes", node.op_span), [
+            ("\\otimes as an element-wise product *", build("*")),
+            ("\\otimes as an outer product a @ b.T", build("@", left, s.Transpose(right, right.span))),
+            ("\\otimes as a matrix product @", build("@"))])
 
     def _arity(self, node: s.Call, count: int):
         if len(node.args) != count:
@@ -86,8 +263,16 @@ class Lowering:
         if node.namespaced:
             self._fail(f"np.{node.func} is not a numpy function shapecheck knows", node.func_span)
         if self.is_variable(func):
-            self._fail(f"{func} is a variable, not a function: write {func} @ (...) "
-                       "for a product", node.func_span)
+            # `W^{[2]}(A + b)`: a variable before a bracket multiplies it, as on slides (and as
+            # `H'(Y - T)` is `H.T @ (Y - T)`); a size before one is still a function (SPEC)
+            if kwargs or len(args) != 1:
+                self._fail(f"{func} is a variable, not a function: write {func} @ (...) "
+                           "for a product", node.func_span)
+            name = s.Name(func, node.func_span)
+            gap = (node.func_span[1], node.func_span[1])
+            note = f"{self._source(name)}(...) as {func} @ (...)"
+            return self.choose(("call", node.span), [
+                (note, lambda: s.BinOp("@", name, args[0], node.span, gap))])
         if kwargs or len(args) != 1:
             self._fail(f"{func}(...) is read as an activation, which takes one argument",
                        node.span)
@@ -101,7 +286,9 @@ class Lowering:
                 self._fail(f"{node.func}'(...) needs one factor in the brackets", node.span)
             name_span = (node.func_span[0], node.func_span[1] - 1)
             transposed = s.Transpose(s.Name(node.func, name_span), node.func_span)
-            return s.BinOp("@", transposed, args[0], node.span, (node.func_span[1] - 1, node.func_span[1]))
+            note = f"{self._source(transposed)}(...) as {node.func}.T @ (...)"
+            return self.choose(("derivative", node.span), [(note, lambda: s.BinOp(
+                "@", transposed, args[0], node.span, (node.func_span[1] - 1, node.func_span[1])))])
         func = _RENAMED.get(node.func, node.func)
         if func in KNOWN and func not in ELEMENTWISE:
             self._fail(f"{node.func}' is not an element-wise derivative shapecheck knows",
@@ -111,6 +298,38 @@ class Lowering:
         return s.Derivative(func, args, node.span, node.func_span)
 
 
-def lower(eq: s.Equation, is_variable: Callable[[str], bool]) -> s.Equation:
-    """`lower(parse_equation('d = np.dot(A, B)'), ...)` → the equation `d = A @ B`."""
-    return Lowering(eq.text, is_variable).equation(eq)
+def _chain(node: s.Node) -> bool:
+    return isinstance(node, s.BinOp) and node.op in (s.JUXTAPOSE, s.CDOT)
+
+
+def _flatten(node: s.Node) -> tuple[list[s.Node], list[tuple[str, s.Span]], list[int]]:
+    """`a b \\cdot c` → factors [a, b, c], the links between them, and where the text of
+    each factor ends (a bracket included, as the parser's spans have it)."""
+    if not _chain(node):
+        return [node], [], [node.span[1]]
+    factors, links, ends = _flatten(node.left)
+    return factors + [node.right], links + [(node.op, node.op_span)], ends + [node.span[1]]
+
+
+def readings(eq: s.Equation, is_variable: Callable[[str], bool],
+             is_size: Callable[[str], bool] | None = None) -> Iterator[Reading]:
+    """Every reading of `eq`, the preferred first: `HW` as `H @ W`, `\\cdot` as `@`, then
+    as a dot product, and so on (at most MAX_READINGS)."""
+    first = Lowering(eq.text, is_variable, is_size)
+    equation = first.equation(eq)
+    points = list(first.points.items())
+    yield Reading(equation, tuple(first.notes), bool(points))
+    if not points:
+        return
+    keys = [key for key, _ in points]
+    choices = itertools.product(*(range(count) for _, count in points))
+    for plan in itertools.islice(choices, 1, MAX_READINGS):
+        lowering = Lowering(eq.text, is_variable, is_size, dict(zip(keys, plan)))
+        yield Reading(lowering.equation(eq), tuple(lowering.notes), True)
+
+
+def lower(eq: s.Equation, is_variable: Callable[[str], bool],
+          is_size: Callable[[str], bool] | None = None) -> s.Equation:
+    """`lower(parse_equation('d = np.dot(A, B)'), ...)` → the equation `d = A @ B` (the
+    preferred reading, where notation leaves more than one)."""
+    return next(readings(eq, is_variable, is_size)).equation

@@ -4,7 +4,9 @@ from __future__ import annotations
 from . import syntax as s
 
 _PRECEDENCE = {">": 1, "<": 1, ">=": 1, "<=": 1, "==": 1, "!=": 1,
-               "+": 2, "-": 2, "@": 3, "*": 3, "/": 3, "**": 5}
+               "+": 2, "-": 2, "@": 3, "*": 3, "/": 3, "**": 5,
+               # notation not yet read by shapecheck.meaning, printed as written
+               s.JUXTAPOSE: 3, s.CDOT: 3, s.TIMES: 3, s.OTIMES: 3, s.SUPERSCRIPT: 5}
 _NEG, _POSTFIX, _ATOM = 4, 6, 7
 
 
@@ -39,8 +41,10 @@ def to_numpy(node: s.Node) -> str:
         return _number(node.value, node.text)
     if isinstance(node, s.BinOp):
         level = _PRECEDENCE[node.op]
-        if node.op == "**":  # right-associative
-            return f"{_wrapped(node.left, level + 1)} ** {_wrapped(node.right, _NEG)}"
+        if node.op in ("**", s.SUPERSCRIPT):  # right-associative
+            return f"{_wrapped(node.left, level + 1)} {node.op} {_wrapped(node.right, _NEG)}"
+        if node.op == s.JUXTAPOSE:
+            return f"{_wrapped(node.left, level)} {_wrapped(node.right, level + 1)}"
         if node.op == "/" and all(isinstance(n, (s.Number, s.Name)) for n in (node.left, node.right)):
             return f"{to_numpy(node.left)}/{to_numpy(node.right)}"  # 1/m, as people write it
         return f"{_wrapped(node.left, level)} {node.op} {_wrapped(node.right, level + 1)}"

@@ -11,6 +11,19 @@ from typing import Iterator, Union
 Span = tuple[int, int]
 
 
+# Operators of slide and LaTeX notation. The parser keeps them as written, because their
+# reading depends on which names are variables; shapecheck.meaning turns each into `@`, `*`,
+# `**` or a call, so no later stage ever sees them.
+JUXTAPOSE = "juxtapose"  # `W[2]T dZ[2]`, `1/m dZ A^T`: a product; op_span is the gap
+CDOT = "\\cdot"          # a matrix product, or a dot product between vectors
+TIMES = "\\times"        # a matrix product or an element-wise one
+OTIMES = "\\otimes"      # an element-wise product or an outer product
+SUPERSCRIPT = "^"        # `A^2` a power, `A^{-1}` an inverse
+NOTATION_OPS = (JUXTAPOSE, CDOT, TIMES, OTIMES, SUPERSCRIPT)
+# what may stand for the cost in a gradient name ∂J/∂W, dJ/dW
+COST_NAMES = frozenset({"J", "L", "E", "C", "ell", "cost", "loss"})
+
+
 @dataclass(frozen=True, slots=True)
 class Name:
     """A variable (`W2`), a size used as a scalar (`m`) or a constant (`True`)."""
