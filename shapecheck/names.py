@@ -103,3 +103,32 @@ def at_layer(name: str, layer: int) -> str:
         return name  # W_prev means nothing in the course's notation: left unknown
     number = layer - 1 if match["prev"] else layer
     return f"{match['grad']}{match['base']}{number}"
+
+
+GENERIC_NAMES = ("W", "b", "Z", "A", "A_prev", "dW", "db", "dZ", "dA", "dA_prev")
+
+
+def generic_names(layer: int, last_layer: int) -> dict[str, str]:
+    """The network's names at `layer` → the generic names (derivations are written back in
+    them): `generic_names(1, 2)` maps 'X' → 'A_prev', 'dZ1' → 'dZ', 'g1' → 'g', ..."""
+    found = {}
+    for generic in GENERIC_NAMES:
+        specific = role(at_layer(generic, layer), last_layer)
+        if specific:
+            found[("d" if specific.gradient else "") + specific.var] = generic
+    found[at_layer(GENERIC_FUNCTION, layer)] = GENERIC_FUNCTION
+    return found
+
+
+def is_pre_activation(var: str) -> bool:
+    """`Z2`: the quantities the course writes every backward step in (`dZ1 = W2.T @ dZ2 ...`)."""
+    return bool(re.fullmatch(r"Z\d+", var))
+
+
+def is_activation(var: str) -> bool:
+    return bool(re.fullmatch(r"A\d+", var))
+
+
+def single_example(var: str) -> str:
+    """A per-example quantity as one example writes it: 'Z1' → 'z1', 'X' → 'x'."""
+    return var[0].lower() + var[1:] if is_per_example(var) else var
