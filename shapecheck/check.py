@@ -15,7 +15,7 @@ from . import syntax as s
 from .errors import ModelError, ShapecheckError, UnknownNameError
 from .evaluate import Evaluator
 from .hints import suggest
-from .meaning import KNOWN, lower
+from .meaning import KNOWN, readings
 from .model import OPEN_ACTIVATIONS, Model, build, network
 from .names import GENERIC_FUNCTION, at_layer, highest_layer, is_generic, network_shapes, role
 from .parse import parse_equation
@@ -73,6 +73,10 @@ class Result:
     activation: dict | None = None
     sizes: Mapping[str, int] = field(default_factory=dict)
     defaults: Mapping[str, int] = field(default_factory=dict)
+    reading: str | None = None  # how notation with more than one reading was read
+    repair: dict | None = None  # the smallest verified edit that passes (shapecheck.repair)
+    derived: str | None = None  # a verified derivation by the chain rule (shapecheck.derive)
+    derivation: object | None = None  # its derive.Derivation: LaTeX, steps (not in the JSON)
 
 
 def pick_defaults(needed: list[str], declared: Mapping[str, int]) -> dict[str, int]:
@@ -119,6 +123,28 @@ class _Draw:
         return self.gradients[(var, whole)]
 
 
+@dataclass(frozen=True)
+class _Reading:
+    """A formula as read: lowered to numpy, with its model, its names' bindings (name →
+    model variable, is gradient) and their shapes."""
+    equation: s.Equation
+    model: Model
+    binding: Mapping[str, tuple[str, bool]]
+    env: ShapeEnv
+    notes: tuple[str, ...] = ()
+
+    def fits(self) -> bool:
+        """Whether the right side has the shape the left side needs."""
+        lhs = self.binding.get(self.equation.lhs.id)
+        if not lhs or not lhs[1]:
+            return False
+        try:
+            shape, _ = infer(self.equation.rhs, self.env)
+        except (Mismatch, ShapecheckError):
+            return False
+        return tuple(shape) == tuple(self.model.shapes[lhs[0]])
+
+
 class Checker:
     """Checks formulas under one set of options, sharing models and gradients between them."""
 
@@ -127,6 +153,8 @@ class Checker:
         self._draws: dict[tuple, _Draw] = {}
         self._inputs: dict[tuple, Draws] = {}  # shared by every binding of the activations
         self._models: dict[tuple, Model] = {}
+        self._derivers: dict[int | None, "Checker"] = {}  # for --derive (see _deriving)
+        self._repairs: dict[str, dict] = {}  # formula → its repair or derivation (Result fields)
 
     # -- the model a formula is checked on
     def _network(self, layers: int, batch) -> Model:
@@ -195,7 +223,36 @@ class Checker:
 
     # -- one formula
     def check(self, text: str, source: Source | None = None) -> Result:
-        """`Checker(Options(sizes={'n0': 3, 'n1': 4, 'm': 5})).check("dZ2 = A2 - Y")`."""
+        """`Checker(Options(sizes={'n0': 3, 'n1': 4, 'm': 5})).check("dZ2 = A2 - Y")`; a
+        wrong formula's Result carries its smallest verified `repair`, where one exists."""
+        return self._repaired(text, self.verdict(text, source))
+
+    def _repaired(self, text: str, result: Result) -> Result:
+        """A wrong formula gets the smallest edit of its text that passes the same check
+        (values included), else the derived formula, once it passes that check too."""
+        if result.verdict not in ("shape", "value") or not self.options.values:
+            return result
+        from .repair import find
+
+        if text not in self._repairs:
+            found = find(text, result, self.verdict, {**self.options.sizes, **result.sizes})
+            self._repairs[text] = {"repair": found} if found else self._derived_instead(text)
+        return replace(result, **self._repairs[text])
+
+    def _derived_instead(self, text: str) -> dict:
+        """The derivation of the formula's left side, if it passes this checker's check; in
+        the model's own quantities where the formula names no gradient (`(Y - T)`, not `dY`)."""
+        eq = parse_equation(text)
+        expand = not any(isinstance(n, s.Name) and re.fullmatch(r"d[A-Z]\w*|d[a-z]\d\w*", n.id)
+                         for n in s.walk(eq.rhs))
+        for derived in [self.derive(eq.lhs.id, expand)] + ([self.derive(eq.lhs.id)] if expand else []):
+            if derived.verdict == "pass" and derived.derived \
+                    and self.verdict(derived.derived).verdict == "pass":
+                return {"derived": derived.derived}
+        return {}
+
+    def verdict(self, text: str, source: Source | None = None) -> Result:
+        """The check alone, without looking for a repair."""
         try:
             with np.errstate(all="ignore"):  # overflow etc. shows up as a non-finite value
                 return self._check(text, source)
@@ -204,6 +261,61 @@ class Checker:
             return Result(text, "error", e.message, source, span=span, op_span=span)
         except RecursionError:
             return Result(text, "error", "the formula is nested too deeply to check", source)
+
+    def explain(self, text: str, layer: int | None = None):
+        """How `text` is read, for --explain: its numpy reading and the shape of each part
+        (at generic layer `layer`, default 1), as plain data for `explain.render`."""
+        from .explain import explanation, failed
+
+        try:
+            eq = parse_equation(text)
+            generic = [n.id for n in s.walk(eq.rhs) if isinstance(n, s.Name) and is_generic(n.id)]
+            if (generic or is_generic(eq.lhs.id)) and self.options.layers and not self.options.forward:
+                names = {n: at_layer(n, layer or 1) for n in generic + [eq.lhs.id, GENERIC_FUNCTION]}
+                eq = s.rename(eq, names)
+            read = self._read(eq)
+        except ShapecheckError as e:
+            return failed(text, e)
+        lhs = read.binding.get(read.equation.lhs.id)
+        lhs_shape = read.model.shapes[lhs[0]] if lhs and lhs[1] else None
+        return explanation(text, read.equation, read.env, lhs_shape, read.notes)
+
+    def derive(self, name: str, expand: bool = False) -> Result:
+        """`--derive dZ1`: the gradient `name` derived by the chain rule over the model
+        (shapecheck.derive) and verified by the same check as a user's formula: a `pass`
+        Result whose `derived` is "dZ1 = W2.T @ dZ2 * g1'(Z1)", else an `error` Result."""
+        from .derive import Underivable, derive_name
+
+        checker = self._deriving(name)
+        try:
+            if not re.fullmatch(r"[A-Za-z_]\w*", name):
+                raise Underivable("write the name of a gradient, such as dW1")
+            model, binding = checker._model_for(s.Equation(s.Name(name, (0, len(name))),
+                                                           s.Name(name, (0, len(name))), name))
+            derivation = derive_name(model, binding, name, expand, self.options.layers,
+                                     bool(self.options.forward))
+        except Underivable as e:
+            return Result(name, "error", f"cannot derive {name}: {e.reason}")
+        except ShapecheckError as e:
+            return Result(name, "error", f"cannot derive {name}: {e.message}")
+        result = checker.verdict(derivation.numpy)
+        if result.verdict != "pass":  # never shown: it did not pass
+            why = result.message if result.verdict == "error" else \
+                f"the chain rule gave a formula whose verdict is {result.verdict}, not pass"
+            return Result(name, "error", f"no derivation of {name} could be verified: {why}")
+        return replace(result, derived=derivation.numpy, derivation=derivation)
+
+    def _deriving(self, name: str) -> "Checker":
+        """The checker that verifies a derivation: values always checked, and the course
+        network with at least two layers (so that dZ1 is written in dZ2, as the course does)."""
+        layers = self.options.layers
+        if not self.options.forward and not layers:
+            layers = max(self._layers({name}), 2)
+        if layers == self.options.layers and self.options.values:
+            return self
+        if layers not in self._derivers:
+            self._derivers[layers] = Checker(replace(self.options, layers=layers, values=True))
+        return self._derivers[layers]
 
     def _check(self, text: str, source: Source | None) -> Result:
         eq = parse_equation(text)
@@ -228,11 +340,46 @@ class Checker:
                                rule=where + result.rule if result.rule else None)
         return result
 
+    # -- reading: slide and LaTeX notation may be read more than one way (SPEC)
+    def _read(self, eq: s.Equation) -> _Reading:
+        """The first reading of `eq` (`HW` as `H @ W`, `\\cdot` as `@` or as a dot product)
+        whose right side has the left side's shape; the first reading if none has."""
+        model, binding = self._model_for(eq)
+        probed: dict[str, bool] = {}
+
+        def is_variable(name: str) -> bool:  # also names the formula does not spell out (H in HW)
+            if name not in binding and name not in probed:
+                probe = s.Equation(eq.lhs, s.Name(name, eq.lhs.span), eq.text)
+                probed[name] = name in self._model_for(probe)[1]
+            return name in binding or probed[name]
+
+        sizes = set(self.options.sizes) | set(model.sizes_used)
+        first = None
+        for reading in readings(eq, is_variable, sizes.__contains__):
+            found, bound = self._model_for(reading.equation)  # its names may differ (H, W)
+            variables = {n: found.shapes[var] if var in found.shapes else self.options.shapes[var]
+                         for n, (var, _) in bound.items()}  # () is a scalar's shape, not missing
+            env = ShapeEnv(variables, set(self.options.sizes) | set(found.sizes_used), eq.text)
+            read = _Reading(reading.equation, found, bound, env, reading.notes)
+            first = first or read
+            if not reading.alternatives or read.fits():
+                return read
+        return first
+
     def _check_equation(self, eq: s.Equation, source: Source | None,
                         shown: Mapping[str, str] | None = None) -> Result:
         """`shown` maps names back to how the user wrote them, for hints."""
+        read = self._read(eq)
+        result = self._check_reading(read, source, shown)
+        if not read.notes:
+            return result
+        note = "; ".join(read.notes)
+        return replace(result, reading=note, message=f"{result.message} (read {note})")
+
+    def _check_reading(self, read: _Reading, source: Source | None,
+                       shown: Mapping[str, str] | None) -> Result:
+        eq, model, binding = read.equation, read.model, read.binding
         text = eq.text
-        model, binding = self._model_for(eq)
         lhs = eq.lhs.id
         if lhs not in binding or not binding[lhs][1]:
             example = sorted(model.weights)[0] if model.weights else model.inputs[0]
@@ -244,10 +391,7 @@ class Checker:
         declared = dict(self.options.sizes)
         defaults = pick_defaults(sorted(model.sizes_used, key=_size_order), declared)
         sizes = {**declared, **defaults}
-        eq = lower(eq, lambda n: n in binding)
-        variables = {n: model.shapes.get(var) or self.options.shapes[var]
-                     for n, (var, _) in binding.items()}
-        env = ShapeEnv(variables, set(sizes), text)
+        env = read.env
         lhs_shape = model.shapes[lhs_var]
         base = dict(formula=text, source=source, lhs_shape=lhs_shape, sizes=_used(sizes, model),
                     defaults=defaults)

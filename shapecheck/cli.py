@@ -104,14 +104,28 @@ def exit_status(results: list[Result]) -> int:
               help="Random directions for the gradient of a large variable.")
 @click.option("--exact", is_flag=True,
               help="Finite differences entry by entry for every variable, whatever its size.")
+@click.option("--derive", "derive", multiple=True, metavar="NAME",
+              help="Derive the gradient NAME (dZ1, dW) by the chain rule; shown only once verified.")
+@click.option("--expand", is_flag=True,
+              help="With --derive: substitute the gradients until only the model's quantities remain.")
+@click.option("--latex", is_flag=True, help="With --derive: also print the result in LaTeX.")
+@click.option("--steps", is_flag=True, help="With --derive: show the derivation one step a line.")
 @click.option("--json", "as_json", is_flag=True, help="Print the machine-readable report.")
+@click.option("--explain", is_flag=True,
+              help="Show how each formula was read, in numpy form, with the shape of every part.")
+@click.option("--svg", "svg_file", metavar="FILE",
+              help="Also write the report, as the terminal shows it, to FILE as an SVG picture.")
+@click.option("--html", "html_file", metavar="FILE",
+              help="Also write the report, as the terminal shows it, to FILE as an HTML page.")
 def command(args, shapes, forward, activations, layers, labels, layout, seed, tol, no_values,
-            probes, exact, as_json):
+            probes, exact, as_json, explain, svg_file, html_file, derive=(), expand=False,
+            latex=False, steps=False):
     """Check hand-derived gradient formulas: shapes, then values against finite differences.
 
     \b
     Example:
       shapecheck "dZ1 = W2.T @ dZ2 * g1'(Z1)" --n0 3 --n1 4 --m 5
+      shapecheck --derive dZ1 --steps --n0 3 --n1 4 --m 5
 
     An ARG containing '=' is a formula, any other ARG a notes file (Markdown,
     LaTeX, Jupyter, text); --NAME INT declares the size NAME.
@@ -129,17 +143,25 @@ def command(args, shapes, forward, activations, layers, labels, layout, seed, to
                           seed=seed, tol=tol, values=not no_values, probes=probes, exact=exact)
         paths = [a for a in formulas if "=" not in a]
         formulas = [a for a in formulas if "=" in a]
-        if not formulas and not paths:
-            raise BadOptionError("nothing to check: give a formula such as \"dZ2 = A2 - Y\" "
-                                 "or a notes file")
+        if not formulas and not paths and not derive:
+            raise BadOptionError("nothing to check: give a formula such as \"dZ2 = A2 - Y\", "
+                                 "a notes file, or --derive dZ1")
+        for flag, given in (("--expand", expand), ("--latex", latex), ("--steps", steps)):
+            if given and not derive:
+                raise BadOptionError(f"{flag} goes with --derive NAME (say --derive dW1 {flag})")
     except ShapecheckError as e:
         click.echo(f"shapecheck: error: {e.message}", err=True)
         sys.exit(EXIT_ERROR)
 
     session = Session(options)
-    results = session.formulas(formulas) + session.files(paths)
+    results = session.formulas(formulas) + session.files(paths) + \
+        session.derivations(derive, expand, latex=latex, steps=steps)
     out = report.make_console()
     err = report.make_console(file=sys.stderr)
+    if explain:  # before the report; on stderr when stdout carries JSON
+        from .explain import render
+        for text, result in zip(formulas, results):
+            render(session.checker(options).explain(text, result.layer), err if as_json else out)
     if as_json:
         click.echo(report.json_report(results))
         for r in results:
@@ -147,7 +169,23 @@ def command(args, shapes, forward, activations, layers, labels, layout, seed, to
                 report.render_one(r, err)
     else:
         report.render_all(results, out, err, files=len(paths))
+    if svg_file or html_file:
+        svg, html = report.pictures(results, len(paths), out.width)
+        for option, path, content in (("--svg", svg_file, svg), ("--html", html_file, html)):
+            if path:
+                _write(option, path, content)
     sys.exit(exit_status(results))
+
+
+def _write(option: str, path: str, content: str) -> None:
+    """Write the one file that was asked for; a path that cannot be written is exit 2."""
+    try:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(content)
+    except OSError as e:
+        click.echo(f"shapecheck: error: {option} {path}: cannot write it ({e.strerror or e})",
+                   err=True)
+        sys.exit(EXIT_ERROR)
 
 
 def main():

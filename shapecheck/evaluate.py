@@ -13,6 +13,7 @@ import numpy as np
 
 from . import syntax as s
 from . import structured
+from .errors import UnknownNameError
 from .shapes import constant_int
 from .structured import dense
 
@@ -202,8 +203,11 @@ class Evaluator:
         return np.array([float(self(node.operand).shape[1:][node.index])])
 
     def derivative(self, node: s.Derivative):
-        func = DERIVATIVES[self.functions.get(node.func, node.func)]
-        return self._elementwise(func, node)
+        bound = self.functions.get(node.func, node.func)
+        if bound not in DERIVATIVES:  # softmax: its derivative is no element-wise function
+            raise UnknownNameError(f"{node.func}'(...) is the derivative of {bound} here, which "
+                                   "is not an element-wise function", None, node.span)
+        return self._elementwise(DERIVATIVES[bound], node)
 
     def _elementwise(self, func, node: s.Node):
         value = self.value(node.args[0])

@@ -1,10 +1,12 @@
-"""Rendering of results: rich text for people, JSON for machines. Data in, text out.
+"""Rendering of results: rich text for people (and as an SVG or HTML picture of it), JSON
+for machines. Data in, text out.
 
 Rendering never raises on odd data (a span past the end of the text is clipped), so a
 report always reaches the user.
 """
 from __future__ import annotations
 
+import io
 import json
 from collections import Counter
 from typing import Iterable, Sequence
@@ -19,13 +21,27 @@ from .shapes import show
 THEME = Theme({
     "pass": "bold green", "shape": "bold red", "value": "bold red", "error": "bold magenta",
     "operand": "underline yellow", "operator": "bold red", "formula": "bold",
-    "hint": "green", "dim": "dim", "source": "cyan",
+    "hint": "green", "dim": "dim", "source": "cyan", "repair": "bold green underline",
 })
 MARK = {"pass": "✓ pass ", "shape": "✗ shape", "value": "✗ value", "error": "! error"}
 
 
 def make_console(file=None, width: int | None = None) -> Console:
     return Console(file=file, theme=THEME, width=width, soft_wrap=True, highlight=False)
+
+
+def pictures(results: Sequence[Result], files: int = 0, width: int = 80) -> tuple[str, str]:
+    """The report as a terminal shows it (errors in their place), as an SVG picture and an
+    HTML page: the width grows to the longest line (up to 200 columns, then lines wrap)."""
+    plain = Console(file=io.StringIO(), theme=THEME, width=1000, soft_wrap=True, highlight=False,
+                    color_system=None)
+    render_all(results, plain, plain, files)
+    longest = max((len(line) for line in plain.file.getvalue().splitlines()), default=0)
+    console = Console(file=io.StringIO(), theme=THEME, width=min(max(width, longest), 200),
+                      highlight=False, record=True, force_terminal=True, color_system="truecolor")
+    render_all(results, console, console, files)
+    return (console.export_svg(title="shapecheck", clear=False),
+            console.export_html(clear=False))
 
 
 def _clip(span, text: str) -> tuple[int, int] | None:
@@ -121,15 +137,79 @@ def render_one(result: Result, console: Console) -> None:
         else:
             head.append(f"   {result.message}", style="dim")
         console.print(head)
+        _reading(result, console, indent)
+        _derivation(result, console, indent)
         return
     console.print(head)
+    _reading(result, console, indent)
     if result.span is not None or result.op_span is not None:
         for line in _marked_formula(result, indent):
             console.print(line)
     pad = " " * indent
     console.print(Text(pad) + Text(result.rule or result.message))
+    _suggestion(result, console, pad)
+
+
+def _suggestion(result: Result, console: Console, pad: str) -> None:
+    """The verified repair, its edits highlighted and marked `^` beneath (so they survive
+    without colour); else the verified derivation; else the shape hint (shape-correct, not
+    verified) and a word that nothing could be verified."""
+    repair = result.repair
+    derived = getattr(result, "derived", None)
+    if repair and repair.get("formula"):
+        lead = pad + "did you mean: "
+        formula = Text(repair["formula"], style="hint")
+        under = [" "] * (len(repair["formula"]) + 1)
+        for edit in repair.get("edits", []):
+            for span in edit.get("marks", []):  # an empty mark: where something was deleted
+                start, end = _clip(span, repair["formula"]) or (0, 0)
+                formula.stylize("repair", start, end)
+                under[start:max(end, start + 1)] = "^" * max(end - start, 1)
+        notes = "; ".join(e["note"] for e in repair.get("edits", []) if e.get("note"))
+        line = Text(lead) + formula
+        if notes:
+            line.append(f"   ({notes})", style="dim")
+        console.print(line)
+        console.print(Text(" " * len(lead) + "".join(under).rstrip(), style="repair"))
+        return
+    if derived:
+        console.print(Text(pad + "derived: ") + Text(derived, style="hint"))
+        return
     if result.hint:
         console.print(Text(pad + "did you mean: ") + Text(result.hint, style="hint"))
+    if result.verdict in ("shape", "value"):
+        console.print(Text(pad + "no small edit of this formula, and no derivation, could be "
+                                 "verified by the check", style="dim"))
+
+
+def _derivation(result: Result, console: Console, indent: int) -> None:
+    """A --derive result's LaTeX and steps, where the command line asked for them (it keeps
+    in `result.derivation` only what is to be shown)."""
+    derivation = getattr(result, "derivation", None)
+    if derivation is None:
+        return
+    pad = " " * indent
+    if derivation.latex:
+        console.print(Text(pad + "LaTeX  ", style="dim") + Text(derivation.latex, style="hint"))
+    for number, step in enumerate(derivation.steps, 1):
+        line = Text(f"{pad}{number}. ", style="dim")
+        if step.equation:
+            line.append(step.equation, style="formula")
+            line.append(", so ")
+            line.append(step.gradient, style="hint")
+            line.append(f": {step.rule}")
+            if step.shapes:
+                line.append(f"; {step.shapes}", style="dim")
+        else:
+            line.append(f"{step.rule}: " if step.rule else "so ")
+            line.append(step.gradient, style="hint")
+        console.print(line)
+
+
+def _reading(result: Result, console: Console, indent: int) -> None:
+    """How notation with more than one reading was read (`HW as H @ W`)."""
+    if result.reading:
+        console.print(Text(" " * indent + f"read {result.reading}", style="dim"))
 
 
 def _without_file(result: Result) -> str:
@@ -186,6 +266,8 @@ def to_json(result: Result) -> dict:
         "activation": result.activation,
         "sizes": dict(result.sizes),
         "defaults": dict(result.defaults),
+        "repair": result.repair,
+        "derived": getattr(result, "derived", None),
     }
 
 

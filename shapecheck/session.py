@@ -29,6 +29,23 @@ class Session:
         checker = self.checker(self.options)
         return [checker.check(text) for text in texts]
 
+    def derivations(self, names: Iterable[str], expand: bool = False, latex: bool = True,
+                    steps: bool = True) -> list[Result]:
+        """`--derive dZ1`: each gradient derived and verified (Checker.derive); the result's
+        derivation keeps the LaTeX (asked for, or the notation of a model written in LaTeX)
+        and the steps only where they are to be shown."""
+        checker = self.checker(self.options)
+        latex = latex or any("\\" in text for text in self.options.forward)  # a LaTeX model
+        results = []
+        for name in names:
+            result = checker.derive(name, expand)
+            if result.derivation is not None:
+                shown = replace(result.derivation, latex=result.derivation.latex if latex else None,
+                                steps=result.derivation.steps if steps else ())
+                result = replace(result, derivation=shown)
+            results.append(result)
+        return results
+
     def defaults(self):
         from .notes import Setting  # Markdown parsing is loaded only for notes files
 

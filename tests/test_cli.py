@@ -155,7 +155,7 @@ SPEC_JSON_EXAMPLE = {
     "sizes": {"n0": 3, "n1": 4, "n2": 2, "m": 5},
     "defaults": {"n2": 2},
 }
-RESULT_KEYS = set(SPEC_JSON_EXAMPLE) | {"message"}
+RESULT_KEYS = set(SPEC_JSON_EXAMPLE) | {"message", "repair", "derived"}  # repair, derived: issue 9
 
 
 def test_json_is_the_spec_example(cli):
@@ -167,6 +167,8 @@ def test_json_is_the_spec_example(cli):
     [item] = report["results"]
     assert set(item) == RESULT_KEYS
     message = item.pop("message")
+    assert item.pop("repair")["formula"] == "dZ1 = W2.T @ dZ2 * g1'(Z1)"
+    assert item.pop("derived") is None
     assert item == SPEC_JSON_EXAMPLE
     assert "the inner sizes m and n1 of a matrix product must be equal" in message
 
@@ -189,6 +191,7 @@ def test_json_of_a_pass(cli):
     assert item["lhs_shape"] == ["n2", 1] and item["rhs_shape"] == ["n2", 1]  # 1 is an integer
     assert isinstance(item["rel_error"], float) and item["rel_error"] < item["tolerance"] == 1e-6
     assert item["span"] is None and item["operands"] == [] and item["hint"] is None
+    assert item["repair"] is None
     assert item["diagnosis"] is None and item["defaults"] == {} and item["sizes"] == COURSE
 
 

@@ -104,7 +104,8 @@ SHAPE_FAILURE = [
     "                     W2.T is (n1, n2)",
     "         the inner sizes m and n1 of a matrix product must be equal: "
     "dZ2 is (n2, m) and W2.T is (n1, n2)",
-    "         did you mean: W2.T @ dZ2",
+    "         did you mean: dZ1 = W2.T @ dZ2 * g1'(Z1)   (swap dZ2 and W2.T)",
+    "                             ^^^^   ^^^",
 ]
 
 
@@ -118,11 +119,14 @@ def test_markdown_compiler_style_lines(here):
                                "rel. error ")
     assert lines[1] == "notes.md:6:1: ✗ value  dW2 = dZ2 @ A1.T   (n2, n1) = (2, 4)"
     assert "m = 5 times the true gradient; multiply it by 1/m" in lines[2]
-    assert lines[3:9] == ["notes.md:12:3: " + SHAPE_FAILURE[0]] + [
+    assert lines[3] == " " * len("notes.md:6:1: ") + \
+        "         did you mean: dW2 = 1/m * dZ2 @ A1.T   (multiply by 1/m)"
+    lines[3:5] = []  # the repair and its marks
+    assert lines[3:10] == ["notes.md:12:3: " + SHAPE_FAILURE[0]] + [
         " " * len("notes.md:12:3: ") + line for line in SHAPE_FAILURE[1:]]
-    assert lines[9].startswith("notes.md:17:7: ✓ pass   db1 = 1/m * np.sum(dZ1, axis=1, "
-                               "keepdims=True)   (n1, 1) = (4, 1)")
-    assert lines[10:] == ["4 formulas in 1 file: 2 pass, 1 shape, 1 value"]
+    assert lines[10].startswith("notes.md:17:7: ✓ pass   db1 = 1/m * np.sum(dZ1, axis=1, "
+                                "keepdims=True)   (n1, 1) = (4, 1)")
+    assert lines[11:] == ["4 formulas in 1 file: 2 pass, 1 shape, 1 value"]
 
 
 def test_a_formula_in_a_file_is_explained_as_on_the_command_line(here):

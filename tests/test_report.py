@@ -27,14 +27,18 @@ POSTER_RESULT = Result(
     lhs_shape=("n1", "m"), span=(6, 16), op_span=(10, 11),
     operands=(Operand("dZ2", (6, 9), ("n2", "m")), Operand("W2.T", (12, 16), ("n1", "n2"))),
     hint="W2.T @ dZ2", rule=POSTER_RULE,
-    sizes={"n0": 3, "n1": 4, "n2": 2, "m": 5}, defaults={"n2": 2})
+    sizes={"n0": 3, "n1": 4, "n2": 2, "m": 5}, defaults={"n2": 2},
+    repair={"formula": "dZ1 = W2.T @ dZ2 * g1'(Z1)",
+            "edits": [{"kind": "swap", "note": "swap dZ2 and W2.T", "span": [6, 16],
+                       "text": "W2.T @ dZ2", "marks": [[6, 10], [13, 16]]}]})
 POSTER_TEXT = (
     "✗ shape  dZ1 = dZ2 @ W2.T * g1'(Z1)   (n1, m) = (4, 5)\n"
     "               ~~~ ^ ~~~~\n"
     "               dZ2 is (n2, m)\n"
     "                     W2.T is (n1, n2)\n"
     "         " + POSTER_RULE + "\n"
-    "         did you mean: W2.T @ dZ2\n"
+    "         did you mean: dZ1 = W2.T @ dZ2 * g1'(Z1)   (swap dZ2 and W2.T)\n"
+    "                             ^^^^   ^^^\n"
 )
 
 
@@ -93,7 +97,9 @@ def test_a_value_failure(console):
                     diagnosis={"kind": "factor", "factor": "m"}, sizes=COURSE)
     assert rendered(console, result) == (
         "✗ value  dW2 = dZ2 @ A1.T   (n2, n1) = (2, 4)\n"
-        "         " + message + "\n")
+        "         " + message + "\n"
+        "         no small edit of this formula, and no derivation, could be verified by the "
+        "check\n")
 
 
 def test_an_error_points_at_its_position(console):
@@ -157,7 +163,8 @@ def test_summary():
 def test_to_json_has_exactly_the_spec_keys():
     assert list(report.to_json(POSTER_RESULT)) == [
         "formula", "source", "verdict", "lhs_shape", "rhs_shape", "message", "span", "operands",
-        "hint", "rel_error", "tolerance", "diagnosis", "layer", "activation", "sizes", "defaults"]
+        "hint", "rel_error", "tolerance", "diagnosis", "layer", "activation", "sizes", "defaults",
+        "repair", "derived"]
 
 
 def test_to_json_of_a_source():
