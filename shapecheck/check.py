@@ -77,6 +77,7 @@ class Result:
     repair: dict | None = None  # the smallest verified edit that passes (shapecheck.repair)
     derived: str | None = None  # a verified derivation by the chain rule (shapecheck.derive)
     derivation: object | None = None  # its derive.Derivation: LaTeX, steps (not in the JSON)
+    searched: bool = False  # a repair and a derivation were looked for (values are checked)
 
 
 def pick_defaults(needed: list[str], declared: Mapping[str, int]) -> dict[str, int]:
@@ -237,7 +238,7 @@ class Checker:
         if text not in self._repairs:
             found = find(text, result, self.verdict, {**self.options.sizes, **result.sizes})
             self._repairs[text] = {"repair": found} if found else self._derived_instead(text)
-        return replace(result, **self._repairs[text])
+        return replace(result, searched=True, **self._repairs[text])
 
     def _derived_instead(self, text: str) -> dict:
         """The derivation of the formula's left side, if it passes this checker's check; in

@@ -177,7 +177,7 @@ def _suggestion(result: Result, console: Console, pad: str) -> None:
         return
     if result.hint:
         console.print(Text(pad + "did you mean: ") + Text(result.hint, style="hint"))
-    if result.verdict in ("shape", "value"):
+    if result.searched:  # under --no-values nothing is looked for, so nothing is said
         console.print(Text(pad + "no small edit of this formula, and no derivation, could be "
                                  "verified by the check", style="dim"))
 

@@ -6,6 +6,8 @@ write the report as the terminal shows it, and nothing else.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import io
 import os
 import re
@@ -250,8 +252,10 @@ def test_the_report_says_when_nothing_could_be_verified(check):
     if getattr(result, "derived", None) is None:
         assert "no small edit of this formula, and no derivation, could be verified" in plain(result)
     hand_made = Result("dZ2 = A2 - Y - Y", "value", "the values differ", lhs_shape=("n2", "m"),
-                       sizes=COURSE)
+                       sizes=COURSE, searched=True)
     assert "could be verified" in plain(hand_made)
+    # under --no-values nothing is looked for, and the report does not claim a search
+    assert "could be verified" not in plain(replace(hand_made, searched=False))
     assert "did you mean" not in plain(hand_made)
 
 

@@ -94,7 +94,7 @@ def test_a_value_failure(console):
                "tolerance 1e-06): the right side is m = 5 times the true gradient; multiply it by 1/m")
     result = Result(formula="dW2 = dZ2 @ A1.T", verdict="value", message=message,
                     lhs_shape=("n2", "n1"), rhs_shape=("n2", "n1"), rel_error=0.8, tolerance=1e-6,
-                    diagnosis={"kind": "factor", "factor": "m"}, sizes=COURSE)
+                    diagnosis={"kind": "factor", "factor": "m"}, sizes=COURSE, searched=True)
     assert rendered(console, result) == (
         "✗ value  dW2 = dZ2 @ A1.T   (n2, n1) = (2, 4)\n"
         "         " + message + "\n"
