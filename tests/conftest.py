@@ -15,6 +15,15 @@ from shapecheck.cli import command
 
 COURSE = {"n0": 3, "n1": 4, "n2": 2, "m": 5}
 SPEC_EXAMPLE = {"n0": 3, "n1": 4, "m": 5}
+# the six course gradients, as SPEC writes them: each passes
+COURSE_SIX = [
+    "dZ2 = A2 - Y",
+    "dW2 = 1/m * dZ2 @ A1.T",
+    "db2 = 1/m * np.sum(dZ2, axis=1, keepdims=True)",
+    "dZ1 = W2.T @ dZ2 * g1'(Z1)",
+    "dW1 = 1/m * dZ1 @ X.T",
+    "db1 = 1/m * np.sum(dZ1, axis=1, keepdims=True)",
+]
 
 
 def size_args(sizes: dict[str, int]) -> list[str]:

@@ -8,19 +8,11 @@ import pytest
 
 from shapecheck.cli import command
 
-from conftest import COURSE, SPEC_EXAMPLE, size_args
+from conftest import COURSE_SIX, COURSE, SPEC_EXAMPLE, size_args
 
 COURSE_ARGS = size_args(COURSE)
 SPEC_ARGS = size_args(SPEC_EXAMPLE)
 POSTER = "dZ1 = dZ2 @ W2.T * g1'(Z1)"
-COURSE_SIX = [
-    "dZ2 = A2 - Y",
-    "dW2 = 1/m * dZ2 @ A1.T",
-    "db2 = 1/m * np.sum(dZ2, axis=1, keepdims=True)",
-    "dZ1 = W2.T @ dZ2 * g1'(Z1)",
-    "dW1 = 1/m * dZ1 @ X.T",
-    "db1 = 1/m * np.sum(dZ1, axis=1, keepdims=True)",
-]
 
 
 def assert_clean_error(result):

@@ -14,7 +14,7 @@ from shapecheck.parse import parse_equation
 from shapecheck.printer import to_numpy
 from shapecheck.simplify import simplify
 
-from conftest import SPEC_EXAMPLE, size_args
+from conftest import COURSE_SIX, SPEC_EXAMPLE, size_args
 
 SE_MODEL = "Y = f(H @ W + B); J = 1/2 * np.sum((Y - T) ** 2)"
 SE_SHAPES = {"H": (1, "h"), "W": ("h", "y"), "B": (1, "y"), "T": (1, "y")}
@@ -35,14 +35,7 @@ def forward(model, shapes, sizes):
 
 # --- the course's six gradients, in the course's form (SPEC) -------------------------------
 
-@pytest.mark.parametrize("formula", [
-    "dZ2 = A2 - Y",
-    "dW2 = 1/m * dZ2 @ A1.T",
-    "db2 = 1/m * np.sum(dZ2, axis=1, keepdims=True)",
-    "dZ1 = W2.T @ dZ2 * g1'(Z1)",
-    "dW1 = 1/m * dZ1 @ X.T",
-    "db1 = 1/m * np.sum(dZ1, axis=1, keepdims=True)",
-])
+@pytest.mark.parametrize("formula", COURSE_SIX)
 def test_the_six_course_gradients_are_derived_in_the_course_form(formula, check):
     name = formula.split(" =")[0]
     r = derived(name)

@@ -8,16 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import COURSE, SPEC_EXAMPLE
+from conftest import COURSE_SIX, COURSE, SPEC_EXAMPLE
 
-COURSE_SIX = [
-    "dZ2 = A2 - Y",
-    "dW2 = 1/m * dZ2 @ A1.T",
-    "db2 = 1/m * np.sum(dZ2, axis=1, keepdims=True)",
-    "dZ1 = W2.T @ dZ2 * g1'(Z1)",
-    "dW1 = 1/m * dZ1 @ X.T",
-    "db1 = 1/m * np.sum(dZ1, axis=1, keepdims=True)",
-]
 # SPEC's --forward examples, with non-symmetric square inputs
 LOGDET = dict(forward=("J = np.log(np.linalg.det(X))",), shapes={"X": ("n", "n")})
 TRACE = dict(forward=("J = np.trace(A @ X)",), shapes={"X": ("n", "n"), "A": ("n", "n")})
