@@ -90,7 +90,7 @@ def test_a_commit_is_stopped_by_a_wrong_formula_and_allowed_once_it_is_fixed(tmp
     assert stopped.returncode != 0, stopped.stdout
     assert re.search(r"^shapecheck\.+Failed$", stopped.stdout, re.MULTILINE), stopped.stdout
     assert "notes.md:5:1: ✗ shape  dZ1 = dZ2 @ W2.T * g1'(Z1)" in stopped.stdout
-    assert "did you mean: W2.T @ dZ2" in stopped.stdout
+    assert "did you mean: dZ1 = W2.T @ dZ2 * g1'(Z1)" in stopped.stdout
     assert "2 formulas in 1 file: 1 pass, 1 shape" in stopped.stdout
     assert "train.py" not in stopped.stdout
     assert _run(["git", "rev-parse", "--verify", "-q", "HEAD"], repo, env).returncode != 0
