@@ -470,7 +470,10 @@ class Checker:
                 var, is_gradient = binding[name]
                 values[name] = (draw.gradient(var, whole=True).full[None] if is_gradient
                                 else draw.values[var])
-            claim = Evaluator(values, draw.functions, sizes, model.class_axis)(eq.rhs)[0]
+            try:
+                claim = Evaluator(values, draw.functions, sizes, model.class_axis)(eq.rhs)[0]
+            except ShapecheckError as e:  # raised on the formula's own nodes: place it there
+                raise type(e)(e.message, e.text or eq.text, e.span) from None
             truth = draw.gradient(lhs_var, whole=False)
             error = (relative_error(*truth.pair(claim)) if np.all(np.isfinite(claim))
                      else float("inf"))
@@ -514,8 +517,8 @@ def _used(sizes: Mapping[str, int], model: Model) -> dict[str, int]:
 
 
 def _factor_names(sizes: Mapping[str, int], defaults: Mapping[str, int]) -> list[tuple[float, str]]:
-    """Constant factors by name, the likeliest first: -1, the declared sizes, small
-    constants, and last the sizes chosen by default (whose values nobody chose)."""
+    """Constant factors by name, the likeliest first: -1, m, small constants, the other
+    declared sizes, and last the sizes chosen by default (whose values nobody chose)."""
     def of(names):
         named = []
         for name in sorted(names, key=lambda n: (n != "m", _size_order(n))):
@@ -525,8 +528,11 @@ def _factor_names(sizes: Mapping[str, int], defaults: Mapping[str, int]) -> list
                           (-float(value), f"-{name}"), (-1.0 / value, f"-1/{name}")]
         return named
     constants = [(2.0, "2"), (0.5, "1/2"), (-2.0, "-2"), (-0.5, "-1/2")]
-    return ([(-1.0, "-1")] + of(n for n in sizes if n not in defaults) + constants
-            + of(n for n in sizes if n in defaults))
+    # the examples' count m first (1/m is the course's classic slip), then small constants,
+    # then the other declared sizes: a factor 2 is "2", not "n2" because n2 happens to be 2
+    declared = [n for n in sizes if n not in defaults]
+    return ([(-1.0, "-1")] + of(n for n in declared if n == "m") + constants
+            + of(n for n in declared if n != "m") + of(n for n in sizes if n in defaults))
 
 
 def _with_values(name: str, sizes: Mapping[str, int]) -> str:
