@@ -7,13 +7,14 @@ broadcasting over the stack axis lets a perturbed stack meet unperturbed values.
 """
 from __future__ import annotations
 
+import math
 from typing import Callable, Mapping
 
 import numpy as np
 
 from . import syntax as s
 from . import structured
-from .errors import UnknownNameError
+from .errors import BadOptionError, UnknownNameError
 from .shapes import constant_int
 from .structured import dense
 
@@ -50,6 +51,21 @@ DERIVATIVES: dict[str, Callable] = {
     "exp": np.exp, "log": lambda x: 1.0 / x, "log1p": lambda x: 1.0 / (1.0 + x),
     "sqrt": lambda x: 0.5 / np.sqrt(x), "abs": np.sign,
 }
+
+
+# the most numbers one array of a formula may hold (1.6 GB of float64, as a model's forward
+# pass in shapecheck.truth): `np.eye(k)` or `X.T @ X` can ask for far more than the model
+ARRAY_LIMIT_NUMBERS = 200_000_000
+
+
+def _refuse_beyond_limit(shape: tuple[int, ...]) -> None:
+    """Refuse, before allocating it, an array too large to check with."""
+    count = math.prod(shape)
+    if count > ARRAY_LIMIT_NUMBERS:
+        raise BadOptionError(
+            f"these sizes are too large to check: a part of the formula would hold {count:.3g} "
+            f"numbers ({count * 8 / 2**30:.3g} GiB); the limit is "
+            f"{ARRAY_LIMIT_NUMBERS * 8 / 2**30:.3g} GiB: declare smaller sizes (--NAME INT)")
 
 
 def logical_ndim(a: np.ndarray) -> int:
@@ -145,7 +161,11 @@ class Evaluator:
         self.shared = shared    # unperturbed values shared across activations (no stack axis)
 
     def __call__(self, node: s.Node) -> np.ndarray:
-        return dense(self.value(node))
+        try:
+            return dense(self.value(node))
+        except MemoryError:  # what _refuse_beyond_limit did not foresee
+            raise BadOptionError("these sizes are too large to check: evaluating the formula "
+                                 "ran out of memory; declare smaller sizes (--NAME INT)") from None
 
     def value(self, node: s.Node):
         """The value of `node`, possibly kept as `LowRank` factors."""
@@ -182,6 +202,7 @@ class Evaluator:
         if node.op == "@":
             return matmul(left, right)
         left, right = _aligned(left, right)
+        _refuse_beyond_limit(np.broadcast_shapes(left.shape, right.shape))
         result = _BINARY[node.op](left, right)
         return result.astype(float) if result.dtype == bool else result
 
@@ -275,7 +296,10 @@ class Evaluator:
         return np.trace(args[0], axis1=-2, axis2=-1)
 
     def _linalg_inv(self, node, args):
-        return np.linalg.inv(args[0])
+        try:
+            return np.linalg.inv(args[0])
+        except np.linalg.LinAlgError:  # singular: no value, as 1/0 has none (a nan, not a raise)
+            return np.stack([_inverse_or_nan(a) for a in args[0]])
 
     def _linalg_det(self, node, args):
         return np.linalg.det(args[0])
@@ -285,16 +309,17 @@ class Evaluator:
 
     def _outer(self, node, args):
         a, b = args
+        _refuse_beyond_limit((max(a.shape[0], b.shape[0]), a[0].size, b[0].size))
         return a.reshape(a.shape[0], -1)[:, :, None] * b.reshape(b.shape[0], -1)[:, None, :]
 
     def _maximum(self, node, args):
-        return np.maximum(*_aligned(*args))
+        return np.maximum(*_broadcastable(*args))
 
     def _minimum(self, node, args):
-        return np.minimum(*_aligned(*args))
+        return np.minimum(*_broadcastable(*args))
 
     def _where(self, node, args):
-        condition, a, b = _aligned(*args)
+        condition, a, b = _broadcastable(*args)
         return np.where(condition != 0, a, b).astype(float)
 
     def _ones_like(self, node, args):
@@ -306,7 +331,22 @@ class Evaluator:
     def _eye(self, node, args):
         arg = node.args[0]
         n = self.sizes[arg.id] if isinstance(arg, s.Name) else constant_int(arg)
+        _refuse_beyond_limit((n, n))
         return np.eye(n)[None]
+
+
+def _inverse_or_nan(a: np.ndarray) -> np.ndarray:
+    try:
+        return np.linalg.inv(a)
+    except np.linalg.LinAlgError:
+        return np.full_like(a, np.nan)
+
+
+def _broadcastable(*values: np.ndarray) -> list[np.ndarray]:
+    """`values` aligned, once their broadcast result is known to fit."""
+    aligned = _aligned(*values)
+    _refuse_beyond_limit(np.broadcast_shapes(*(v.shape for v in aligned)))
+    return aligned
 
 
 def _broadcast_shape(a: np.ndarray, b: np.ndarray) -> tuple[int, ...]:
@@ -331,6 +371,7 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     if vector_right:
         b = b[:, :, None]
     a, b = _aligned(a, b)
+    _refuse_beyond_limit(np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + (a.shape[-2], b.shape[-1]))
     if a.ndim == 3 and b.ndim == 3 and (a.shape[0] == 1) != (b.shape[0] == 1):
         result = _stacked_matmul(a, b)  # one matrix product instead of one per stack entry
     else:

@@ -17,6 +17,9 @@ from .shapes import Mismatch, Shape, ShapeEnv, infer, show
 
 # every open activation is checked with each of these (SPEC: at least tanh, sigmoid, softplus)
 OPEN_ACTIVATIONS = ("tanh", "sigmoid", "softplus")
+# the deepest built-in network: beyond it, building the model alone would take minutes (and
+# a layer number such as W99999999 or --L 10**20 is a slip, not a network to check)
+MAX_LAYERS = 100
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,10 @@ class Model:
     invertible: frozenset[str] = frozenset()   # read by inv/det: identity-like, det > 0
     label_axis: int | None = None              # a softmax normalises labels along this axis
     kinks: tuple[s.Node, ...] = ()             # where relu/abs/max/comparisons switch
+    # arguments read next to the edge of a domain: (edge, node) with edge "zero" (log, sqrt,
+    # a divisor, a negative or fractional power's base), "minus one" (log1p) or "singular"
+    # (inv); a draw must keep them many finite-difference steps away from it
+    edges: tuple[tuple[str, s.Node], ...] = ()
     # the cost is a sum of per-example losses and example j of a per-example quantity
     # moves only loss j, along this logical axis (the built-in network); None: unknown
     example_axis: int | None = None
@@ -119,7 +126,7 @@ def build(texts: Iterable[str], shapes: Mapping[str, Shape], sizes: Iterable[str
                          f"but it is {show(known[cost.lhs.id])}", cost.text, cost.span)
     inputs = tuple(n for n in known if n not in defined)
     fixed = dict(fixed_functions or {})
-    rules = _draw_rules(equations, set(inputs), options.get("class_axis", 0), fixed)
+    rules = _draw_rules(equations, set(inputs), options.get("class_axis", 0), fixed, set(known))
     open_functions = called - set(fixed)
     through_open: set[str] = set()
     for eq, read in zip(equations, uses):
@@ -138,9 +145,15 @@ _POSITIVE_DOMAIN = {"log", "sqrt", "log1p"}
 _KINKED = {"relu", "abs", "maximum", "minimum"}
 
 
-def _draw_rules(equations, inputs: set[str], class_axis: int, fixed: Mapping[str, str]) -> dict:
-    """Which inputs need a restricted draw, read off the functions that use them."""
-    positive, invertible, kinks, label_axis = set(), set(), [], None
+def _draw_rules(equations, inputs: set[str], class_axis: int, fixed: Mapping[str, str],
+                variables: set[str]) -> dict:
+    """Which inputs need a restricted draw, read off the functions that use them; where a
+    draw must stay away from a kink or from the edge of a domain."""
+    positive, invertible, kinks, edges, label_axis = set(), set(), [], [], None
+
+    def varies(node: s.Node) -> bool:  # reads a quantity of the model, not just sizes
+        return any(isinstance(n, s.Name) and n.id in variables for n in s.walk(node))
+
     for eq in equations:
         for node in s.walk(eq.rhs):
             if isinstance(node, s.Call):
@@ -148,8 +161,10 @@ def _draw_rules(equations, inputs: set[str], class_axis: int, fixed: Mapping[str
                 inside = {n.id for a in node.args for n in s.walk(a) if isinstance(n, s.Name)}
                 if func in _POSITIVE_DOMAIN:
                     positive |= inside & inputs
+                    edges += [("minus one" if func == "log1p" else "zero", a) for a in node.args[:1]]
                 elif func in ("linalg.inv", "linalg.det"):
                     invertible |= inside & inputs
+                    edges += [("singular", a) for a in node.args[:1] if func == "linalg.inv"]
                 elif func == "softmax":
                     axis = next((k.value for k in node.kwargs if k.name == "axis"), None)
                     label_axis = int(axis.value) if isinstance(axis, s.Number) else class_axis
@@ -157,8 +172,19 @@ def _draw_rules(equations, inputs: set[str], class_axis: int, fixed: Mapping[str
                     kinks.append(node)
             elif isinstance(node, s.BinOp) and node.op in (">", "<", ">=", "<="):
                 kinks.append(node)
+            elif isinstance(node, s.BinOp) and node.op == "/" and varies(node.right):
+                edges.append(("zero", node.right))
+            elif isinstance(node, s.BinOp) and node.op == "**" and varies(node.left) \
+                    and not _natural(node.right):
+                edges.append(("zero", node.left))
     return dict(positive=frozenset(positive), invertible=frozenset(invertible),
-                label_axis=label_axis, kinks=tuple(kinks))
+                label_axis=label_axis, kinks=tuple(kinks),
+                edges=tuple(e for e in edges if varies(e[1])))
+
+
+def _natural(node: s.Node) -> bool:
+    """A power that is defined and smooth everywhere: 0, 1, 2, ..."""
+    return isinstance(node, s.Number) and float(node.value).is_integer() and node.value >= 0
 
 
 def network(last_layer: int, layout: str = "columns", batch: str | int = "m",
@@ -166,7 +192,20 @@ def network(last_layer: int, layout: str = "columns", batch: str | int = "m",
             declared: Mapping[str, Shape] | None = None) -> Model:
     """The course's L-layer network: hidden activations open, a sigmoid (or softmax) output
     and the mean cross-entropy cost."""
+    if last_layer > MAX_LAYERS:
+        raise ModelError(
+            f"the network would have {last_layer} layers (the highest layer that the formula "
+            f"names, that a size n{{l}} declares or that --L gives); shapecheck builds at most "
+            f"{MAX_LAYERS}")
     fixed = {f"g{last_layer}": "sigmoid", **(fixed_functions or {})}
+    output = fixed[f"g{last_layer}"]
+    if output not in ("sigmoid", "softmax"):
+        # the cross-entropy's logs are undefined for any other output: no draw would do
+        raise ModelError(
+            f"g{last_layer} is the output activation of this {last_layer}-layer network, and "
+            f"its cross-entropy cost needs sigmoid (or softmax) there, not {output}: name a "
+            f"later layer (declare n{last_layer + 1}, or give --L {last_layer + 1}) so that "
+            f"g{last_layer} is a hidden activation, or give the model with --forward")
     columns = layout == "columns"
     texts = []
     for layer in range(1, last_layer + 1):

@@ -130,6 +130,9 @@ def read_notes(path: str, defaults: Setting) -> list[NoteFormula | NoteError]:
 
 
 def _read_text(path: str) -> str:
+    if not path:  # Path("") is the current directory
+        raise UnreadableFileError("'': an empty argument is neither a formula nor a notes file",
+                                  path)
     try:
         data = Path(path).read_bytes()
     except FileNotFoundError:
@@ -138,6 +141,8 @@ def _read_text(path: str) -> str:
         raise UnreadableFileError(f"{path}: is a directory, not a notes file", path) from None
     except OSError as e:
         raise UnreadableFileError(f"{path}: cannot be read ({e.strerror or e})", path) from None
+    except ValueError as e:  # a NUL in the name, which no file name holds
+        raise UnreadableFileError(f"{path!r}: cannot be read ({e})", path) from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:

@@ -72,22 +72,38 @@ def draw_inputs(model: Model, sizes: Mapping[str, int], seed: int) -> dict[str, 
     return values
 
 
-def kink_margin(model: Model, values: Mapping[str, np.ndarray], functions: Mapping[str, str],
-                sizes: Mapping[str, int]) -> float:
-    """How far, relative to its typical size, the closest switch of relu/abs/max/a
-    comparison is from switching: a finite difference must not step across one."""
+def kink_gaps(model: Model, values: Mapping[str, np.ndarray], functions: Mapping[str, str],
+              sizes: Mapping[str, int]) -> list[np.ndarray]:
+    """For each relu/abs/max/comparison of the model, how far each entry is from its
+    switch (the sign says on which side it is)."""
     evaluate = Evaluator(values, functions, sizes, model.class_axis)
-    closest = np.inf
+    gaps = []
     for node in model.kinks:
         if isinstance(node, s.BinOp):
-            gap = evaluate(node.left) - evaluate(node.right)
+            gaps.append(evaluate(node.left) - evaluate(node.right))
         elif len(node.args) == 2:
-            gap = evaluate(node.args[0]) - evaluate(node.args[1])
+            gaps.append(evaluate(node.args[0]) - evaluate(node.args[1]))
         else:
-            gap = evaluate(node.args[0])
+            gaps.append(evaluate(node.args[0]))
+    return gaps
+
+
+def kink_margin(model: Model, values: Mapping[str, np.ndarray], functions: Mapping[str, str],
+                sizes: Mapping[str, int], gaps: list[np.ndarray] | None = None) -> float:
+    """How far, relative to its typical size, the closest switch of relu/abs/max/a
+    comparison is from switching: a finite difference must not step across one."""
+    closest = np.inf
+    for gap in kink_gaps(model, values, functions, sizes) if gaps is None else gaps:
         scale = float(np.sqrt(np.mean(gap * gap))) or 1.0
         closest = min(closest, float(np.min(np.abs(gap))) / scale)
     return closest
+
+
+def one_sided(gaps: list[np.ndarray]) -> bool:
+    """Whether some switch with several entries has them all on one side: such a draw
+    shows one branch only (`np.maximum(x, 1)` with every x below 1 has a zero gradient,
+    which any multiple of the right formula matches)."""
+    return any(gap.size > 1 and (np.all(gap > 0) or np.all(gap < 0)) for gap in gaps)
 
 
 def forward(model: Model, inputs: Mapping[str, np.ndarray], functions: Mapping[str, str],
@@ -261,8 +277,53 @@ class Differentiator:
                         method="directional")
 
 
-DRAW_ATTEMPTS = 8
+DRAW_ATTEMPTS = 16
 KINK_MARGIN = 3 * RELATIVE_STEP  # relative distance from a switch that a step cannot cross
+# how many steps away from the edge of its domain an argument must be: a central difference
+# next to a pole errs by about (step / distance)²; beyond this margin a correct formula's
+# relative error was never above 1e-7 (log, sqrt, 1/x, inv, over thousands of draws),
+# ten times below the default tolerance
+EDGE_MARGIN = 3e3
+EDGE_DIRECTIONS = 2  # random directions that measure how far a step moves each argument
+
+
+def edge_margin(model: Model, inputs: Mapping[str, np.ndarray], values: Mapping[str, np.ndarray],
+                functions: Mapping[str, str], sizes: Mapping[str, int], seed: int) -> float:
+    """How many finite-difference steps the argument closest to the edge of its domain (0
+    for log, sqrt and a divisor, -1 for log1p, a singular matrix for inv) is from it. What
+    a step moves an argument by is measured: every input moved at once by about one step
+    in a few random directions (more than a step of one entry moves it: the safe side),
+    the largest move of each entry counted."""
+    # each direction a product of one random vector per axis (u_i v_j for a matrix): random
+    # signs and sizes in every entry, for a few random numbers, not one per entry
+    rng = np.random.default_rng([seed, 11])
+    moved = {}
+    for name, x in inputs.items():
+        step = RELATIVE_STEP * max(float(np.sqrt(np.mean(x * x))) if x.size else 1.0, 1e-3)
+        direction = np.ones((EDGE_DIRECTIONS,) + (1,) * (x.ndim - 1))
+        for axis, size in enumerate(x.shape[1:], start=1):
+            shape = [EDGE_DIRECTIONS] + [1] * (x.ndim - 1)
+            shape[axis] = size
+            direction = direction * rng.standard_normal(shape)
+        moved[name] = x + step * direction
+    here = Evaluator(values, functions, sizes, model.class_axis)
+    there = Evaluator(forward(model, moved, functions, sizes), functions, sizes, model.class_axis)
+    closest = np.inf
+    for edge, node in model.edges:
+        at, after = here(node), there(node)
+        if edge == "singular":
+            if at.ndim != 3 or at.shape[-1] != at.shape[-2]:
+                continue
+            distance = np.linalg.svd(at[0], compute_uv=False)[-1]  # to the nearest singular
+            step = float(np.max(np.linalg.norm((after - at).reshape(after.shape[0], -1), axis=1)))
+        else:
+            distance = np.abs(at[0] + (1.0 if edge == "minus one" else 0.0))
+            step = np.max(np.abs(after - at), axis=0)
+        distance, step = np.broadcast_arrays(distance, step)
+        with np.errstate(all="ignore"):
+            ratio = np.where(step > 0, distance / np.where(step > 0, step, 1.0), np.inf)
+        closest = min(closest, float(np.min(ratio)) if ratio.size else np.inf)
+    return closest
 
 
 class Draws:
@@ -283,9 +344,11 @@ class Draws:
 def draw_forward(model: Model, sizes: Mapping[str, int], functions: Mapping[str, str],
                  seed: int, draws: Draws | None = None) -> tuple[dict[str, np.ndarray], Shared]:
     """A forward pass on inputs where the model is defined and differentiable: a draw that
-    gives inf or nan, or lands next to a kink, is drawn again (seed, seed + 1, ...)."""
+    gives inf or nan, lands next to a kink or next to the edge of a domain (where central
+    differences are not accurate) is drawn again (seed, seed + 1, ...); so is one where a
+    kink's entries all sit on one side of it, unless no draw does better."""
     draws = draws or Draws(model, sizes)
-    problem = ""
+    problem, fallback = "", None
     for attempt in range(DRAW_ATTEMPTS):
         with np.errstate(all="ignore"):
             inputs, shared = draws(seed + attempt)
@@ -294,10 +357,21 @@ def draw_forward(model: Model, sizes: Mapping[str, int], functions: Mapping[str,
             if bad:
                 problem = f"{bad[0]} is not finite (inf or nan)"
                 continue
-            if model.kinks and kink_margin(model, values, functions, sizes) < KINK_MARGIN:
+            gaps = kink_gaps(model, values, functions, sizes) if model.kinks else []
+            if gaps and kink_margin(model, values, functions, sizes, gaps) < KINK_MARGIN:
                 problem = "a relu/abs/max or a comparison sits at its switch"
                 continue
+            if model.edges and edge_margin(model, inputs, values, functions, sizes,
+                                           seed + attempt) < EDGE_MARGIN:
+                problem = ("a log, sqrt, divisor or inverse reads a value next to the edge of "
+                           "its domain (0, or a singular matrix)")
+                continue
+            if one_sided(gaps):  # usable, but a draw that shows both branches is better
+                fallback = fallback or (values, shared)
+                continue
         return values, shared
+    if fallback is not None:  # no draw showed both branches: the model may never
+        return fallback
     raise ModelError(f"no draw of the model's inputs gives finite, differentiable values "
                      f"({DRAW_ATTEMPTS} tried; on the last, {problem}): check where its "
                      "functions are defined (log and sqrt of what may be negative?)")

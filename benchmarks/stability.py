@@ -1,0 +1,110 @@
+"""How far apart right and wrong formulas land: figures, not a timed test.
+
+    python benchmarks/stability.py [--seeds 20] [--verbose]
+
+Over seeds 0..N-1 (default 20), every formula that is right (the public corpus's `pass`
+cases, and models with kinks and domain edges) and every formula that is wrong by values
+(the corpus's `value` cases, and each right formula times 2 and times -1) is checked; the
+script prints the largest relative error of any right formula, the smallest of any wrong
+one, and the margin between them in decades, with where the default tolerance 1e-6 sits.
+A verdict that differs from the expected one at any seed is listed (and exits 1).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from shapecheck.cli import command
+from shapecheck.parse import parse_equation
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "tests" / "corpus.jsonl"
+TOLERANCE = 1e-6
+# right formulas on models where a draw may land next to a kink or the edge of a domain
+KINKS_AND_EDGES = [
+    ["dZ1 = W2.T @ dZ2 * (Z1 > 0)", "--activation", "g1=relu", "--n0", "3", "--n1", "4",
+     "--n2", "2", "--m", "5"],
+    ["dx = np.where(x > 0, 1, -1)", "--forward", "J = np.sum(np.abs(x))", "--shape", "x=n,1",
+     "--n", "6"],
+    ["dx = (x > 1) * 1.0", "--forward", "J = np.sum(np.maximum(x, 1))", "--shape", "x=n,1",
+     "--n", "6"],
+    ["dx = 1 / (x - 1)", "--forward", "J = np.sum(np.log(x - 1))", "--shape", "x=n,1", "--n", "2"],
+    ["dx = 0.5 / np.sqrt(x - 1)", "--forward", "J = np.sum(np.sqrt(x - 1))", "--shape", "x=n,1",
+     "--n", "2"],
+    ["dx = -1 / np.sum(x) ** 2 * np.ones_like(x)", "--forward", "J = 1 / np.sum(x)", "--shape",
+     "x=n,1", "--n", "2"],
+    ["dA = -np.linalg.inv(A - B).T @ np.linalg.inv(A - B).T", "--forward",
+     "J = np.trace(np.linalg.inv(A - B))", "--shape", "A=n,n", "--shape", "B=n,n", "--n", "2"],
+]
+
+
+def cases() -> list[tuple[str, str, list[str]]]:
+    """(name, expected verdict, argv) for every formula measured."""
+    found = []
+    corpus = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines()
+              if line.strip()]
+    right = [(c["id"], c["argv"]) for c in corpus if c["expect"] == "pass"]
+    right += [(f"kink-or-edge-{i}", argv) for i, argv in enumerate(KINKS_AND_EDGES)]
+    for name, argv in right:
+        found.append((name, "pass", argv))
+        start, end = parse_equation(argv[0]).rhs.span
+        lhs, rhs = argv[0][:start], argv[0][start:end]
+        found.append((f"{name} times 2", "value", [f"{lhs}2 * ({rhs})"] + argv[1:]))
+        found.append((f"{name} times -1", "value", [f"{lhs}-({rhs})"] + argv[1:]))
+    found += [(c["id"], "value", c["argv"]) for c in corpus if c["expect"] == "value"]
+    return found
+
+
+def report(title: str, right: list, wrong: list) -> None:
+    worst_right, best_wrong = max(right), min(wrong)
+    margin = math.log10(best_wrong[0] / worst_right[0])
+    print(f"{title}:")
+    print(f"  largest relative error of a right formula:  {worst_right[0]:.2e}  "
+          f"({worst_right[1]}, seed {worst_right[2]})")
+    print(f"  smallest relative error of a wrong formula: {best_wrong[0]:.2e}  "
+          f"({best_wrong[1]}, seed {best_wrong[2]})")
+    print(f"  margin: {margin:.1f} decades; the tolerance {TOLERANCE:g} sits "
+          f"{math.log10(TOLERANCE / worst_right[0]):.1f} decades above the largest right error "
+          f"and {math.log10(best_wrong[0] / TOLERANCE):.1f} below the smallest wrong one")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=20)
+    parser.add_argument("--verbose", action="store_true")
+    args = parser.parse_args()
+    runner = CliRunner()
+    right, wrong, surprises = [], [], []
+    start = time.perf_counter()
+    measured = cases()
+    for name, expected, argv in measured:
+        for seed in range(args.seeds):
+            result = runner.invoke(command, argv + ["--seed", str(seed), "--json"])
+            first = json.loads(result.stdout)["results"][0]
+            if first["verdict"] != expected:
+                surprises.append((name, seed, expected, first["verdict"], first["message"]))
+                continue
+            error = first["rel_error"]
+            (right if expected == "pass" else wrong).append((error, name, seed))
+            if args.verbose:
+                print(f"{name:45s} seed {seed:2d}  {expected:5s} {error:.3g}")
+    seconds = time.perf_counter() - start
+    print(f"{len(measured)} formulas x {args.seeds} seeds ({len(right)} right, {len(wrong)} "
+          f"wrong checks) in {seconds:.1f} s")
+    corpus = [r for r in right + wrong if not r[1].startswith("kink-or-edge")]
+    report("the public corpus (and its formulas times 2 and -1)",
+           [r for r in corpus if r in right], [r for r in corpus if r in wrong])
+    report("with the models that have kinks and domain edges", right, wrong)
+    for name, seed, expected, got, message in surprises:
+        print(f"UNEXPECTED {name} seed {seed}: {got}, expected {expected}: {message}")
+    return 1 if surprises else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

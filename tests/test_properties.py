@@ -1,0 +1,547 @@
+"""Generated inputs: whatever a user types, shapecheck ends in a verdict or a clear error.
+
+1. Well-formed formulas built from the language's constructs over the built-in network's
+   names (every layer, the generic layer's names, one example's lower-case names, both
+   layouts) at random sizes, mostly shape-correct so that the value check runs too, and
+   their LaTeX form: a verdict, or an error with a message and a position; never an
+   exception; none slow.
+2. The public corpus's formulas and their LaTeX forms with characters inserted, deleted or
+   replaced, through the command line: exit 0, 1 or 2, a message, no traceback.
+3. Random option values (sizes, --shape, --activation, --seed, --layout): the same.
+
+The number of examples and the time limits are the profiles' (tests/conftest_hypothesis.py);
+`HYPOTHESIS_PROFILE=long` runs 100,000 of each.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings, strategies as st
+
+from conftest_hypothesis import Figures, examples, timed
+from shapecheck.check import Checker, Options
+from shapecheck.cli import command
+from shapecheck.latex import to_latex
+from shapecheck.parse import parse_equation
+
+VERDICTS = {"pass", "shape", "value", "error"}
+CORPUS = [json.loads(line) for line in
+          Path(__file__).with_name("corpus.jsonl").read_text(encoding="utf-8").splitlines()
+          if line.strip()]
+
+# --- the built-in network's names, by symbolic shape ------------------------------------
+# Each family is a set of names that one formula may mix: the course's numbered layers, the
+# generic layer of --L (whose sizes are written "nl" and "np" for n{l} and n{l-1} here),
+# and one example's lower-case names (m = 1). Shapes are for layout `columns`; `rows`
+# flips them.
+
+
+def _layers(last: int) -> dict[tuple, list[str]]:
+    table: dict[tuple, list[str]] = {("n0", "m"): ["X", "A0"]}
+    for layer in range(1, last + 1):
+        table[(f"n{layer}", "m")] = [f"Z{layer}", f"A{layer}"]
+        table[(f"n{layer}", f"n{layer - 1}")] = [f"W{layer}"]
+        table[(f"n{layer}", 1)] = [f"b{layer}"]
+    table[(f"n{last}", "m")] += ["Y", "AL", "ZL"]
+    return table
+
+
+def _single(last: int) -> dict[tuple, list[str]]:
+    table: dict[tuple, list[str]] = {("n0", 1): ["x", "a0"]}
+    for layer in range(1, last + 1):
+        table.setdefault((f"n{layer}", 1), []).extend([f"z{layer}", f"a{layer}", f"b{layer}"])
+        table[(f"n{layer}", f"n{layer - 1}")] = [f"W{layer}"]
+    table[(f"n{last}", 1)].append("y")
+    return table
+
+
+GENERIC = {("nl", "m"): ["Z", "A"], ("np", "m"): ["A_prev"], ("nl", "np"): ["W"],
+           ("nl", 1): ["b"]}
+
+
+class Family:
+    """Names one formula may use, their shapes, its sizes and the functions it may call."""
+
+    def __init__(self, name: str, table: dict[tuple, list[str]], sizes: list[str],
+                 activations: list[str], layers: int | None = None):
+        self.name, self.sizes, self.activations, self.layers = name, sizes, activations, layers
+        self.table = {}
+        for shape, names in table.items():
+            self.table[shape] = names + ["d" + n for n in names]  # dV has V's shape
+        self.shapes = list(self.table)
+        self.dims = sorted({d for shape in self.shapes for d in shape if isinstance(d, str)})
+        self.targets = [(shape, name) for shape, names in table.items() for name in names]
+
+
+FAMILIES = [
+    Family("two layers", _layers(2), ["n0", "n1", "n2", "m"], ["g1", "g2", "f"]),
+    Family("three layers", _layers(3), ["n0", "n1", "n2", "n3", "m"], ["g1", "g2", "g3", "h"]),
+    Family("one example", _single(2), ["n0", "n1", "n2"], ["g1", "g2"]),
+    Family("generic layer", GENERIC, ["m"], ["g"], layers=3),
+]
+
+ELEMENTWISE = ["np.exp", "np.log", "np.sqrt", "np.abs", "np.tanh", "sigmoid", "relu",
+               "softplus", "np.log1p", "np.square", "tanh", "np.absolute"]
+DERIVATIVES = ["tanh'", "sigmoid'", "relu'", "softplus'"]
+NUMBERS = ["1", "2", "0.5", "1.", ".5", "1e-3", "3", "10"]
+
+
+def _flip(shape: tuple, layout: str) -> tuple:
+    return shape[::-1] if layout == "rows" else shape
+
+
+@st.composite
+def expression(draw, family: Family, shape: tuple, depth: int, layout: str) -> str:
+    """Text of an expression whose shape is `shape` (layout `columns` terms; flipped in
+    `rows`), mostly: one time in twelve a part of another shape, to reach shape failures."""
+    def sub(target, less=1):
+        return draw(expression(family, target, max(depth - less, 0), layout))
+
+    def any_shape():
+        return draw(st.sampled_from(family.shapes + [()]))
+
+    if depth > 0 and draw(st.integers(0, 11)) == 0:
+        shape = any_shape()  # a part of the wrong shape
+    names = family.table.get(_flip(shape, layout), [])
+    leaves = []
+    if shape == ():
+        leaves = NUMBERS + family.sizes
+    elif names:
+        leaves = names
+    if depth == 0 or (leaves and draw(st.integers(0, 3)) == 0):
+        if leaves:
+            return draw(st.sampled_from(leaves))
+        depth = max(depth, 1)  # no name has this shape: build it
+    builders = [_elementwise, _unary, _scaled]
+    if shape != ():
+        builders += [_matmul, _transpose, _like, _activation]
+    if len(shape) == 2 and shape[1] == 1 or len(shape) == 2 and shape[0] == 1:
+        builders.append(_keepdims)
+    if shape == ():
+        builders += [_total]
+    if len(shape) == 2 and shape[0] == shape[1] and isinstance(shape[0], str):
+        builders.append(_square)
+    if len(shape) == 2 and 1 not in shape:
+        builders.append(_broadcast)
+    return draw(st.sampled_from(builders))(draw, sub, any_shape, family, shape, layout)
+
+
+def _paren(text: str) -> str:
+    return f"({text})"
+
+
+def _elementwise(draw, sub, any_shape, family, shape, layout):
+    op = draw(st.sampled_from(["+", "-", "*", "/", "*"]))
+    left, right = sub(shape), sub(shape)
+    form = draw(st.integers(0, 4))
+    if form == 0:
+        name = {"+": "add", "-": "subtract", "*": "multiply", "/": "divide"}[op]
+        return f"np.{name}({left}, {right})"
+    if form == 1:
+        return f"{left} {op} {right}"
+    return _paren(f"{left} {op} {right}")
+
+
+def _scaled(draw, sub, any_shape, family, shape, layout):
+    scalar = sub((), 2)
+    op = draw(st.sampled_from(["*", "/"]))
+    if draw(st.booleans()):
+        return _paren(f"{scalar} {op} {sub(shape)}")
+    return _paren(f"{sub(shape)} {op} {scalar}")
+
+
+def _unary(draw, sub, any_shape, family, shape, layout):
+    inner = sub(shape)
+    form = draw(st.integers(0, 6))
+    if form == 0:
+        return f"-{inner}"
+    if form == 1:
+        return _paren(f"{inner} ** 2")
+    if form == 2:
+        return f"np.power({inner}, 2)"
+    if form == 3:
+        return f"{draw(st.sampled_from(ELEMENTWISE))}({inner})"
+    if form == 4:
+        return f"np.maximum(0, {inner})"
+    if form == 5:
+        return f"np.where({inner} > 0, 1, 0)"
+    return _paren(f"{inner} {draw(st.sampled_from(['>', '<', '>=']))} 0")
+
+
+def _activation(draw, sub, any_shape, family, shape, layout):
+    inner = sub(shape)
+    if draw(st.booleans()):
+        return f"{draw(st.sampled_from(family.activations))}'({inner})"
+    if draw(st.booleans()):
+        return f"{draw(st.sampled_from(DERIVATIVES))}({inner})"
+    if draw(st.booleans()):
+        return f"softmax({inner}, axis={draw(st.sampled_from(['0', '1']))})"
+    return f"{draw(st.sampled_from(family.activations))}({inner})"
+
+
+def _matmul(draw, sub, any_shape, family, shape, layout):
+    rows, cols = (shape[0], shape[1]) if len(shape) == 2 else (shape[0], None)
+    inner = draw(st.sampled_from(family.dims + [1]))
+    left, right = sub((rows, inner)), sub((inner, cols) if cols is not None else (inner,))
+    form = draw(st.integers(0, 4))
+    if form == 0:
+        return f"np.dot({left}, {right})"
+    if form == 1:
+        return f"np.matmul({left}, {right})"
+    if form == 2:
+        return f"{_paren(left)}.dot({right})"
+    if form == 3:
+        return f"{left} @ {right}"
+    return _paren(f"{left} @ {right}")
+
+
+def _transpose(draw, sub, any_shape, family, shape, layout):
+    inner = sub(shape[::-1])
+    form = draw(st.integers(0, 2))
+    if form == 0:
+        return f"{_paren(inner)}.T"
+    if form == 1:
+        return f"np.transpose({inner})"
+    return f"{_paren(inner)}.transpose()"
+
+
+def _like(draw, sub, any_shape, family, shape, layout):
+    return f"np.{draw(st.sampled_from(['ones_like', 'zeros_like']))}({sub(shape, 2)})"
+
+
+def _keepdims(draw, sub, any_shape, family, shape, layout):
+    axis = 1 if shape[1] == 1 else 0
+    other = draw(st.sampled_from(family.dims))
+    wide = (shape[0], other) if axis == 1 else (other, shape[1])
+    inner = sub(wide)
+    func = draw(st.sampled_from(["sum", "sum", "mean", "max", "min"]))
+    if draw(st.integers(0, 3)) == 0:
+        return f"{_paren(inner)}.{func}(axis={axis}, keepdims=True)"
+    return f"np.{func}({inner}, axis={axis}, keepdims=True)"
+
+
+def _total(draw, sub, any_shape, family, shape, layout):
+    inner_shape = any_shape()
+    inner = sub(inner_shape)
+    form = draw(st.integers(0, 7))
+    if form == 0:
+        return f"sum({inner})"
+    if form == 1:
+        return f"np.mean({inner})"
+    if form == 2:
+        return f"np.linalg.norm({inner})"
+    if form == 3 and len(inner_shape) == 2:
+        return f"{_paren(inner)}.shape[{draw(st.sampled_from(['0', '1', '-1']))}]"
+    if form == 4:
+        return f"1./{draw(st.sampled_from(family.sizes))}"
+    if form == 5 and family.dims:
+        size = draw(st.sampled_from(family.dims))
+        square = sub((size, size))
+        return f"np.{draw(st.sampled_from(['trace', 'linalg.det']))}({square})"
+    return f"np.sum({inner})"
+
+
+def _square(draw, sub, any_shape, family, shape, layout):
+    form = draw(st.integers(0, 2))
+    if form == 0 and shape[0] in family.sizes:
+        return f"np.eye({shape[0]})"
+    if form == 1:
+        return f"np.linalg.inv({sub(shape)})"
+    return f"np.outer({sub((shape[0], 1))}, {sub((shape[1], 1))})"
+
+
+def _broadcast(draw, sub, any_shape, family, shape, layout):
+    column = draw(st.sampled_from([(shape[0], 1), (1, shape[1])]))
+    op = draw(st.sampled_from(["+", "-", "*"]))
+    return _paren(f"{sub(shape)} {op} {sub(column)}")
+
+
+@st.composite
+def formulas(draw):
+    """(formula text, Options) over one family of names, at random sizes."""
+    family = draw(st.sampled_from(FAMILIES))
+    layout = "columns" if family.name == "generic layer" else \
+        draw(st.sampled_from(["columns", "columns", "rows"]))
+    shape, target = draw(st.sampled_from(family.targets))
+    shape = _flip(shape, layout)
+    rhs = draw(expression(family, shape, draw(st.integers(1, 4)), layout))
+    declared = {name: draw(st.integers(1, 6)) for name in family.sizes
+                if name in ("m",) + tuple(f"n{i}" for i in range(4)) and draw(st.booleans())}
+    if family.layers:
+        declared.update({f"n{i}": draw(st.integers(1, 5)) for i in range(family.layers + 1)})
+    options = Options(sizes=declared, layout=layout, layers=family.layers,
+                      seed=draw(st.integers(0, 2**16)), values=draw(st.integers(0, 5)) > 0,
+                      activations=draw(st.sampled_from(
+                          [{}, {}, {"g1": "tanh"}, {"g1": "relu"}, {"g2": "softmax"}])))
+    return f"d{target} = {rhs}", options
+
+
+def _check_invariants(result, text: str) -> None:
+    assert result.verdict in VERDICTS
+    assert result.message, text
+    if result.verdict == "error":
+        # a clear error: with its position in what the user typed, or (where the setting,
+        # not the text, is at fault) naming the option to change
+        assert result.span is not None or "--" in result.message, (text, result.message)
+        if result.span is not None:
+            start, end = result.span
+            assert 0 <= start <= end <= len(text), (text, result.span)
+    if result.verdict in ("pass", "value") and result.rel_error is not None:
+        assert result.tolerance is not None
+
+
+FORMULA_FIGURES = Figures("generated formulas")
+LATEX_FIGURES = Figures("their LaTeX forms")
+MUTATED_FIGURES = Figures("mutated corpus formulas")
+OPTION_FIGURES = Figures("random options")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _figures():
+    yield
+    for figures in (FORMULA_FIGURES, LATEX_FIGURES, MUTATED_FIGURES, OPTION_FIGURES):
+        if figures.count:
+            print("\n" + figures.line())
+
+
+@settings(max_examples=examples(150))
+@given(formulas())
+def test_a_generated_formula_gets_a_verdict_or_a_placed_error(case):
+    text, options = case
+    result = timed(lambda: Checker(options).check(text), FORMULA_FIGURES, text)
+    _check_invariants(result, text)
+
+
+@settings(max_examples=examples(150))
+@given(formulas())
+def test_its_latex_form_gets_a_verdict_or_a_placed_error(case):
+    text, options = case
+    latex = to_latex(parse_equation(text), "generic" if options.layers else "network",
+                     scalars=options.sizes)
+    result = timed(lambda: Checker(options).check(latex), LATEX_FIGURES, latex)
+    _check_invariants(result, latex)
+
+
+# --- 2. mutated text through the command line ------------------------------------------
+# The public corpus's formulas, with the rest of their command line, and LaTeX forms.
+LATEX_FORMS = [
+    ("dZ^{[1]} = W^{[2]T} dZ^{[2]} \\odot g^{[1]\\prime}(Z^{[1]})", ["--n0", "3", "--n1", "4", "--m", "5"]),
+    ("dW^{[2]} = \\frac{1}{m} dZ^{[2]} A^{[1]T}", ["--n0", "3", "--n1", "4", "--n2", "2", "--m", "5"]),
+    ("db^{[1]} = \\frac{1}{m} \\sum(dZ^{[1]})", ["--n0", "3", "--n1", "4", "--n2", "2", "--m", "5"]),
+    ("\\frac{\\partial J}{\\partial W} = H^\\top \\left((Y - T) \\odot f'(HW + B)\\right)",
+     ["--forward", "Y = f(H @ W + B); J = 1/2 * np.sum((Y - T) ** 2)", "--shape", "H=1,h",
+      "--shape", "W=h,y", "--shape", "B=1,y", "--shape", "T=1,y", "--h", "4", "--y", "3"]),
+    ("dx = (A + A^{T}) x", ["--forward", "J = x.T @ A @ x", "--shape", "x=n,1",
+                            "--shape", "A=n,n", "--n", "3"]),
+    ("dX = X^{-T}", ["--forward", "J = np.log(np.linalg.det(X))", "--shape", "X=n,n", "--n", "3"]),
+]
+TEXTS = [(case["argv"][0], case["argv"][1:]) for case in CORPUS] + LATEX_FORMS
+# what to insert: single characters of the languages, their multi-character tokens, any
+# character at all
+LANGUAGE = st.sampled_from(list("()[]{}^_'.,=*/@+- T0123456789dnpmgWAZXYbl"))
+PIECES = st.one_of(
+    LANGUAGE, LANGUAGE, LANGUAGE,
+    st.sampled_from(list("\\$&~#%|<>!?:;\"`\t\n")
+                    + ["\\frac", "\\partial", "^{[", "]}", "\\left(", "\\right)", "np.",
+                       ".T", "**", "@@", "\\odot", "\\top", "^T", "'(", "[l-1]", "\\over",
+                       "axis=", "keepdims=True", "\\sum", "\\cdot", "\\times", "∂", "ᵀ",
+                       "\\hat{", "\\mathbf{", "1e309", "9" * 30, "(" * 40, "-" * 40]),
+    st.characters())
+runner = CliRunner()
+
+
+@st.composite
+def mutated(draw):
+    text, rest = draw(st.sampled_from(TEXTS))
+    for _ in range(draw(st.sampled_from([1, 1, 1, 2, 2, 3, 4]))):
+        at = draw(st.integers(0, len(text)))
+        kind = draw(st.sampled_from(["insert", "delete", "replace"]))
+        if kind == "insert" or not text:
+            text = text[:at] + draw(PIECES) + text[at:]
+        elif kind == "delete":
+            text = text[:at] + text[at + draw(st.integers(1, 3)):]
+        else:
+            text = text[:at] + draw(PIECES) + text[at + 1:]
+    return text, rest
+
+
+def _run_cli(argv: list[str]):
+    return runner.invoke(command, argv, prog_name="shapecheck")
+
+
+def _check_run(run, argv) -> None:
+    """Exit 0, 1 or 2; something said; never a traceback."""
+    crashed = run.exception is not None and not isinstance(run.exception, SystemExit)
+    assert not crashed, (argv, repr(run.exception))
+    assert run.exit_code in (0, 1, 2), (argv, run.exit_code)
+    assert run.stdout.strip() or run.stderr.strip(), argv
+    assert "Traceback" not in run.stdout + run.stderr, argv
+    if run.exit_code == 2:
+        assert run.stderr.strip(), argv  # the error is said on standard error
+    if "--json" in argv and run.stdout.strip():
+        report = json.loads(run.stdout)
+        assert {r["verdict"] for r in report["results"]} <= VERDICTS
+
+
+@settings(max_examples=examples(300))
+@given(mutated(), st.booleans())
+def test_mutated_text_exits_0_1_or_2_with_a_message(case, as_json):
+    text, rest = case
+    argv = [text] + rest + (["--json"] if as_json else [])
+    run = timed(lambda: _run_cli(argv), MUTATED_FIGURES, text)
+    _check_run(run, argv)
+
+
+# --- 3. random option values -----------------------------------------------------------
+GARBAGE = st.sampled_from(["", " ", "abc", "3.5", "1e3", "+4", " 5", "-1", "0", "0x10", "٣",
+                           "10**12", "nan", "inf", "=", ",", "None", "--m", "1000000000000",
+                           "99999999999999999999999"]) | st.text(max_size=6)
+SIZE_VALUE = st.one_of(st.integers(1, 9).map(str), st.integers(1, 9).map(str),
+                       st.integers(-2, 12).map(str), st.just("10000000000000"), GARBAGE)
+SIZE_NAME = st.sampled_from(["n0", "n1", "n2", "n3", "m", "h", "y", "k", "p", "q", "n", "L1",
+                             "seed2", "T", "x_y", "ℓ", "1n", "n-1"])
+VARIABLE = st.sampled_from(["X", "W1", "b1", "Z1", "A1", "W2", "b2", "Y", "H", "W", "B", "T",
+                            "x", "s", "dW1", "g1"]) | st.text(max_size=4)
+DIM = st.sampled_from(["n0", "n1", "n2", "m", "h", "y", "1", "2", "7", "0", "-1", "", " ",
+                       "(", ")", "a b", "1.5"])
+SHAPE = st.one_of(
+    st.builds(lambda name, dims: f"{name}={','.join(dims)}", VARIABLE,
+              st.lists(st.sampled_from(["n0", "n1", "n2", "m", "h", "y", "1", "2"]), max_size=3)),
+    st.builds(lambda name, dims, sep: f"{name}={sep.join(dims)}", VARIABLE,
+              st.lists(DIM, max_size=3), st.sampled_from([",", ", ", ";", " "])),
+    st.builds(lambda dims: f"({dims})", st.text(max_size=8)), GARBAGE)
+ACTIVATION = st.builds(lambda name, func: f"{name}={func}",
+                       st.sampled_from(["g1", "g2", "g3", "g", "f", "h", "sigma", "W1", "1g", ""]),
+                       st.sampled_from(["tanh", "sigmoid", "relu", "softplus", "identity",
+                                        "softmax", "Tanh", "", "exp", "g2"]))
+ACTIVATION = st.one_of(ACTIVATION, ACTIVATION, GARBAGE)
+SEED = st.one_of(st.integers(0, 100).map(str), st.integers(-3, 2**70).map(str), GARBAGE)
+LAYOUT = st.one_of(st.sampled_from(["columns", "rows"]), st.sampled_from(["row", "Columns", ""]),
+                   GARBAGE)
+OPTION = st.one_of(
+    st.tuples(SIZE_NAME.map(lambda n: f"--{n}"), SIZE_VALUE),
+    st.tuples(st.just("--shape"), SHAPE),
+    st.tuples(st.just("--activation"), ACTIVATION),
+    st.tuples(st.just("--seed"), SEED),
+    st.tuples(st.just("--layout"), LAYOUT),
+    st.tuples(st.just("--tol"), st.sampled_from(["1e-6", "0", "-1", "nan", "inf", "1e400",
+                                                 "1e-300", "2"]) | GARBAGE),
+    st.tuples(st.just("--L"), st.integers(-1, 5).map(str) | GARBAGE),
+)
+BASE = [case["argv"] for case in CORPUS if case["expect"] != "error"]
+
+
+@st.composite
+def option_runs(draw):
+    """A corpus case's command line with options changed, added or left hanging."""
+    argv = list(draw(st.sampled_from(BASE)))
+    for option, value in draw(st.lists(OPTION, min_size=1, max_size=5)):
+        if draw(st.integers(0, 2)) == 0 and option in argv:  # change the value given
+            at = argv.index(option)
+            if at + 1 < len(argv):
+                argv[at + 1] = value
+                continue
+        if draw(st.booleans()):
+            argv += [option, value]
+        else:
+            argv += [f"{option}={value}"]
+    if draw(st.integers(0, 9)) == 0:
+        argv.append(draw(st.sampled_from(["--seed", "--shape", "--m", "--layout", "--", "-"])))
+    return argv + (["--json"] if draw(st.booleans()) else [])
+
+
+@settings(max_examples=examples(300))
+@given(option_runs())
+def test_random_options_exit_0_1_or_2_with_a_message(argv):
+    run = timed(lambda: _run_cli(argv), OPTION_FIGURES, " ".join(argv))
+    _check_run(run, argv)
+
+
+# --- inputs these tests found, kept ----------------------------------------------------
+@pytest.mark.parametrize("text, options", [
+    ("dX = X", Options(activations={"g1": "tanh"})),
+    ("dX = W1.T @ dZ1", Options(sizes={"n0": 3, "n1": 4, "m": 5}, activations={"g1": "relu"})),
+])
+def test_an_output_activation_the_cost_cannot_take_is_a_clear_error(text, options):
+    """`dX = X` names layer 1 at most, so g1 is the output activation, and the cross-entropy's
+    logs are undefined for tanh there: every draw gave nan and the error blamed the draws."""
+    result = Checker(options).check(text)
+    assert result.verdict == "error"
+    assert "g1 is the output activation of this 1-layer network" in result.message
+    assert "declare n2, or give --L 2" in result.message
+
+
+def test_a_hidden_activation_and_a_sigmoid_output_can_still_be_fixed():
+    sizes = {"n0": 3, "n1": 4, "m": 5}
+    assert Checker(Options(sizes=sizes, activations={"g1": "sigmoid"})).check(
+        "dZ1 = A1 - Y").verdict == "pass"
+    assert Checker(Options(sizes=sizes, activations={"g1": "tanh"}, layers=2)).check(
+        "dZ1 = W2.T @ dZ2 * (1 - A1 ** 2)").verdict == "pass"
+
+
+def test_the_derivative_of_a_softmax_is_an_error_placed_at_it():
+    text = "dX = g^{[2]\\prime}(X)"
+    result = Checker(Options(activations={"g2": "softmax"}, layers=3)).check(text)
+    assert result.verdict == "error"
+    assert "not an element-wise function" in result.message
+    assert result.span == (5, len(text))
+
+
+@pytest.mark.parametrize("argv", [
+    ["dZ[1] = dZ[2] W[2]T * g[1]'(Z[1])", "--n0", "3", "--n1", "4", "--m", "5", "--L",
+     "99999999999999999999999"],
+    ["dZ1 = W99999999.T @ dZ2", "--n0", "3"],
+    ["dZ1 = W2.T @ dZ2", "--n99999999", "3"],
+])
+def test_an_absurd_number_of_layers_is_refused_not_built(argv):
+    """Each of these built a network layer by layer for ever (found by the options test)."""
+    run = timed(lambda: _run_cli(argv), OPTION_FIGURES, " ".join(argv))
+    _check_run(run, argv)
+    assert run.exit_code == 2
+    assert "shapecheck builds at most 100" in run.stderr
+
+
+@pytest.mark.parametrize("formula", ["dW1 = dW1 + 0 * np.sum(np.eye(k))",
+                                     "dW1 = dW1 + 0 * np.sum(X.T @ X)",
+                                     "dW1 = dW1 + 0 * np.sum(np.outer(np.sum(X, axis=0), "
+                                     "np.sum(X, axis=0)))",
+                                     "dW1 = dW1 + 0 * np.sum(np.sum(X, axis=0, keepdims=True).T "
+                                     "* np.sum(X, axis=0, keepdims=True))",
+                                     "dW1 = dW1 + 0 * np.sum(np.maximum(np.sum(X, axis=0, "
+                                     "keepdims=True).T, np.sum(X, axis=0, keepdims=True)))"])
+def test_a_formula_too_large_to_evaluate_is_refused_not_a_traceback(formula):
+    """np.eye(k) at k = 2,000,000 raised numpy's MemoryError through the command line."""
+    argv = [formula, "--n0", "3", "--n1", "4", "--n2", "2", "--m", "100000", "--k", "2000000"]
+    run = _run_cli(argv)
+    _check_run(run, argv)
+    assert run.exit_code == 2
+    assert "too large to check" in run.stderr
+
+
+def test_the_inverse_of_a_singular_matrix_in_a_formula_is_a_value_failure():
+    """dX.T @ X is (m, m) of rank n0 < m: numpy's inv raised LinAlgError through check."""
+    text = "dX = np.add(X, np.dot(X, np.linalg.inv(np.dot((dX).T, X))))"
+    result = Checker(Options()).check(text)
+    assert result.verdict == "value"
+    assert "not finite" in result.message
+
+
+def test_a_model_whose_inverse_is_always_singular_is_a_clear_error():
+    options = Options(sizes={"n": 3, "k": 2}, shapes={"X": ("n", "k")},
+                      forward=("J = np.trace(np.linalg.inv(X @ X.T))",))
+    result = Checker(options).check("dX = X")
+    assert result.verdict == "error"
+    assert "no draw of the model's inputs" in result.message
+
+
+@pytest.mark.parametrize("argument", ["\x00dA_pre W @ dZ", ""])
+def test_an_argument_no_file_can_be_named_is_an_unreadable_file(argument):
+    """A NUL in an argument without `=` raised ValueError from open(); "" read the current
+    directory as a notes file."""
+    run = _run_cli([argument, "--n0", "3"])
+    _check_run(run, [argument])
+    assert run.exit_code == 2
+    assert "cannot be read" in run.stdout + run.stderr or "empty argument" in run.stdout + run.stderr
