@@ -11,6 +11,7 @@ import io
 import re
 from dataclasses import dataclass, replace
 from importlib import resources
+from pathlib import Path
 
 import lark
 from lark import Lark, Transformer, v_args
@@ -26,7 +27,12 @@ NAMESPACES = {"np", "numpy"}
 
 
 def _grammar_dir():
-    return resources.files("shapecheck.grammar")
+    try:
+        return resources.files("shapecheck.grammar")
+    except ModuleNotFoundError:
+        # run from a source checkout (`python -c ...` in the repository) while the installed
+        # wheel is elsewhere: the grammar sits beside the package, at the top level
+        return Path(__file__).resolve().parent.parent / "grammar"
 
 
 def _grammar_digest() -> tuple[str, str]:
