@@ -270,10 +270,9 @@ class Checker:
 
         try:
             eq = parse_equation(text)
-            generic = [n.id for n in s.walk(eq.rhs) if isinstance(n, s.Name) and is_generic(n.id)]
-            if (generic or is_generic(eq.lhs.id)) and self.options.layers and not self.options.forward:
-                names = {n: at_layer(n, layer or 1) for n in generic + [eq.lhs.id, GENERIC_FUNCTION]}
-                eq = s.rename(eq, names)
+            generic = _generic_names(eq)
+            if generic and self.options.layers and not self.options.forward:
+                eq = s.rename(eq, _at_layer(generic, layer or 1))
             read = self._read(eq)
         except ShapecheckError as e:
             return failed(text, e)
@@ -320,8 +319,7 @@ class Checker:
 
     def _check(self, text: str, source: Source | None) -> Result:
         eq = parse_equation(text)
-        generic = sorted({n.id for n in s.walk(eq.rhs) if isinstance(n, s.Name) and is_generic(n.id)}
-                         | ({eq.lhs.id} if is_generic(eq.lhs.id) else set()))
+        generic = _generic_names(eq)
         if not generic or self.options.forward:
             return self._check_equation(eq, source)
         if not self.options.layers:
@@ -332,7 +330,7 @@ class Checker:
                                    text, first.span)
         result = None
         for layer in range(1, self.options.layers + 1):
-            names = {n: at_layer(n, layer) for n in generic + [GENERIC_FUNCTION]}
+            names = _at_layer(generic, layer)
             shown = {specific: name for name, specific in names.items()}
             result = self._check_equation(s.rename(eq, names), source, shown)
             if result.verdict != "pass":
@@ -504,6 +502,17 @@ class Checker:
                         f"so the formula must hold for any smooth activation (or fix it: {fix})")
         return Result(verdict="value", message=message, diagnosis=diagnosis,
                       activation=activation, **base)
+
+
+def _generic_names(eq: s.Equation) -> list[str]:
+    """The generic-layer names (`W`, `dZ`, `A_prev`) a formula uses, on either side."""
+    return sorted({n.id for n in s.walk(eq.rhs) if isinstance(n, s.Name) and is_generic(n.id)}
+                  | ({eq.lhs.id} if is_generic(eq.lhs.id) else set()))
+
+
+def _at_layer(generic: list[str], layer: int) -> dict[str, str]:
+    """Each generic name, and the generic activation `g`, as it is at `layer`."""
+    return {n: at_layer(n, layer) for n in generic + [GENERIC_FUNCTION]}
 
 
 def _size_order(name: str):
