@@ -371,7 +371,8 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     if vector_right:
         b = b[:, :, None]
     a, b = _aligned(a, b)
-    _refuse_beyond_limit(np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + (a.shape[-2], b.shape[-1]))
+    _refuse_beyond_limit(np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+                         + (a.shape[-2], b.shape[-1]))
     if a.ndim == 3 and b.ndim == 3 and (a.shape[0] == 1) != (b.shape[0] == 1):
         result = _stacked_matmul(a, b)  # one matrix product instead of one per stack entry
     else:

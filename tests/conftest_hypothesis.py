@@ -44,6 +44,7 @@ def examples(ci: int) -> int:
     long run: `@settings(max_examples=examples(300))`."""
     return LONG_EXAMPLES if LONG else ci
 
+
 # an example slower than this (wall clock, on a second try too) fails the test: generous,
 # as two busy cores run the whole suite; runs over ONE_SECOND are counted and shown
 SLOWEST_ALLOWED = 5.0

@@ -161,7 +161,8 @@ TWINS = {
     "pub-rows-dZ1-poster-order": ["dZ^{[1]} = dZ^{[2]} W^{[2]T} \\odot g^{[1]\\prime}(Z^{[1]})"],
     "pub-li-dW": ["dW^{[l]} = \\frac{1}{m} dZ^{[l]} A^{[l-1]T}", "dW[l] = 1/m dZ[l] A[l-1]T"],
     "pub-li-notation-dW": ["dW = 1/m * dZ @ A_prev.T"],
-    "pub-se-dW": ["\\frac{\\partial J}{\\partial W} = H^\\top \\left((Y - T) \\odot f'(HW + B)\\right)",
+    "pub-se-dW": ["\\frac{\\partial J}{\\partial W} = "
+                  "H^\\top \\left((Y - T) \\odot f'(HW + B)\\right)",
                   "dW = H'((Y - T) * f'(HW + B))"],
     "pub-se-dB": ["{\\partial J \\over \\partial B} = (Y - T) * f'(HW + B)",
                   "dB = (Y - T) \\odot f'(H W + B)"],

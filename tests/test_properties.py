@@ -328,9 +328,12 @@ def test_its_latex_form_gets_a_verdict_or_a_placed_error(case):
 # --- 2. mutated text through the command line ------------------------------------------
 # The public corpus's formulas, with the rest of their command line, and LaTeX forms.
 LATEX_FORMS = [
-    ("dZ^{[1]} = W^{[2]T} dZ^{[2]} \\odot g^{[1]\\prime}(Z^{[1]})", ["--n0", "3", "--n1", "4", "--m", "5"]),
-    ("dW^{[2]} = \\frac{1}{m} dZ^{[2]} A^{[1]T}", ["--n0", "3", "--n1", "4", "--n2", "2", "--m", "5"]),
-    ("db^{[1]} = \\frac{1}{m} \\sum(dZ^{[1]})", ["--n0", "3", "--n1", "4", "--n2", "2", "--m", "5"]),
+    ("dZ^{[1]} = W^{[2]T} dZ^{[2]} \\odot g^{[1]\\prime}(Z^{[1]})",
+     ["--n0", "3", "--n1", "4", "--m", "5"]),
+    ("dW^{[2]} = \\frac{1}{m} dZ^{[2]} A^{[1]T}",
+     ["--n0", "3", "--n1", "4", "--n2", "2", "--m", "5"]),
+    ("db^{[1]} = \\frac{1}{m} \\sum(dZ^{[1]})",
+     ["--n0", "3", "--n1", "4", "--n2", "2", "--m", "5"]),
     ("\\frac{\\partial J}{\\partial W} = H^\\top \\left((Y - T) \\odot f'(HW + B)\\right)",
      ["--forward", "Y = f(H @ W + B); J = 1/2 * np.sum((Y - T) ** 2)", "--shape", "H=1,h",
       "--shape", "W=h,y", "--shape", "B=1,y", "--shape", "T=1,y", "--h", "4", "--y", "3"]),
@@ -498,7 +501,7 @@ def test_the_derivative_of_a_softmax_is_an_error_placed_at_it():
 ])
 def test_an_absurd_number_of_layers_is_refused_not_built(argv):
     """Each of these built a network layer by layer for ever (found by the options test)."""
-    run = timed(lambda: _run_cli(argv), OPTION_FIGURES, " ".join(argv))
+    run = timed(lambda: _run_cli(argv), Figures("kept inputs"), " ".join(argv))
     _check_run(run, argv)
     assert run.exit_code == 2
     assert "shapecheck builds at most 100" in run.stderr
@@ -544,4 +547,5 @@ def test_an_argument_no_file_can_be_named_is_an_unreadable_file(argument):
     run = _run_cli([argument, "--n0", "3"])
     _check_run(run, [argument])
     assert run.exit_code == 2
-    assert "cannot be read" in run.stdout + run.stderr or "empty argument" in run.stdout + run.stderr
+    said = run.stdout + run.stderr
+    assert "cannot be read" in said or "empty argument" in said

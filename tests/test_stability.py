@@ -135,7 +135,7 @@ def snapshot(*roots: Path) -> dict[str, tuple]:
 
 
 def package_dirs() -> list[Path]:
-    return [Path(str(resources.files("shapecheck"))), Path(str(resources.files("shapecheck.grammar")))]
+    return [Path(str(resources.files(package))) for package in ("shapecheck", "shapecheck.grammar")]
 
 
 @pytest.fixture
