@@ -55,6 +55,9 @@ class Session:
 
     def files(self, paths: Iterable[str]) -> list[Result]:
         """Every formula of every notes file, in order; an unreadable file is one error."""
+        paths = list(paths)
+        if not paths:  # the Markdown reader is loaded only for notes files
+            return []
         from .notes import NoteError, NoteFormula, read_notes
 
         results = []

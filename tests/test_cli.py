@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -334,3 +336,12 @@ def test_help_lists_every_option(cli):
                 assert opt in text, opt
     assert "--NAME INT" in text  # how sizes are declared
     assert "shapecheck \"dZ1 = W2.T @ dZ2 * g1'(Z1)\"" in text  # the docstring's example
+
+
+def test_a_formula_alone_does_not_load_the_markdown_reader():
+    """Start-up counts on every commit: markdown-it is imported only for notes files."""
+    code = ("import sys; from click.testing import CliRunner; from shapecheck.cli import command; "
+            "r = CliRunner().invoke(command, ['dZ2 = A2 - Y', '--n0', '3', '--n1', '4', "
+            "'--n2', '2', '--m', '5']); print(r.exit_code, 'markdown_it' in sys.modules)")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert run.stdout.split() == ["0", "False"], run.stderr
