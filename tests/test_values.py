@@ -6,6 +6,7 @@ Expected relative errors are worked out from SPEC's definition
 """
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from conftest import COURSE_SIX, COURSE, SPEC_EXAMPLE
@@ -239,3 +240,20 @@ def test_a_norm_along_an_axis_is_not_the_total(check):
     r = check("dX = X / np.linalg.norm(X)", sizes={"n": 3, "k": 4},
               forward=("J = np.sum(np.linalg.norm(X, axis=0))",), shapes={"X": ("n", "k")})
     assert r.verdict in ("value", "error"), r.message
+
+
+def test_softplus_is_log_one_plus_exp_everywhere():
+    """softplus as max(x, 0) + log1p(exp(-|x|)): np.logaddexp(0, x)'s values, with no
+    overflow at either end."""
+    from shapecheck.evaluate import ACTIVATIONS, DERIVATIVES
+
+    x = np.concatenate([np.linspace(-50, 50, 2001), [-800.0, 800.0, 0.0, -1e-300, 1e-20]])
+    with np.errstate(over="raise", invalid="raise"):
+        values = ACTIVATIONS["softplus"](x)
+    assert np.allclose(values, np.logaddexp(0.0, x), rtol=1e-15, atol=0)
+    assert values[-4] == 800.0
+    # its derivative, the sigmoid, is what central differences of it give
+    h = 1e-5
+    middle = x[:2001]
+    numeric = (ACTIVATIONS["softplus"](middle + h) - ACTIVATIONS["softplus"](middle - h)) / (2 * h)
+    assert np.allclose(numeric, DERIVATIVES["softplus"](middle), atol=1e-9)
