@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from typing import Mapping
+from functools import partial
+from typing import Callable, Mapping
 
 import numpy as np
 
@@ -110,18 +111,19 @@ class _Draw:
     def gradient(self, var: str, whole: bool) -> Gradient:
         """The true gradient in the convention of the model (the course's: summed loss for
         per-example quantities); `whole` when every entry is needed."""
-        if (var, True) in self.gradients:
-            return self.gradients[(var, True)]
-        if (var, whole) not in self.gradients:
-            grad = self.differentiator.gradient(var, whole)
-            if var in self.model.per_example and self.model.batch:
-                scale = self.sizes[self.model.batch]  # the course's summed-loss convention
-                grad = Gradient(
-                    full=None if grad.full is None else grad.full * scale,
-                    projections=None if grad.projections is None else grad.projections * scale,
-                    left=grad.left, right=grad.right, method=grad.method)
-            self.gradients[(var, whole)] = grad
-        return self.gradients[(var, whole)]
+        for key in ((var, True), (var, whole)):
+            if key in self.gradients:
+                return self.gradients[key]
+        grad = self.differentiator.gradient(var, whole)
+        if var in self.model.per_example and self.model.batch:
+            scale = self.sizes[self.model.batch]  # the course's summed-loss convention
+            grad = Gradient(
+                full=None if grad.full is None else grad.full * scale,
+                projections=None if grad.projections is None else grad.projections * scale,
+                left=grad.left, right=grad.right, method=grad.method)
+        # a whole gradient taken for a left side (grouped, exact) serves a right side too
+        self.gradients[(var, whole or grad.full is not None)] = grad
+        return grad
 
 
 @dataclass(frozen=True)
@@ -156,6 +158,7 @@ class Checker:
         self._models: dict[tuple, Model] = {}
         self._derivers: dict[int | None, "Checker"] = {}  # for --derive (see _deriving)
         self._repairs: dict[str, dict] = {}  # formula → its repair or derivation (Result fields)
+        self._verdicts: dict[str, Result] = {}  # formula → its verdict (no source)
 
     # -- the model a formula is checked on
     def _network(self, layers: int, batch) -> Model:
@@ -253,15 +256,22 @@ class Checker:
         return {}
 
     def verdict(self, text: str, source: Source | None = None) -> Result:
-        """The check alone, without looking for a repair."""
+        """The check alone, without looking for a repair. The same text gets the same
+        verdict under the same options: a repair that is a formula already checked (or a
+        formula written twice in notes) is not checked again."""
+        if text not in self._verdicts:
+            self._verdicts[text] = self._verdict(text)
+        return replace(self._verdicts[text], source=source)
+
+    def _verdict(self, text: str) -> Result:
         try:
             with np.errstate(all="ignore"):  # overflow etc. shows up as a non-finite value
-                return self._check(text, source)
+                return self._check(text, None)
         except ShapecheckError as e:
             span = tuple(e.span) if e.span and e.text == text else None
-            return Result(text, "error", e.message, source, span=span, op_span=span)
+            return Result(text, "error", e.message, span=span, op_span=span)
         except RecursionError:
-            return Result(text, "error", "the formula is nested too deeply to check", source)
+            return Result(text, "error", "the formula is nested too deeply to check")
 
     def explain(self, text: str, layer: int | None = None):
         """How `text` is read, for --explain: its numpy reading and the shape of each part
@@ -395,7 +405,7 @@ class Checker:
         base = dict(formula=text, source=source, lhs_shape=lhs_shape, sizes=_used(sizes, model),
                     defaults=defaults)
         try:
-            rhs_shape, _ = infer(eq.rhs, env)
+            rhs_shape, node_shapes = infer(eq.rhs, env)
         except Mismatch as e:
             return self._shape_result(eq, e.failure, lhs_shape, env, base, shown)
         if tuple(rhs_shape) != tuple(lhs_shape):
@@ -403,7 +413,7 @@ class Checker:
         base["rhs_shape"] = rhs_shape
         if not self.options.values:
             return Result(verdict="pass", message="shapes line up (values not checked)", **base)
-        return self._values(eq, model, binding, sizes, base)
+        return self._values(eq, model, binding, sizes, base, node_shapes)
 
     def _shape_result(self, eq, failure, lhs_shape, env, base, shown) -> Result:
         found = suggest(eq.rhs, failure.node, lhs_shape, env)
@@ -444,7 +454,7 @@ class Checker:
             self._draws[key] = _Draw(model, sizes, values, differentiator)
         return self._draws[key]
 
-    def _values(self, eq, model, binding, sizes, base) -> Result:
+    def _values(self, eq, model, binding, sizes, base, node_shapes) -> Result:
         refuse_if_too_large(model, sizes)
         formula_functions = {n.func for n in s.walk(eq.rhs)
                              if isinstance(n, (s.Call, s.Derivative)) and n.func not in KNOWN}
@@ -468,22 +478,25 @@ class Checker:
                 var, is_gradient = binding[name]
                 values[name] = (draw.gradient(var, whole=True).full[None] if is_gradient
                                 else draw.values[var])
+            truth = draw.gradient(lhs_var, whole=False)
+            evaluate = Evaluator(values, draw.functions, sizes, model.class_axis)
             try:
-                claim = Evaluator(values, draw.functions, sizes, model.class_axis)(eq.rhs)[0]
+                claim = truth.claimed(eq.rhs, node_shapes, evaluate)
             except ShapecheckError as e:  # raised on the formula's own nodes: place it there
                 raise type(e)(e.message, e.text or eq.text, e.span) from None
-            truth = draw.gradient(lhs_var, whole=False)
-            error = (relative_error(*truth.pair(claim)) if np.all(np.isfinite(claim))
+            error = (relative_error(truth.reference, claim) if np.all(np.isfinite(claim))
                      else float("inf"))
-            outcomes.append((assignment, error, truth, claim))
+            transposed = partial(truth.claimed, eq.rhs, node_shapes, evaluate, transposed=True)
+            outcomes.append((assignment, error, truth, claim, transposed))
         tol = self.options.tol
         failing = [o for o in outcomes if not o[1] <= tol]
         base.update(rel_error=max(o[1] for o in outcomes) if not failing else failing[0][1],
                     tolerance=tol)
         if not failing:
             return Result(verdict="pass", message="shapes line up and values match", **base)
-        assignment, error, truth, claim = failing[0]
-        diagnosis, explanation = diagnose(truth, claim, sizes, base["defaults"], model, lhs_var, tol)
+        assignment, error, truth, claim, transposed = failing[0]
+        diagnosis, explanation = diagnose(truth.reference, claim, transposed, sizes,
+                                          base["defaults"], model, lhs_var, tol)
         message = (f"the values differ from the finite-difference gradient of {model.cost} "
                    f"(relative error {error:.2g} > tolerance {tol:g})")
         if not np.all(np.isfinite(claim)):
@@ -550,11 +563,13 @@ def _with_values(name: str, sizes: Mapping[str, int]) -> str:
     return name if shown == name else f"{name} = {shown}"
 
 
-def diagnose(truth: Gradient, claim, sizes, defaults, model: Model, var: str, tol: float):
-    """A constant factor or a transpose that turns the truth into the claim, in words."""
-    if not np.all(np.isfinite(claim)):
+def diagnose(true: np.ndarray, claimed: np.ndarray, transposed: Callable[[], np.ndarray | None],
+             sizes, defaults, model: Model, var: str, tol: float):
+    """A constant factor or a transpose that turns the truth into the claim, in words; the
+    two as they are compared (Gradient.reference, Gradient.claimed), `transposed()` the
+    claim transposed (None if it is not square)."""
+    if not np.all(np.isfinite(claimed)):
         return None, ""
-    true, claimed = truth.pair(claim)
     norm = float(np.vdot(true, true))
     if norm > 0:
         factor = float(np.vdot(true, claimed)) / norm
@@ -571,8 +586,8 @@ def diagnose(truth: Gradient, claim, sizes, defaults, model: Model, var: str, to
             fix = f"multiply it by {_inverse(name)}" if name != "-1" else "flip its sign"
             return ({"kind": "factor", "factor": name},
                     f"the right side is {value} times the true gradient; {fix}")
-    if claim.ndim == 2 and claim.shape[0] == claim.shape[1] and \
-            relative_error(*truth.pair(claim.T)) <= max(tol, 1e-6):
+    swapped = transposed()
+    if swapped is not None and relative_error(true, swapped) <= max(tol, 1e-6):
         return {"kind": "transpose"}, "the right side is the transpose of the true gradient"
     return None, ""
 

@@ -21,13 +21,20 @@ from .structured import LowRank, Patch
 from .shapes import Shape
 
 STACK_BUDGET_BYTES = 256 * 2**20    # the largest stacked array a perturbation batch may make
-BATCH_BYTES = 8 * 2**20             # the size of stacked array that numpy handles fastest
+BATCH_BYTES = 2 * 2**20             # the size of stacked array that numpy handles fastest
 MODEL_LIMIT_NUMBERS = 200_000_000   # 1.6 GB of float64 for one forward pass: refuse beyond
 RELATIVE_STEP = 1e-5                # central differences: step relative to the variable's scale
 
 
 def concrete(shape: Shape, sizes: Mapping[str, int]) -> tuple[int, ...]:
     return tuple(d if isinstance(d, int) else sizes[d] for d in shape)
+
+
+def step_for(x: np.ndarray) -> float:
+    """A central difference's step for `x`: relative to its typical size."""
+    flat = x.reshape(-1)
+    scale = math.sqrt(float(flat @ flat) / flat.size) if flat.size else 1.0  # no temporary
+    return RELATIVE_STEP * max(scale, 1e-3)
 
 
 def refuse_if_too_large(model: Model, sizes: Mapping[str, int]) -> None:
@@ -65,7 +72,8 @@ def draw_inputs(model: Model, sizes: Mapping[str, int], seed: int) -> dict[str, 
             value = 0.5 + np.abs(rng.standard_normal(shape))
         elif name in model.weights:
             fan_in = shape[1 - model.class_axis] if len(shape) == 2 else 1
-            value = rng.standard_normal(shape) / math.sqrt(fan_in)
+            value = rng.standard_normal(shape)
+            value /= math.sqrt(fan_in)  # in place: W1 may be the largest array of the model
         else:
             value = rng.standard_normal(shape)
         values[name] = value[None]
@@ -116,6 +124,22 @@ def forward(model: Model, inputs: Mapping[str, np.ndarray], functions: Mapping[s
     return values
 
 
+def perturbed_evaluator(model: Model, base: BaseValues, name: str, perturbed) -> Evaluator:
+    """An evaluator at the point where `name` takes the stacked values `perturbed`: the
+    equations downstream of it, but the cost, evaluated again (structured where they can
+    be), every other sub-expression taken from `base`."""
+    values = dict(base.evaluate.values)
+    values[name] = perturbed
+    downstream = model.downstream(name)
+    changed = frozenset({name} | {model.equations[i].lhs.id for i in downstream})
+    evaluate = Evaluator(values, base.evaluate.functions, base.evaluate.sizes, model.class_axis,
+                         base, changed)
+    for i in downstream:
+        if i != len(model.equations) - 1:
+            values[model.equations[i].lhs.id] = evaluate.value(model.equations[i].rhs)
+    return evaluate
+
+
 @dataclass(frozen=True)
 class Method:
     """How true gradients are taken: entry by entry up to `exact_max` entries (or always,
@@ -135,13 +159,60 @@ class Gradient:
     right: np.ndarray | None = None        # ... and v (K, b)
     method: str = "exact"
 
-    def pair(self, claim: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(truth, claim) as two arrays to compare: whole, or projected on the directions."""
-        if self.full is not None:
-            return self.full, claim
+    @property
+    def reference(self) -> np.ndarray:
+        """The truth as it is compared: the whole array, or its directional derivatives."""
+        return self.full if self.full is not None else self.projections
+
+    def claimed(self, node: s.Node, shapes: Mapping[int, Shape], evaluate: Evaluator,
+                transposed: bool = False) -> np.ndarray | None:
+        """The claim `node` (its parts' shapes in `shapes`) as it is compared with
+        `reference`: whole, or projected on the directions; transposed if asked (None when
+        the claim is not a square matrix). A rank-1 direction u vᵀ meets a matrix product
+        as (uᵀA)(Bv), so that a claim `dZ1 @ X.T` costs a few matrix-vector products
+        instead of a matrix product as large as the model's."""
         if self.right is not None:
-            return self.projections, np.sum((self.left @ claim) * self.right, axis=1)  # uᵀ C v
-        return self.projections, np.tensordot(self.left, claim, axes=claim.ndim)
+            if transposed and self.left.shape[1] != self.right.shape[1]:
+                return None
+            u, v = (self.right, self.left) if transposed else (self.left, self.right)
+            return _projected(node, shapes, evaluate, u, v)
+        claim = evaluate(node)[0]
+        if transposed:
+            if claim.ndim != 2 or claim.shape[0] != claim.shape[1]:
+                return None
+            claim = claim.T
+        if self.full is not None:
+            return claim
+        return np.tensordot(self.left, claim, axes=claim.ndim)
+
+
+def _projected(node: s.Node, shapes: Mapping[int, Shape], evaluate: Evaluator,
+               u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """uₖᵀ E vₖ for each direction k, where E is the matrix `node` stands for; products,
+    sums, scalings and transposes are projected part by part."""
+    def shape(n: s.Node) -> Shape:
+        return tuple(shapes.get(id(n), (None,)))
+
+    if isinstance(node, s.Neg):
+        return -_projected(node.operand, shapes, evaluate, u, v)
+    if isinstance(node, s.Transpose) and len(shape(node.operand)) == 2:
+        return _projected(node.operand, shapes, evaluate, v, u)
+    if isinstance(node, s.BinOp):
+        left, right = shape(node.left), shape(node.right)
+        if node.op == "@" and len(left) == 2 and len(right) == 2:
+            a, b = evaluate(node.left)[0], evaluate(node.right)[0]
+            return np.sum((u @ a) * (v @ b.T), axis=1)
+        if node.op in ("+", "-") and left == right == shape(node):
+            first = _projected(node.left, shapes, evaluate, u, v)
+            second = _projected(node.right, shapes, evaluate, u, v)
+            return first + second if node.op == "+" else first - second
+        if node.op in ("*", "/") and right == () and left == shape(node):
+            scale = evaluate(node.right)[0]
+            projected = _projected(node.left, shapes, evaluate, u, v)
+            return projected * scale if node.op == "*" else projected / scale
+        if node.op == "*" and left == () and right == shape(node):
+            return evaluate(node.left)[0] * _projected(node.right, shapes, evaluate, u, v)
+    return np.sum((u @ evaluate(node)[0]) * v, axis=1)
 
 
 class Differentiator:
@@ -177,44 +248,39 @@ class Differentiator:
         return (axis is not None and name in self.model.per_example and len(shape) == 2
                 and shape[axis] == self.model.batch)
 
-    def _step(self, x: np.ndarray) -> float:
-        scale = float(np.sqrt(np.mean(x * x))) if x.size else 1.0
-        return RELATIVE_STEP * max(scale, 1e-3)
 
     def _costs(self, name: str, perturbed, per_example: bool = False) -> np.ndarray:
         """The cost for each stacked perturbation of `name` (per example if asked)."""
-        values = dict(self.values)
-        values[name] = perturbed
-        downstream = self.model.downstream(name)
-        changed = frozenset({name} | {self.model.equations[i].lhs.id for i in downstream})
-        evaluate = Evaluator(values, self.functions, self.sizes, self.model.class_axis,
-                             self.base, changed)
-        for i in downstream[:-1]:
-            values[self.model.equations[i].lhs.id] = evaluate.value(self.model.equations[i].rhs)
+        evaluate = perturbed_evaluator(self.model, self.base, name, perturbed)
         if per_example:
             evaluate.per_example_axis = self.model.example_axis
-        cost = evaluate(self.model.equations[downstream[-1]].rhs)
+        cost = evaluate(self.model.equations[self.model.downstream(name)[-1]].rhs)
         self._entry_bytes = evaluate.largest_entry
         return cost
 
-    def _batches(self, total: int):
-        """Index ranges over `total` perturbations (each taken up and down): a small first
-        batch measures the memory one perturbation takes downstream, then batches fill
-        the stack budget."""
-        start, size = 0, min(total, 8)
+    def _batches(self, total: int, name: str):
+        """Index ranges over `total` perturbations of `name` (each taken up and down): a
+        first batch sized for the largest quantity downstream measures the memory one
+        perturbation takes (structured values take less), then batches fill the budget."""
+        start, size = 0, max(1, min(total, 8, BATCH_BYTES // (2 * self._widest(name))))
         while start < total:
             yield np.arange(start, min(total, start + size))
             start += size
             # arrays of a few MB keep numpy in the caches; the budget caps memory
             size = max(1, min(BATCH_BYTES, STACK_BUDGET_BYTES // 4) // (2 * max(self._entry_bytes, 8)))
 
+    def _widest(self, name: str) -> int:
+        """Bytes of the largest quantity that a perturbation of `name` changes, dense."""
+        changed = [name] + [self.model.equations[i].lhs.id for i in self.model.downstream(name)]
+        return 8 * max(self.values[n][0].size for n in changed)
+
     def exact(self, name: str) -> np.ndarray:
         """Entry by entry: perturb each entry up and down, many entries per numpy call. A
         matrix entry is perturbed as a patch of its row, which stays cheap downstream."""
         x = self.values[name][0]
-        step, flat = self._step(x), x.reshape(-1)
+        step, flat = step_for(x), x.reshape(-1)
         grad = np.empty(flat.size)
-        for idx in self._batches(flat.size):
+        for idx in self._batches(flat.size, name):
             count, rows = idx.size, np.arange(idx.size)
             if x.ndim == 2:
                 row, col = np.divmod(idx, x.shape[1])
@@ -238,9 +304,9 @@ class Differentiator:
         example_axis = self.model.example_axis
         axis = 1 - example_axis                       # the axis whose rows are perturbed
         count_rows = x.shape[axis]
-        step = self._step(x)
+        step = step_for(x)
         grad = np.empty_like(x)
-        for idx in self._batches(count_rows):
+        for idx in self._batches(count_rows, name):
             rows = (x[idx] if axis == 0 else x[:, idx].T)          # (count, examples)
             index = np.concatenate([idx, idx])
             slices = np.concatenate([rows + step, rows - step])
@@ -258,23 +324,27 @@ class Differentiator:
         is probed in rank-1 directions `u vᵀ`, which stay cheap through a product."""
         x = self.values[name][0]
         k = self.method.probes
-        step = self._step(x)
+        step = step_for(x)
+        projections = np.empty(k)
         if x.ndim == 2:
             u = self.rng.standard_normal((k, x.shape[0]))
             v = self.rng.standard_normal((k, x.shape[1]))
             # scale so that h u vᵀ has the size of a step in every entry, on average
             norm = np.linalg.norm(u, axis=1) * np.linalg.norm(v, axis=1) / math.sqrt(x.size)
             u = u / norm[:, None]
-            left = np.concatenate([u, -u])[:, :, None] * step
-            right = np.concatenate([v, v])[:, None, :]
-            cost = self._costs(name, LowRank(x[None], left, right)).reshape(2 * k)
-            return Gradient(projections=(cost[:k] - cost[k:]) / (2 * step), left=u, right=v,
-                            method="directional")
+            for idx in self._batches(k, name):
+                left = np.concatenate([u[idx], -u[idx]])[:, :, None] * step
+                right = np.concatenate([v[idx], v[idx]])[:, None, :]
+                cost = self._costs(name, LowRank(x[None], left, right)).reshape(2 * idx.size)
+                projections[idx] = (cost[:idx.size] - cost[idx.size:]) / (2 * step)
+            return Gradient(projections=projections, left=u, right=v, method="directional")
         directions = self.rng.standard_normal((k,) + x.shape)
-        stack = np.concatenate([x[None] + step * directions, x[None] - step * directions])
-        cost = self._costs(name, stack).reshape(2 * k)
-        return Gradient(projections=(cost[:k] - cost[k:]) / (2 * step), left=directions,
-                        method="directional")
+        for idx in self._batches(k, name):
+            stack = np.concatenate([x[None] + step * directions[idx],
+                                    x[None] - step * directions[idx]])
+            cost = self._costs(name, stack).reshape(2 * idx.size)
+            projections[idx] = (cost[:idx.size] - cost[idx.size:]) / (2 * step)
+        return Gradient(projections=projections, left=directions, method="directional")
 
 
 DRAW_ATTEMPTS = 16
@@ -288,42 +358,64 @@ EDGE_DIRECTIONS = 2  # random directions that measure how far a step moves each 
 
 
 def edge_margin(model: Model, inputs: Mapping[str, np.ndarray], values: Mapping[str, np.ndarray],
-                functions: Mapping[str, str], sizes: Mapping[str, int], seed: int) -> float:
+                functions: Mapping[str, str], sizes: Mapping[str, int], seed: int,
+                shared: Shared | None = None) -> float:
     """How many finite-difference steps the argument closest to the edge of its domain (0
     for log, sqrt and a divisor, -1 for log1p, a singular matrix for inv) is from it. What
     a step moves an argument by is measured: every input moved at once by about one step
     in a few random directions (more than a step of one entry moves it: the safe side),
     the largest move of each entry counted."""
-    # each direction a product of one random vector per axis (u_i v_j for a matrix): random
-    # signs and sizes in every entry, for a few random numbers, not one per entry
-    rng = np.random.default_rng([seed, 11])
-    moved = {}
-    for name, x in inputs.items():
-        step = RELATIVE_STEP * max(float(np.sqrt(np.mean(x * x))) if x.size else 1.0, 1e-3)
-        direction = np.ones((EDGE_DIRECTIONS,) + (1,) * (x.ndim - 1))
-        for axis, size in enumerate(x.shape[1:], start=1):
-            shape = [EDGE_DIRECTIONS] + [1] * (x.ndim - 1)
-            shape[axis] = size
-            direction = direction * rng.standard_normal(shape)
-        moved[name] = x + step * direction
-    here = Evaluator(values, functions, sizes, model.class_axis)
-    there = Evaluator(forward(model, moved, functions, sizes), functions, sizes, model.class_axis)
+    base = BaseValues(values, functions, sizes, model.class_axis, shared)
+    moves = _edge_moves(model, inputs, base, seed)
     closest = np.inf
-    for edge, node in model.edges:
-        at, after = here(node), there(node)
+    for (edge, node), move in zip(model.edges, moves):
+        at = base.value(node)
         if edge == "singular":
             if at.ndim != 3 or at.shape[-1] != at.shape[-2]:
                 continue
             distance = np.linalg.svd(at[0], compute_uv=False)[-1]  # to the nearest singular
-            step = float(np.max(np.linalg.norm((after - at).reshape(after.shape[0], -1), axis=1)))
+            step = float(np.max(np.linalg.norm(move.reshape(move.shape[0], -1), axis=1)))
         else:
             distance = np.abs(at[0] + (1.0 if edge == "minus one" else 0.0))
-            step = np.max(np.abs(after - at), axis=0)
+            step = np.max(np.abs(move), axis=0)
         distance, step = np.broadcast_arrays(distance, step)
         with np.errstate(all="ignore"):
             ratio = np.where(step > 0, distance / np.where(step > 0, step, 1.0), np.inf)
         closest = min(closest, float(np.min(ratio)) if ratio.size else np.inf)
     return closest
+
+
+def _edge_moves(model: Model, inputs: Mapping[str, np.ndarray], base: BaseValues,
+                seed: int) -> list[np.ndarray]:
+    """How far each edge argument moves, per direction, when every input moves by a step.
+    The moves of the inputs one at a time are added up: a step is so small that this is the
+    move of all at once (to its square), and one input at a time stays structured (a rank-1
+    move of W1 is one through W1 @ X), where moving all at once would recompute the model
+    densely."""
+    # each direction a product of one random vector per axis (u_i v_j for a matrix): random
+    # signs and sizes in every entry, for a few random numbers, not one per entry
+    rng = np.random.default_rng([seed, 11])
+    moves: list[np.ndarray | float] = [0.0] * len(model.edges)
+    for name, x in inputs.items():
+        step = step_for(x)
+        factors = []
+        for axis, size in enumerate(x.shape[1:], start=1):
+            shape = [EDGE_DIRECTIONS] + [1] * (x.ndim - 1)
+            shape[axis] = size
+            factors.append(rng.standard_normal(shape))
+        if len(factors) == 2:
+            moved = LowRank(x, step * factors[0], factors[1])
+        else:
+            direction = np.ones((EDGE_DIRECTIONS,) + (1,) * (x.ndim - 1))
+            for factor in factors:
+                direction = direction * factor
+            moved = x + step * direction
+        evaluate = perturbed_evaluator(model, base, name, moved)
+        for i, (_, node) in enumerate(model.edges):
+            if base.names(node) & evaluate.changed:
+                moves[i] = moves[i] + (evaluate(node) - base.value(node))
+    return [np.zeros((EDGE_DIRECTIONS,) + base.value(node).shape[1:]) if isinstance(m, float)
+            else m for m, (_, node) in zip(moves, model.edges)]
 
 
 class Draws:
@@ -362,7 +454,7 @@ def draw_forward(model: Model, sizes: Mapping[str, int], functions: Mapping[str,
                 problem = "a relu/abs/max or a comparison sits at its switch"
                 continue
             if model.edges and edge_margin(model, inputs, values, functions, sizes,
-                                           seed + attempt) < EDGE_MARGIN:
+                                           seed + attempt, shared) < EDGE_MARGIN:
                 problem = ("a log, sqrt, divisor or inverse reads a value next to the edge of "
                            "its domain (0, or a singular matrix)")
                 continue

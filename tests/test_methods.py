@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import shapecheck.check as check_module
 import shapecheck.truth as truth
 from shapecheck.check import Checker, Options
-from shapecheck.truth import Method
+from shapecheck.meaning import lower
+from shapecheck.truth import Gradient, Method
 
 CASES = [json.loads(line) for line in Path(__file__).with_name("corpus.jsonl").open()
          if line.strip()]
@@ -70,3 +72,103 @@ def test_probes_decide_the_number_of_directions():
         r = Checker(Options(sizes=sizes, exact_max=0, probes=probes)).check("dW1 = dZ1 @ X.T")
         assert r.verdict == "value"
         assert r.diagnosis == {"kind": "factor", "factor": "m"}
+
+
+# --- the claim where it is compared: projected through products (Gradient.claimed) -----
+PROJECTED_CLAIMS = ["1/m * dZ1 @ X.T", "-(dZ1 @ X.T) / m", "(X @ dZ1.T).T * 0.5",
+                    "dZ1 @ X.T - 2 * (dZ1 @ X.T)", "np.tanh(dZ1) @ X.T", "W1 * m",
+                    "dZ1 @ X.T + W1"]
+
+
+@pytest.mark.parametrize("claim", PROJECTED_CLAIMS)
+def test_a_claim_projected_part_by_part_is_the_projection_of_its_value(claim):
+    """uᵀ(A @ B)v taken as (uᵀA)(Bv), through sums, scalings and transposes, is the
+    projection of the whole claim, and so is its transpose for a square claim."""
+    from shapecheck.evaluate import Evaluator
+    from shapecheck.parse import parse_equation
+    from shapecheck.shapes import ShapeEnv, infer
+
+    sizes = {"n0": 6, "n1": 6, "m": 4}
+    rng = np.random.default_rng(1)
+    values = {"dZ1": rng.standard_normal((1, 6, 4)), "X": rng.standard_normal((1, 6, 4)),
+              "W1": rng.standard_normal((1, 6, 6))}
+    text = f"dW1 = {claim}"
+    node = lower(parse_equation(text), lambda name: name in values).rhs
+    shapes = {"dZ1": ("n1", "m"), "X": ("n0", "m"), "W1": ("n1", "n0")}
+    _, node_shapes = infer(node, ShapeEnv(shapes, set(sizes), text))
+    u, v = rng.standard_normal((5, 6)), rng.standard_normal((5, 6))
+    truth = Gradient(projections=np.zeros(5), left=u, right=v, method="directional")
+    evaluate = Evaluator(values, {}, sizes)
+    whole = evaluate(node)[0]
+    assert np.allclose(truth.claimed(node, node_shapes, evaluate),
+                       np.sum((u @ whole) * v, axis=1), rtol=1e-12, atol=1e-12)
+    assert np.allclose(truth.claimed(node, node_shapes, evaluate, transposed=True),
+                       np.sum((u @ whole.T) * v, axis=1), rtol=1e-12, atol=1e-12)
+
+
+def test_the_transpose_of_a_claim_that_is_not_square_is_not_compared():
+    from shapecheck.evaluate import Evaluator
+    from shapecheck.parse import parse_equation
+
+    node = parse_equation("dW1 = X").rhs
+    evaluate = Evaluator({"X": np.ones((1, 3, 2))}, {}, {})
+    rank1 = Gradient(projections=np.zeros(2), left=np.ones((2, 3)), right=np.ones((2, 2)))
+    assert rank1.claimed(node, {}, evaluate, transposed=True) is None
+    assert Gradient(full=np.ones((3, 2))).claimed(node, {}, evaluate, transposed=True) is None
+
+
+# --- work shared between formulas -------------------------------------------------------
+def test_the_whole_gradient_of_a_left_side_serves_a_right_side(monkeypatch):
+    """dZ1's true gradient, grouped for `dZ1 = ...`, is the one `dW1 = ... dZ1 ...` reads:
+    taken once per open activation, not twice."""
+    calls = []
+    grouped = truth.Differentiator.grouped
+    monkeypatch.setattr(truth.Differentiator, "grouped",
+                        lambda self, name: calls.append(name) or grouped(self, name))
+    checker = Checker(Options(sizes={"n0": 20, "n1": 12, "n2": 4, "m": 9}, exact_max=0))
+    assert checker.check("dZ1 = W2.T @ dZ2 * g1'(Z1)").verdict == "pass"
+    assert checker.check("dW1 = 1/m * dZ1 @ X.T").verdict == "pass"
+    assert sorted(calls) == ["Z1"] * 3 + ["Z2"] * 3  # tanh, sigmoid, softplus
+
+
+def test_a_formula_checked_again_keeps_its_verdict_and_gets_its_own_source():
+    from shapecheck.check import Source
+
+    checker = Checker(Options(sizes={"n0": 3, "n1": 4, "n2": 2, "m": 5}))
+    first = checker.check("dW1 = dZ1 @ X.T", Source("a.md", 3, 1))
+    again = checker.check("dW1 = dZ1 @ X.T", Source("b.md", 9, 5))
+    assert again.source == Source("b.md", 9, 5) and first.source == Source("a.md", 3, 1)
+    assert (again.verdict, again.diagnosis, again.rel_error, again.repair) == \
+        (first.verdict, first.diagnosis, first.rel_error, first.repair)
+
+
+# --- the edge of a domain: moves of one input at a time, added up -----------------------
+def test_the_moves_of_one_input_at_a_time_add_up_to_the_move_of_all_at_once():
+    """A step is so small that the sum of the moves of the inputs one at a time is the move
+    of all of them at once (to its square): what truth.edge_margin measures."""
+    from shapecheck.evaluate import BaseValues
+    from shapecheck.model import network
+
+    model = network(2)
+    sizes = {"n0": 5, "n1": 4, "n2": 3, "m": 6}
+    functions = {"g1": "tanh", "g2": "sigmoid"}
+    inputs = truth.draw_inputs(model, sizes, 0)
+    values = truth.forward(model, inputs, functions, sizes)
+    base = BaseValues(values, functions, sizes, model.class_axis)
+    moves = truth._edge_moves(model, inputs, base, seed=0)
+    # all inputs at once, in the same directions (drawn in the same order)
+    rng = np.random.default_rng([0, 11])
+    moved = {}
+    for name, x in inputs.items():
+        direction = np.ones((truth.EDGE_DIRECTIONS,) + (1,) * (x.ndim - 1))
+        for axis, size in enumerate(x.shape[1:], start=1):
+            shape = [truth.EDGE_DIRECTIONS] + [1] * (x.ndim - 1)
+            shape[axis] = size
+            direction = direction * rng.standard_normal(shape)
+        moved[name] = x + truth.step_for(x) * direction
+    there = truth.forward(model, moved, functions, sizes)
+    from shapecheck.evaluate import Evaluator
+    for (_, node), move in zip(model.edges, moves):
+        at_once = Evaluator(there, functions, sizes)(node) - base.value(node)
+        assert np.abs(move).max() > 0
+        assert np.allclose(move, at_once, rtol=1e-4, atol=1e-4 * np.abs(at_once).max())
