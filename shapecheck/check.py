@@ -472,14 +472,19 @@ class Checker:
                                       if isinstance(n, s.Name) and n.id == name))
         outcomes = []
         for assignment in assignments:
-            draw = self._draw(model, sizes, {**fixed, **assignment})
+            functions = {**fixed, **assignment}
+            # the draw depends on the model's own functions only: a function that only the
+            # formula calls (g1p(Z1)) shares the draw and the gradients of the rest
+            draw = self._draw(model, sizes, {g: f for g, f in functions.items()
+                                             if g in model.open_functions
+                                             or g in model.fixed_functions})
             values = {}
             for name in read:
                 var, is_gradient = binding[name]
                 values[name] = (draw.gradient(var, whole=True).full[None] if is_gradient
                                 else draw.values[var])
             truth = draw.gradient(lhs_var, whole=False)
-            evaluate = Evaluator(values, draw.functions, sizes, model.class_axis)
+            evaluate = Evaluator(values, functions, sizes, model.class_axis)
             try:
                 claim = truth.claimed(eq.rhs, node_shapes, evaluate)
             except ShapecheckError as e:  # raised on the formula's own nodes: place it there
