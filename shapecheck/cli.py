@@ -1,6 +1,7 @@
 """The command line: options → the library → the report → exit status. No checking here."""
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import sys
@@ -154,10 +155,14 @@ def command(args, shapes, forward, activations, layers, labels, layout, seed, to
         sys.exit(EXIT_ERROR)
 
     session = Session(options)
-    results = session.formulas(formulas) + session.files(paths) + \
-        session.derivations(derive, expand, latex=latex, steps=steps)
     out = report.make_console()
     err = report.make_console(file=sys.stderr)
+    checked = itertools.chain(session.formulas(formulas), session.files(paths),
+                              session.derivations(derive, expand, latex=latex, steps=steps))
+    if out.is_terminal and not as_json:  # a bar on stderr, for a check of more than a second
+        from .progress import with_progress
+        checked = with_progress(checked, err, None if paths else len(formulas) + len(derive))
+    results = list(checked)
     if explain:  # before the report; on stderr when stdout carries JSON
         from .explain import render
         for text, result in zip(formulas, results):

@@ -6,7 +6,7 @@ their gradients are built once per process and shared by every formula that can 
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from .check import Checker, Options, Result, Source
 from .errors import UnreadableFileError
@@ -24,27 +24,26 @@ class Session:
             self._checkers[key] = Checker(options)
         return self._checkers[key]
 
-    def formulas(self, texts: Iterable[str]) -> list[Result]:
-        """`Session(Options(sizes={'m': 5})).formulas(["dZ2 = A2 - Y"])`."""
+    def formulas(self, texts: Iterable[str]) -> Iterator[Result]:
+        """`list(Session(Options(sizes={'m': 5})).formulas(["dZ2 = A2 - Y"]))`; each result
+        as soon as it is known (a progress bar counts them)."""
         checker = self.checker(self.options)
-        return [checker.check(text) for text in texts]
+        return (checker.check(text) for text in texts)
 
     def derivations(self, names: Iterable[str], expand: bool = False, latex: bool = True,
-                    steps: bool = True) -> list[Result]:
+                    steps: bool = True) -> Iterator[Result]:
         """`--derive dZ1`: each gradient derived and verified (Checker.derive); the result's
         derivation keeps the LaTeX (asked for, or the notation of a model written in LaTeX)
         and the steps only where they are to be shown."""
         checker = self.checker(self.options)
         latex = latex or any("\\" in text for text in self.options.forward)  # a LaTeX model
-        results = []
         for name in names:
             result = checker.derive(name, expand)
             if result.derivation is not None:
                 shown = replace(result.derivation, latex=result.derivation.latex if latex else None,
                                 steps=result.derivation.steps if steps else ())
                 result = replace(result, derivation=shown)
-            results.append(result)
-        return results
+            yield result
 
     def defaults(self):
         from .notes import Setting  # Markdown parsing is loaded only for notes files
@@ -53,27 +52,25 @@ class Session:
         return Setting(sizes=dict(o.sizes), shapes=dict(o.shapes), activations=dict(o.activations),
                        layout=o.layout, forward=tuple(o.forward), labels=tuple(o.labels))
 
-    def files(self, paths: Iterable[str]) -> list[Result]:
+    def files(self, paths: Iterable[str]) -> Iterator[Result]:
         """Every formula of every notes file, in order; an unreadable file is one error."""
         paths = list(paths)
         if not paths:  # the Markdown reader is loaded only for notes files
-            return []
+            return
         from .notes import NoteError, NoteFormula, read_notes
 
-        results = []
         for path in paths:
             try:
                 items = read_notes(path, self.defaults())
             except UnreadableFileError as e:
-                results.append(Result("", "error", e.message, Source(path, e.line or 1, 1)))
+                yield Result("", "error", e.message, Source(path, e.line or 1, 1))
                 continue
             for item in items:
                 source = Source(item.file, item.line, item.column)
                 if isinstance(item, NoteError):
-                    results.append(Result("", "error", item.message, source))
+                    yield Result("", "error", item.message, source)
                 elif isinstance(item, NoteFormula):
-                    results.append(self.checker(self._options(item.setting)).check(item.text, source))
-        return results
+                    yield self.checker(self._options(item.setting)).check(item.text, source)
 
     def _options(self, setting) -> Options:
         return replace(self.options, sizes=dict(setting.sizes), shapes=dict(setting.shapes),

@@ -517,7 +517,7 @@ def test_the_parser_and_the_network_are_built_once_not_per_formula(tmp_path, mon
     block = "```shapecheck\nsizes: n0=3 n1=4 n2=2 m=5\n" + formulas * 5 + "```\n\n"
     path = tmp_path / "many.md"
     path.write_text(block * 3, encoding="utf-8")
-    results = Session(Options()).files([str(path)])
+    results = list(Session(Options()).files([str(path)]))
     assert len(results) == 3 * 4 * 5
     assert {r.verdict for r in results} == {"pass"}
     assert built == {"parser": 1, "network": 1}
