@@ -49,6 +49,8 @@ class Model:
     # moves only loss j, along this logical axis (the built-in network); None: unknown
     example_axis: int | None = None
     through_open: frozenset[str] = frozenset()  # quantities an open activation shapes
+    # inputs multiplied by `@`, drawn scaled by an inner size ** -power: (name, size, power)
+    fan_in: tuple[tuple[str, object, float], ...] = ()
 
     def independent(self, node: s.Node) -> bool:
         """True when `node`'s value is the same whatever the open activations are."""
@@ -93,6 +95,7 @@ def build(texts: Iterable[str], shapes: Mapping[str, Shape], sizes: Iterable[str
     sizes = set(sizes)
     known: dict[str, Shape] = {}
     equations, uses, called = [], [], set()
+    node_shapes: dict[int, Shape] = {}
     parsed = [parse_equation(t.strip()) for t in texts if t.strip()]
     if not parsed:
         raise ModelError("the forward model has no equation")
@@ -111,7 +114,8 @@ def build(texts: Iterable[str], shapes: Mapping[str, Shape], sizes: Iterable[str
                                  f"e.g. --shape {name}=n,1", eq.text, span)
             known[name] = tuple(shapes[name])
         try:
-            shape, _ = infer(eq.rhs, ShapeEnv(known, sizes, eq.text))
+            shape, parts = infer(eq.rhs, ShapeEnv(known, sizes, eq.text))
+            node_shapes.update(parts)
         except Mismatch as e:
             raise ModelError(f"the model's equation {eq.text!r} does not line up: "
                              f"{e.failure.message}", eq.text, e.failure.node.span) from None
@@ -127,6 +131,8 @@ def build(texts: Iterable[str], shapes: Mapping[str, Shape], sizes: Iterable[str
     inputs = tuple(n for n in known if n not in defined)
     fixed = dict(fixed_functions or {})
     rules = _draw_rules(equations, set(inputs), options.get("class_axis", 0), fixed, set(known))
+    rules["fan_in"] = _fan_in(equations, set(inputs), node_shapes,
+                              options.get("weights", frozenset()))
     open_functions = called - set(fixed)
     through_open: set[str] = set()
     for eq, read in zip(equations, uses):
@@ -180,6 +186,33 @@ def _draw_rules(equations, inputs: set[str], class_axis: int, fixed: Mapping[str
     return dict(positive=frozenset(positive), invertible=frozenset(invertible),
                 label_axis=label_axis, kinks=tuple(kinks),
                 edges=tuple(e for e in edges if varies(e[1])))
+
+
+def _fan_in(equations, inputs: set[str], node_shapes: Mapping[int, Shape],
+            weights: frozenset[str]) -> tuple[tuple[str, object, float], ...]:
+    """(input, inner size, power) for each input multiplied by `@`: drawn scaled by
+    size ** -power, so that the product's entries are of order one, as a layer's are when
+    its weights are drawn by fan-in (the built-in network's `weights` scale themselves).
+    Unscaled, `H @ W` with a thousand inner entries saturates the activation after it, and
+    a step of W moves the product by thirty times what it moves W by: central differences
+    of the curved activation then err by 1e-6 relative, the tolerance itself."""
+    def operand(node: s.Node) -> str | None:
+        if isinstance(node, s.Transpose):
+            node = node.operand
+        return node.id if isinstance(node, s.Name) and node.id in inputs else None
+
+    scaled = []
+    for eq in equations:
+        for node in s.walk(eq.rhs):
+            if not (isinstance(node, s.BinOp) and node.op == "@"):
+                continue
+            left = node_shapes.get(id(node.left), ())
+            a, b = operand(node.left), operand(node.right)
+            if not left or left[-1] == 1 or {a, b} & weights or not (a or b):
+                continue
+            power = 0.25 if a and b else 0.5  # both inputs: each takes half the scale
+            scaled += [(name, left[-1], power) for name in (a, b) if name]
+    return tuple(scaled)
 
 
 def _natural(node: s.Node) -> bool:

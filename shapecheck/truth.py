@@ -56,7 +56,8 @@ def refuse_if_too_large(model: Model, sizes: Mapping[str, int]) -> None:
 def draw_inputs(model: Model, sizes: Mapping[str, int], seed: int) -> dict[str, np.ndarray]:
     """Random float64 inputs, each with a stack axis of 1, drawn where the model is defined:
     labels in (0, 1) (probability vectors under a softmax), positive values where a log or
-    a square root reads them, identity-like but non-symmetric matrices under inv/det."""
+    a square root reads them, identity-like but non-symmetric matrices under inv/det, and
+    the factors of a matrix product scaled by its inner size (Model.fan_in)."""
     rng = np.random.default_rng(seed)
     values = {}
     for name in model.inputs:
@@ -76,6 +77,10 @@ def draw_inputs(model: Model, sizes: Mapping[str, int], seed: int) -> dict[str, 
             value /= math.sqrt(fan_in)  # in place: W1 may be the largest array of the model
         else:
             value = rng.standard_normal(shape)
+            scales = [concrete((dim,), sizes)[0] ** -power
+                      for n, dim, power in model.fan_in if n == name]
+            if scales:
+                value *= min(scales)
         values[name] = value[None]
     return values
 
