@@ -182,8 +182,7 @@ class Evaluator:
         if self.shared is not None and not isinstance(node, (s.Name, s.Number)):
             return self.shared.lookup(node, lambda: compute(node))
         result = compute(node)
-        if isinstance(result, np.ndarray) and result.shape[0] > 1:
-            self.largest_entry = max(self.largest_entry, result.nbytes // result.shape[0])
+        self.largest_entry = max(self.largest_entry, structured.entry_bytes(result))
         return result
 
     def name(self, node: s.Name):
@@ -249,11 +248,22 @@ class Evaluator:
         func = self.functions.get(node.func, node.func)
         if func in ELEMENTWISE:
             return self._elementwise(ELEMENTWISE[func], node)
-        args = [self(a) for a in node.args]
+        if func in ("sum", "mean") and len(node.args) == 1 and not node.kwargs:
+            value = self.value(node.args[0])
+            if structured.is_structured(value):  # not made dense: it costs what it touches
+                return self._structured_total(value, func == "mean")
+            args = [value]
+        else:
+            args = [self(a) for a in node.args]
         if func == "softmax":
             axis = self._axis_value(node)
             return softmax(args[0], self.class_axis + 1 if axis is None else _stacked_axis(axis))
         return getattr(self, "_" + func.replace(".", "_"))(node, args)
+
+    def _structured_total(self, value, mean: bool) -> np.ndarray:
+        """np.sum(E) or np.mean(E) of a structured E (per example, if asked, as _reduce)."""
+        total = structured.total(value, self.per_example_axis)
+        return total / value.base[0].size if mean else total
 
     def _keyword(self, node: s.Call, name: str):
         return next((k.value for k in node.kwargs if k.name == name), None)

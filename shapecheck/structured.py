@@ -58,6 +58,45 @@ class Patch:
         return self.base[0][self.index] if self.axis == 0 else self.base[0][:, self.index].T
 
 
+def total(value, keep_axis: int | None = None) -> np.ndarray:
+    """The sum of every entry of each stacked value, `(k,)`; with `keep_axis` (a logical
+    axis, 0 or 1), the sums along the other axis, `(k, length)`. A patch adds what its
+    slices change to the base's sums; a low-rank change adds the sums of its factors."""
+    base = value.base[0]
+    if keep_axis is None:
+        base_sum = np.sum(base)
+    else:
+        base_sum = np.sum(base, axis=1 - keep_axis)
+    if isinstance(value, LowRank):
+        if keep_axis is None:
+            change = np.einsum("kr,kr->k", value.left.sum(axis=1), value.right.sum(axis=2))
+        elif keep_axis == 1:
+            change = np.einsum("kr,krb->kb", value.left.sum(axis=1), value.right)
+        else:
+            change = np.einsum("kar,kr->ka", value.left, value.right.sum(axis=2))
+        return base_sum + change
+    change = value.slices - value.base_slices()    # (k, length)
+    if keep_axis is None:
+        return base_sum + change.sum(axis=1)
+    if keep_axis != value.axis:  # each slice runs along the kept axis
+        return base_sum + change
+    sums = np.repeat(base_sum[None], value.index.size, axis=0)  # one kept entry changes
+    sums[np.arange(value.index.size), value.index] += change.sum(axis=1)
+    return sums
+
+
+def entry_bytes(value) -> int:
+    """The memory one entry of a stack of perturbations takes (0 for an unstacked value):
+    what its factors or slices hold, for a structured one."""
+    if isinstance(value, LowRank):
+        return (value.left.nbytes + value.right.nbytes) // value.left.shape[0]
+    if isinstance(value, Patch):
+        return value.slices.nbytes // max(value.index.size, 1)
+    if isinstance(value, np.ndarray) and value.ndim and value.shape[0] > 1:
+        return value.nbytes // value.shape[0]
+    return 0
+
+
 def is_structured(value) -> bool:
     return isinstance(value, (LowRank, Patch))
 

@@ -172,3 +172,23 @@ def test_the_moves_of_one_input_at_a_time_add_up_to_the_move_of_all_at_once():
         at_once = Evaluator(there, functions, sizes)(node) - base.value(node)
         assert np.abs(move).max() > 0
         assert np.allclose(move, at_once, rtol=1e-4, atol=1e-4 * np.abs(at_once).max())
+
+
+def test_a_batch_of_patches_is_sized_by_what_the_patches_hold():
+    """dY of a --forward model, taken entry by entry: the first batch measures what one
+    perturbation holds (its slices, not the dense quantity it stands for) and the sum of the
+    cost stays structured, so memory stays that of a few batches (it once made one batch of
+    every entry, each as large as Y)."""
+    import tracemalloc
+
+    options = Options(sizes={"m": 64, "h": 32, "y": 48},
+                      forward=("Y = f(H @ W + B)", "J = 1/2 * np.sum((Y - T) ** 2)"),
+                      shapes={"H": ("m", "h"), "W": ("h", "y"), "B": (1, "y"), "T": ("m", "y")})
+    tracemalloc.start()
+    try:
+        result = Checker(options).check("dW = H.T @ (dY * f'(H @ W + B))")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert result.verdict == "pass" and result.rel_error < 1e-7
+    assert peak < 24 * 2**20, f"{peak / 2**20:.0f} MB"
