@@ -288,11 +288,15 @@ class Differentiator:
         for idx in self._batches(flat.size, name):
             count, rows = idx.size, np.arange(idx.size)
             if x.ndim == 2:
-                row, col = np.divmod(idx, x.shape[1])
-                slices = np.concatenate([x[row], x[row]])
-                slices[rows, col] += step
-                slices[rows + count, col] -= step
-                perturbed = Patch(x[None], 0, np.concatenate([row, row]), slices)
+                # a row's patch; a column's for a row vector, which broadcasts over rows
+                # (b in H @ W + b): one changed column stays one column downstream
+                axis = 1 if x.shape[0] == 1 < x.shape[1] else 0
+                lines = x if axis == 0 else x.T                # the patched rows or columns
+                line, at = np.divmod(idx, lines.shape[1])
+                slices = np.concatenate([lines[line], lines[line]])
+                slices[rows, at] += step
+                slices[rows + count, at] -= step
+                perturbed = Patch(x[None], axis, np.concatenate([line, line]), slices)
             else:
                 stack = np.repeat(flat[None], 2 * count, axis=0)
                 stack[rows, idx] += step

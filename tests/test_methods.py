@@ -192,3 +192,30 @@ def test_a_batch_of_patches_is_sized_by_what_the_patches_hold():
         tracemalloc.stop()
     assert result.verdict == "pass" and result.rel_error < 1e-7
     assert peak < 24 * 2**20, f"{peak / 2**20:.0f} MB"
+
+
+@pytest.mark.parametrize("name", ["B", "W", "H"])
+def test_entry_by_entry_patches_are_plain_central_differences(name):
+    """Rows patched for a matrix, columns for a row vector that broadcasts (B in H @ W + B):
+    the same numbers as perturbing one entry of a plain copy at a time."""
+    from shapecheck.model import build
+
+    model = build(["Y = np.tanh(H @ W + B)", "J = 1/2 * np.sum((Y - T) ** 2)"],
+                  {"H": ("m", "h"), "W": ("h", "y"), "B": (1, "y"), "T": ("m", "y")},
+                  {"m", "h", "y"}, labels={"T"})
+    sizes = {"m": 5, "h": 4, "y": 3}
+    values = truth.forward(model, truth.draw_inputs(model, sizes, 0), {}, sizes)
+    differentiator = truth.Differentiator(model, values, {}, sizes, Method(exact=True))
+    x = values[name][0]
+    step = truth.step_for(x)
+    naive = np.empty_like(x)
+    for index in np.ndindex(x.shape):
+        costs = []
+        for sign in (1, -1):
+            moved = dict(values)
+            changed = x.copy()
+            changed[index] += sign * step
+            moved[name] = changed[None]
+            costs.append(truth.forward(model, {n: moved[n] for n in model.inputs}, {}, sizes)["J"][0])
+        naive[index] = (costs[0] - costs[1]) / (2 * step)
+    assert np.allclose(differentiator.exact(name), naive, rtol=1e-8, atol=1e-12)
