@@ -18,7 +18,8 @@ from .evaluate import Evaluator
 from .hints import suggest
 from .meaning import KNOWN, readings
 from .model import OPEN_ACTIVATIONS, Model, build, network
-from .names import GENERIC_FUNCTION, at_layer, highest_layer, is_generic, network_shapes, role
+from .names import (EXAMPLES, GENERIC_FUNCTION, at_layer, highest_layer, is_generic,
+                    network_shapes, role)
 from .parse import parse_equation
 from .printer import to_numpy
 from .shapes import Mismatch, Operand, Shape, ShapeEnv, infer, show
@@ -193,7 +194,8 @@ class Checker:
             sizes |= set(self.options.sizes)
             fixed = {g: f for g, f in self.options.activations.items()}
             self._models[key] = build(equations, shapes, sizes, labels=self._labels(shapes),
-                                      fixed_functions=fixed, class_axis=self._class_axis())
+                                      fixed_functions=fixed, class_axis=self._class_axis(),
+                                      examples=EXAMPLES)
         return self._models[key]
 
     def _class_axis(self) -> int:

@@ -11,7 +11,7 @@ from typing import Iterable, Mapping
 from . import syntax as s
 from .errors import ModelError, UnknownNameError
 from .meaning import KNOWN, lower
-from .names import network_shapes
+from .names import EXAMPLES, network_shapes
 from .parse import parse_equation
 from .shapes import Mismatch, Shape, ShapeEnv, infer, show
 
@@ -45,8 +45,11 @@ class Model:
     # a divisor, a negative or fractional power's base), "minus one" (log1p) or "singular"
     # (inv); a draw must keep them many finite-difference steps away from it
     edges: tuple[tuple[str, s.Node], ...] = ()
-    # the cost is a sum of per-example losses and example j of a per-example quantity
-    # moves only loss j, along this logical axis (the built-in network); None: unknown
+    # the size that counts examples (`m`), and the logical axis along which it runs in
+    # what the cost sums (np.sum(E) without an axis); None where the cost sums nothing
+    # that runs over the examples. Whether a per-example quantity's examples then move
+    # their own losses only is checked on the draw (truth.Differentiator.example_axis)
+    examples: str | None = None
     example_axis: int | None = None
     through_open: frozenset[str] = frozenset()  # quantities an open activation shapes
     # inputs multiplied by `@`, drawn scaled by an inner size ** -power: (name, size, power)
@@ -133,6 +136,8 @@ def build(texts: Iterable[str], shapes: Mapping[str, Shape], sizes: Iterable[str
     rules = _draw_rules(equations, set(inputs), options.get("class_axis", 0), fixed, set(known))
     rules["fan_in"] = _fan_in(equations, set(inputs), node_shapes,
                               options.get("weights", frozenset()))
+    rules["example_axis"] = _summed_examples_axis(equations[-1], node_shapes,
+                                                  options.get("examples"))
     open_functions = called - set(fixed)
     through_open: set[str] = set()
     for eq, read in zip(equations, uses):
@@ -215,6 +220,23 @@ def _fan_in(equations, inputs: set[str], node_shapes: Mapping[int, Shape],
     return tuple(scaled)
 
 
+def _summed_examples_axis(cost: s.Equation, node_shapes: Mapping[int, Shape],
+                          examples: str | None) -> int | None:
+    """The logical axis along which `examples` runs in every total (np.sum or np.mean of
+    everything) of the cost equation, if it runs along the same one in all of them."""
+    if examples is None:
+        return None
+    axes = set()
+    for node in s.walk(cost.rhs):
+        if isinstance(node, s.Call) and node.func in ("sum", "mean") and len(node.args) == 1 \
+                and not node.kwargs:
+            shape = tuple(node_shapes.get(id(node.args[0]), ()))
+            if shape.count(examples) != 1:
+                return None
+            axes.add(shape.index(examples))
+    return axes.pop() if len(axes) == 1 else None
+
+
 def _natural(node: s.Node) -> bool:
     """A power that is defined and smooth everywhere: 0, 1, 2, ..."""
     return isinstance(node, s.Number) and float(node.value).is_integer() and node.value >= 0
@@ -262,5 +284,5 @@ def network(last_layer: int, layout: str = "columns", batch: str | int = "m",
                      f"{p}{l}" for l in range(1, last_layer + 1) for p in "Wb")},
                  sizes, labels={"Y"}, fixed_functions=fixed,
                  per_example=frozenset(per_example), batch=batch if isinstance(batch, str) else None,
-                 class_axis=0 if columns else 1, example_axis=1 if columns else 0,
+                 class_axis=0 if columns else 1, examples=EXAMPLES,
                  weights=frozenset(f"W{l}" for l in range(1, last_layer + 1)))

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 Dim = int | str
 Shape = tuple[Dim, ...]
 
+# the size that counts examples: in the built-in network, and in a --forward model's shapes
+EXAMPLES = "m"
 # per-example quantities: their gradient follows the course's summed-loss convention
 PER_EXAMPLE_BASES = {"X", "A", "Z", "Y"}
 _LAYERED = re.compile(r"^(?P<base>W|b|Z|A|z|a)(?P<layer>\d+|L)$")

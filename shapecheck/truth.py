@@ -14,7 +14,7 @@ from typing import Mapping
 import numpy as np
 
 from . import syntax as s
-from .errors import BadOptionError, ModelError
+from .errors import BadOptionError, ModelError, ShapecheckError
 from .evaluate import BaseValues, Evaluator, Shared
 from .model import Model
 from .structured import LowRank, Patch
@@ -24,17 +24,26 @@ STACK_BUDGET_BYTES = 256 * 2**20    # the largest stacked array a perturbation b
 BATCH_BYTES = 2 * 2**20             # the size of stacked array that numpy handles fastest
 MODEL_LIMIT_NUMBERS = 200_000_000   # 1.6 GB of float64 for one forward pass: refuse beyond
 RELATIVE_STEP = 1e-5                # central differences: step relative to the variable's scale
+# the size, relative to a variable's scale, of the change that checks that its examples'
+# losses are separate: large enough that any coupling of examples shows far above rounding
+SEPARABILITY_CHANGE = 1e-3
+GROUPING_WORTH = 4  # a whole gradient by groups is worth this many times random directions
 
 
 def concrete(shape: Shape, sizes: Mapping[str, int]) -> tuple[int, ...]:
     return tuple(d if isinstance(d, int) else sizes[d] for d in shape)
 
 
-def step_for(x: np.ndarray) -> float:
-    """A central difference's step for `x`: relative to its typical size."""
+def scale_of(x: np.ndarray) -> float:
+    """The typical size of `x`'s entries (root mean square), never below 1e-3."""
     flat = x.reshape(-1)
     scale = math.sqrt(float(flat @ flat) / flat.size) if flat.size else 1.0  # no temporary
-    return RELATIVE_STEP * max(scale, 1e-3)
+    return max(scale, 1e-3)
+
+
+def step_for(x: np.ndarray) -> float:
+    """A central difference's step for `x`: relative to its typical size."""
+    return RELATIVE_STEP * scale_of(x)
 
 
 def refuse_if_too_large(model: Model, sizes: Mapping[str, int]) -> None:
@@ -232,6 +241,7 @@ class Differentiator:
         self.base = BaseValues(values, functions, sizes, model.class_axis, shared)
         self.rng = np.random.default_rng([seed, 7])
         self._entry_bytes = 0  # the widest dense value one perturbation made, last batch
+        self._example_axes: dict[str, int | None] = {}
 
     def gradient(self, name: str, whole: bool) -> Gradient:
         """dJ/d`name`; `whole` when every entry is needed (a gradient read by a formula)."""
@@ -241,17 +251,68 @@ class Differentiator:
             return Gradient(full=np.zeros_like(x))  # the cost does not depend on it
         if self.method.exact or x.size <= self.method.exact_max:
             return Gradient(full=self.exact(name))
-        if self._separable(name):
+        if self.example_axis(name) is not None and (whole or self._grouping_pays(name)):
             return Gradient(full=self.grouped(name), method="grouped")
         if whole:
             return Gradient(full=self.exact(name))
         return self.directional(name)
 
-    def _separable(self, name: str) -> bool:
-        axis = self.model.example_axis
-        shape = self.model.shapes[name]
-        return (axis is not None and name in self.model.per_example and len(shape) == 2
-                and shape[axis] == self.model.batch)
+    def example_axis(self, name: str) -> int | None:
+        """The axis along which the examples run in `name`, where the cost is a sum of
+        per-example losses and example j of `name` moves loss j only; else None."""
+        if name not in self._example_axes:
+            self._example_axes[name] = self._separable_axis(name)
+        return self._example_axes[name]
+
+    def _grouping_pays(self, name: str) -> bool:
+        """For a left side, which random directions would do: whether the whole gradient by
+        groups costs at most GROUPING_WORTH times the directions (it is exact, and a right
+        side may read it). What one perturbation of each kind makes downstream is measured:
+        a row of Z1 stays a row, a column of H in H @ W spreads over all of H @ W."""
+        x = self.values[name][0]
+        axis = 1 - self.example_axis(name)
+        rows = x[:1] if axis == 0 else x[:, :1].T
+        # a pair of each, as a batch has: a stack of one is taken for the unperturbed value
+        pair = np.zeros(2, dtype=int)
+        self._costs(name, Patch(x[None], axis, pair, np.repeat(rows, 2, axis=0)),
+                    per_example=True)
+        grouped = x.shape[axis] * max(self._entry_bytes, 8)
+        self._costs(name, LowRank(x[None], np.zeros((2, x.shape[0], 1)),
+                                  np.zeros((2, 1, x.shape[1]))))
+        return grouped <= GROUPING_WORTH * self.method.probes * max(self._entry_bytes, 8)
+
+    def _separable_axis(self, name: str) -> int | None:
+        """Checked on this draw: the examples of `name` are split at random, one part is
+        moved by a small random change, and only their losses may move, by as much as the
+        cost does. A model whose examples meet (a mean over them, a Gram matrix
+        `H.T @ H`, a softmax across them) moves the others' losses too, at once."""
+        model, shape = self.model, self.model.shapes[name]
+        if model.example_axis is None or len(shape) != 2 or shape.count(model.examples) != 1:
+            return None
+        axis = shape.index(model.examples)
+        x = self.values[name][0]
+        if x.shape[axis] < 2:
+            return None
+        rng = np.random.default_rng([x.shape[axis], 13])
+        moved = rng.random(x.shape[axis]) < 0.5
+        moved[:2] = True, False  # at least one example of each kind
+        change = SEPARABILITY_CHANGE * scale_of(x) * rng.standard_normal(x.shape)
+        change *= moved[None, :] if axis == 1 else moved[:, None]
+        stack = np.stack([x, x + change])
+        try:
+            losses = np.asarray(self._costs(name, stack, per_example=True))
+            costs = np.asarray(self._costs(name, stack)).reshape(2)
+        except (ShapecheckError, ValueError):  # per-example losses that do not broadcast
+            return None
+        if losses.shape != (2, x.shape[axis]):
+            return None
+        delta = losses[1] - losses[0]
+        size = float(np.max(np.abs(delta[moved])))
+        total = costs[1] - costs[0]
+        if not size or np.max(np.abs(delta[~moved])) > 1e-9 * size \
+                or abs(delta.sum() - total) > 1e-6 * max(abs(total), size):
+            return None
+        return axis
 
 
     def _costs(self, name: str, perturbed, per_example: bool = False) -> np.ndarray:
@@ -310,8 +371,7 @@ class Differentiator:
         """A per-example quantity of a separable model: one row (the same entry of every
         example) moves at once, and each example's loss tells its own column."""
         x = self.values[name][0]
-        example_axis = self.model.example_axis
-        axis = 1 - example_axis                       # the axis whose rows are perturbed
+        axis = 1 - self.example_axis(name)            # the axis whose rows are perturbed
         count_rows = x.shape[axis]
         step = step_for(x)
         grad = np.empty_like(x)

@@ -219,3 +219,75 @@ def test_entry_by_entry_patches_are_plain_central_differences(name):
             costs.append(truth.forward(model, {n: moved[n] for n in model.inputs}, {}, sizes)["J"][0])
         naive[index] = (costs[0] - costs[1]) / (2 * step)
     assert np.allclose(differentiator.exact(name), naive, rtol=1e-8, atol=1e-12)
+
+
+# --- per-example groups for any model whose cost sums per-example losses ----------------
+STACKEXCHANGE = ("Y = f(H @ W + B)", "J = 1/2 * np.sum((Y - T) ** 2)")
+STACKEXCHANGE_SHAPES = {"H": ("m", "h"), "W": ("h", "y"), "B": (1, "y"), "T": ("m", "y")}
+SIZES = {"m": 9, "h": 5, "y": 4}
+
+
+def differentiator(forward, shapes, sizes, functions=None, **method):
+    from shapecheck.check import EXAMPLES
+    from shapecheck.model import build
+
+    model = build(forward, shapes, set(sizes), labels={"T"} & set(shapes),
+                  examples=EXAMPLES)
+    functions = functions or {f: "tanh" for f in model.open_functions}
+    values = truth.forward(model, truth.draw_inputs(model, sizes, 0), functions, sizes)
+    return truth.Differentiator(model, values, functions, sizes, Method(**method))
+
+
+@pytest.mark.parametrize("name, axis", [("Y", 0), ("H", 0)])
+def test_a_forward_model_summing_per_example_losses_is_grouped(name, axis):
+    grouping = differentiator(STACKEXCHANGE, STACKEXCHANGE_SHAPES, SIZES, exact_max=0)
+    assert grouping.example_axis(name) == axis
+    exact = differentiator(STACKEXCHANGE, STACKEXCHANGE_SHAPES, SIZES, exact=True)
+    assert np.allclose(grouping.grouped(name), exact.exact(name), rtol=1e-7, atol=1e-10)
+    assert grouping.gradient(name, whole=True).method == "grouped"
+
+
+@pytest.mark.parametrize("forward, shapes", [
+    # the examples meet: a mean over them, a Gram matrix, a softmax across them
+    (("Y = np.tanh(H @ W)", "M = np.mean(Y, axis=0, keepdims=True)", "J = np.sum((Y - M) ** 2)"),
+     {"H": ("m", "h"), "W": ("h", "y")}),
+    (("G = H.T @ H", "J = np.sum(G * G)"), {"H": ("m", "h")}),
+    (("P = softmax(H @ W, axis=0)", "J = -np.sum(T * np.log(P))"),
+     {"H": ("m", "h"), "W": ("h", "y"), "T": ("m", "y")}),
+    # the cost is not a sum of per-example losses
+    (("Y = np.tanh(H @ W)", "J = np.sum(Y) ** 2"), {"H": ("m", "h"), "W": ("h", "y")}),
+    (("Y = np.tanh(H @ W)", "J = np.linalg.norm(Y)"), {"H": ("m", "h"), "W": ("h", "y")}),
+])
+def test_a_model_whose_examples_meet_is_not_grouped(forward, shapes):
+    d = differentiator(forward, shapes, SIZES, exact_max=0)
+    assert d.example_axis("H") is None  # (T's examples in the softmax model are separate)
+    # and its gradients stay right: entry by entry where a right side reads them
+    exact = differentiator(forward, shapes, SIZES, exact=True)
+    assert np.allclose(d.gradient("H", whole=True).full, exact.exact("H"), rtol=1e-7, atol=1e-10)
+
+
+@pytest.mark.parametrize("layout, axis", [("columns", 1), ("rows", 0)])
+def test_the_built_in_network_is_grouped_along_its_examples(layout, axis):
+    from shapecheck.model import network
+
+    model = network(2, layout)
+    sizes = {"n0": 6, "n1": 5, "n2": 3, "m": 7}
+    functions = {"g1": "tanh", "g2": "sigmoid"}
+    values = truth.forward(model, truth.draw_inputs(model, sizes, 0), functions, sizes)
+    d = truth.Differentiator(model, values, functions, sizes, Method(exact_max=0))
+    assert [d.example_axis(n) for n in ("X", "Z1", "A1", "Z2", "A2")] == [axis] * 5
+    assert [d.example_axis(n) for n in ("W1", "b1", "W2", "b2")] == [None] * 4
+
+
+def test_groups_serve_a_left_side_only_where_they_cost_little_more_than_directions():
+    """A row of Z1 stays a row up to W2 @ A1 (a left side dZ1 is grouped: a right side may
+    read it); a column of H spreads over the whole of H @ W (a left side dH takes random
+    directions, and groups only where a right side reads dH)."""
+    network_sizes = {"n0": 40, "n1": 60, "n2": 3, "m": 50}
+    checker = Checker(Options(sizes=network_sizes, exact_max=0))
+    checker.check("dZ1 = W2.T @ dZ2 * g1'(Z1)")
+    assert {d.gradients[("Z1", True)].method for d in checker._draws.values()} == {"grouped"}
+    d = differentiator(STACKEXCHANGE, STACKEXCHANGE_SHAPES, {"m": 50, "h": 60, "y": 40},
+                       exact_max=0)
+    assert d.gradient("H", whole=False).method == "directional"
+    assert d.gradient("H", whole=True).method == "grouped"
