@@ -585,7 +585,7 @@ def diagnose(true: np.ndarray, claimed: np.ndarray, transposed: Callable[[], np.
                          if abs(factor - v) <= 1e-6 * abs(v)), f"{factor:.4g}")
             shape = model.shapes[var]
             value = _with_values(name, sizes)
-            if model.batch is None and name in sizes and name in shape:
+            if model.batch is None and name in model.averaged_over and name in shape:
                 return ({"kind": "convention", "factor": name},
                         f"the right side is {value} times the gradient of the mean cost; "
                         f"this is the course's convention for a per-example quantity (the summed "

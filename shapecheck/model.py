@@ -51,6 +51,7 @@ class Model:
     # their own losses only is checked on the draw (truth.Differentiator.example_axis)
     examples: str | None = None
     example_axis: int | None = None
+    averaged_over: frozenset[str] = frozenset()  # the sizes the cost is a mean over
     through_open: frozenset[str] = frozenset()  # quantities an open activation shapes
     # inputs multiplied by `@`, drawn scaled by an inner size ** -power: (name, size, power)
     fan_in: tuple[tuple[str, object, float], ...] = ()
@@ -138,6 +139,7 @@ def build(texts: Iterable[str], shapes: Mapping[str, Shape], sizes: Iterable[str
                               options.get("weights", frozenset()))
     rules["example_axis"] = _summed_examples_axis(equations[-1], node_shapes,
                                                   options.get("examples"))
+    rules["averaged_over"] = _averaged_over(equations[-1], node_shapes, sizes)
     open_functions = called - set(fixed)
     through_open: set[str] = set()
     for eq, read in zip(equations, uses):
@@ -218,6 +220,18 @@ def _fan_in(equations, inputs: set[str], node_shapes: Mapping[int, Shape],
             power = 0.25 if a and b else 0.5  # both inputs: each takes half the scale
             scaled += [(name, left[-1], power) for name in (a, b) if name]
     return tuple(scaled)
+
+
+def _averaged_over(cost: s.Equation, node_shapes: Mapping[int, Shape],
+                   sizes: set[str]) -> frozenset[str]:
+    """The sizes the cost is a mean over: read as a scalar in it (`-1/m * np.sum(...)`),
+    or a dimension of what an np.mean without an axis averages."""
+    over = {n.id for n in s.walk(cost.rhs) if isinstance(n, s.Name) and n.id in sizes}
+    for node in s.walk(cost.rhs):
+        if isinstance(node, s.Call) and node.func == "mean" and len(node.args) == 1 \
+                and not node.kwargs:
+            over |= {d for d in node_shapes.get(id(node.args[0]), ()) if isinstance(d, str)}
+    return frozenset(over)
 
 
 def _summed_examples_axis(cost: s.Equation, node_shapes: Mapping[int, Shape],

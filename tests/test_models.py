@@ -209,3 +209,21 @@ def test_generic_names_need_L():
     r = Checker(Options(sizes=LAYERS)).check("dW = 1/m * dZ @ A_prev.T")
     assert r.verdict == "error"
     assert "--L" in r.message
+
+
+def test_a_factor_m_against_a_cost_that_is_no_mean_is_a_slip_not_the_convention():
+    """Found by the generated models: with m = 2, twice dH of J = 1/2 * sum(G * G) (no mean
+    anywhere) was called the course's convention against 'this model's cost, a mean'."""
+    options = dict(forward=("G = H.T @ H; J = 1/2 * np.sum(G * G)",), shapes={"H": ("m", "h")},
+                   sizes={"m": 2, "h": 2})
+    r = Checker(Options(**options)).check("dH = 2 * (2 * H @ G)")
+    assert r.verdict == "value"
+    assert r.diagnosis == {"kind": "factor", "factor": "m"}
+    assert "convention" not in r.message
+    # a mean over the examples (and the outputs): the per-example gradient is the convention
+    mean = Options(forward=("Y = np.tanh(H @ W)", "J = np.mean((Y - T) ** 2)"),
+                   shapes={"H": ("m", "h"), "W": ("h", "y"), "T": ("m", "y")},
+                   sizes={"m": 5, "h": 3, "y": 4})
+    assert Checker(mean).check("dY = 2 * (Y - T) / (m * y)").verdict == "pass"
+    r = Checker(mean).check("dY = 2 * (Y - T) / y")
+    assert r.diagnosis == {"kind": "convention", "factor": "m"}
