@@ -7,7 +7,8 @@
    exception; none slow.
 2. The public corpus's formulas and their LaTeX forms with characters inserted, deleted or
    replaced, through the command line: exit 0, 1 or 2, a message, no traceback.
-3. Random option values (sizes, --shape, --activation, --seed, --layout): the same.
+3. Random option values (sizes, --shape, --activation, --seed, --layout): the same; and
+   valid ones only, so that the checks run under random settings.
 4. --forward models with gradients derived by hand, at random sizes and seeds: the right
    gradients pass, twice or minus them is a value failure naming the factor, and the
    large-size methods (groups, random directions, projected claims), forced at every size,
@@ -308,7 +309,7 @@ OPTION_FIGURES = Figures("random options")
 def _figures():
     yield
     for figures in (FORMULA_FIGURES, LATEX_FIGURES, MUTATED_FIGURES, OPTION_FIGURES,
-                    MODEL_FIGURES):
+                    VALID_OPTION_FIGURES, MODEL_FIGURES):
         if figures.count:
             print("\n" + figures.line())
 
@@ -466,6 +467,42 @@ def option_runs(draw):
 @given(option_runs())
 def test_random_options_exit_0_1_or_2_with_a_message(argv):
     run = timed(lambda: _run_cli(argv), OPTION_FIGURES, " ".join(argv))
+    _check_run(run, argv)
+
+
+VALID_OPTION = st.one_of(
+    st.tuples(st.sampled_from(["--n0", "--n1", "--n2", "--m", "--h", "--y", "--n"]),
+              st.integers(1, 9).map(str)),
+    st.tuples(st.just("--seed"), st.integers(0, 2**31).map(str)),
+    st.tuples(st.just("--layout"), st.sampled_from(["columns", "rows"])),
+    st.tuples(st.just("--activation"),
+              st.sampled_from(["g1=tanh", "g1=sigmoid", "g1=relu", "g1=softplus", "g1=identity",
+                               "g2=softmax", "f=tanh", "g=sigmoid"])),
+    st.tuples(st.just("--tol"), st.sampled_from(["1e-6", "1e-3", "1e-9", "0.5"])),
+    st.tuples(st.just("--probes"), st.integers(1, 12).map(str)),
+    st.tuples(st.sampled_from(["--exact", "--no-values", "--explain"]), st.none()),
+)
+VALID_OPTION_FIGURES = Figures("random valid options")
+
+
+@st.composite
+def valid_option_runs(draw):
+    """A corpus case's command line with valid options changed or added: the checks run."""
+    argv = list(draw(st.sampled_from(BASE)))
+    for option, value in draw(st.lists(VALID_OPTION, min_size=1, max_size=4)):
+        if value is None:
+            argv.append(option)
+        elif option in argv and option != "--activation" and argv.index(option) + 1 < len(argv):
+            argv[argv.index(option) + 1] = value
+        else:
+            argv += [option, value]
+    return argv + (["--json"] if draw(st.booleans()) else [])
+
+
+@settings(max_examples=examples(200))
+@given(valid_option_runs())
+def test_valid_random_options_exit_0_1_or_2_with_a_message(argv):
+    run = timed(lambda: _run_cli(argv), VALID_OPTION_FIGURES, " ".join(argv))
     _check_run(run, argv)
 
 
