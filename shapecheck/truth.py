@@ -314,7 +314,6 @@ class Differentiator:
             return None
         return axis
 
-
     def _costs(self, name: str, perturbed, per_example: bool = False) -> np.ndarray:
         """The cost for each stacked perturbation of `name` (per example if asked)."""
         evaluate = perturbed_evaluator(self.model, self.base, name, perturbed)
@@ -342,7 +341,8 @@ class Differentiator:
 
     def exact(self, name: str) -> np.ndarray:
         """Entry by entry: perturb each entry up and down, many entries per numpy call. A
-        matrix entry is perturbed as a patch of its row, which stays cheap downstream."""
+        matrix entry is perturbed as a patch of its row (of its column, in a row vector),
+        which stays cheap downstream."""
         x = self.values[name][0]
         step, flat = step_for(x), x.reshape(-1)
         grad = np.empty(flat.size)
