@@ -23,10 +23,14 @@ from .names import (EXAMPLES, GENERIC_FUNCTION, at_layer, highest_layer, is_gene
 from .parse import parse_equation
 from .printer import to_numpy
 from .shapes import Mismatch, Operand, Shape, ShapeEnv, infer, show
-from .truth import (Differentiator, Draws, Gradient, Method, draw_forward, refuse_if_too_large,
-                    relative_error)
+from .truth import (DRAW_ATTEMPTS, Differentiator, Draws, Gradient, Method, draw_forward,
+                    refuse_if_too_large, relative_error)
 
 ACTIVATION_CHOICES = ("tanh", "sigmoid", "relu", "softplus", "identity", "softmax")
+# a true gradient is resolved when its rounding is at most this part of the tolerance (of
+# its norm); draws tried until one is
+RESOLUTION = 0.1
+RESOLVE_ATTEMPTS = 4
 
 
 @dataclass(frozen=True)
@@ -121,7 +125,7 @@ class _Draw:
             grad = Gradient(
                 full=None if grad.full is None else grad.full * scale,
                 projections=None if grad.projections is None else grad.projections * scale,
-                left=grad.left, right=grad.right, method=grad.method)
+                left=grad.left, right=grad.right, method=grad.method, noise=grad.noise * scale)
         # a whole gradient taken for a left side (grouped, exact) serves a right side too
         self.gradients[(var, whole or grad.full is not None)] = grad
         return grad
@@ -442,19 +446,39 @@ class Checker:
                       op_span=None, operands=operands[1:], hint=hint, rule=rule, **base)
 
     # -- values
-    def _draw(self, model: Model, sizes: Mapping[str, int], functions: dict[str, str]) -> _Draw:
-        key = (id(model), tuple(sorted(sizes.items())), tuple(sorted(functions.items())))
+    def _draw(self, model: Model, sizes: Mapping[str, int], functions: dict[str, str],
+              again: int = 0) -> _Draw:
+        """The draw of `model`'s inputs for the seed (`again` > 0: one drawn anew, past the
+        seeds that draw_forward may try) and its forward pass with `functions` bound."""
+        key = (id(model), tuple(sorted(sizes.items())), tuple(sorted(functions.items())), again)
         if key not in self._draws:
             inputs_key = key[:2]
             if inputs_key not in self._inputs:
                 self._inputs[inputs_key] = Draws(model, sizes)
-            values, shared = draw_forward(model, sizes, functions, self.options.seed,
+            values, shared = draw_forward(model, sizes, functions,
+                                          self.options.seed + again * DRAW_ATTEMPTS,
                                           self._inputs[inputs_key])
             method = Method(self.options.exact, self.options.exact_max, self.options.probes)
             differentiator = Differentiator(model, values, functions, sizes, method,
                                             self.options.seed, shared)
             self._draws[key] = _Draw(model, sizes, values, differentiator)
         return self._draws[key]
+
+    def _resolved(self, model: Model, sizes: Mapping[str, int], functions: dict[str, str],
+                  var: str) -> tuple[_Draw, Gradient]:
+        """A draw on which the true gradient of `var` stands clear of its rounding, and
+        that gradient. A gradient that is almost zero by chance (db2 = mean(A2 - Y) with
+        n2 = 1 and a few examples) is all rounding, so that any right formula would differ
+        from it: such a draw is drawn again, as one next to a kink is, and the first one is
+        kept where no draw does better (a gradient that is zero everywhere)."""
+        first = None
+        for again in range(RESOLVE_ATTEMPTS):
+            draw = self._draw(model, sizes, functions, again)
+            truth = draw.gradient(var, whole=False)
+            first = first or (draw, truth)
+            if truth.noise <= RESOLUTION * self.options.tol * np.linalg.norm(truth.reference):
+                return draw, truth
+        return first
 
     def _values(self, eq, model, binding, sizes, base, node_shapes) -> Result:
         refuse_if_too_large(model, sizes)
@@ -477,15 +501,15 @@ class Checker:
             functions = {**fixed, **assignment}
             # the draw depends on the model's own functions only: a function that only the
             # formula calls (g1p(Z1)) shares the draw and the gradients of the rest
-            draw = self._draw(model, sizes, {g: f for g, f in functions.items()
-                                             if g in model.open_functions
-                                             or g in model.fixed_functions})
+            draw, truth = self._resolved(model, sizes, {g: f for g, f in functions.items()
+                                                        if g in model.open_functions
+                                                        or g in model.fixed_functions},
+                                         lhs_var)
             values = {}
             for name in read:
                 var, is_gradient = binding[name]
                 values[name] = (draw.gradient(var, whole=True).full[None] if is_gradient
                                 else draw.values[var])
-            truth = draw.gradient(lhs_var, whole=False)
             evaluate = Evaluator(values, functions, sizes, model.class_axis)
             try:
                 claim = truth.claimed(eq.rhs, node_shapes, evaluate)

@@ -28,6 +28,7 @@ RELATIVE_STEP = 1e-5                # central differences: step relative to the 
 # losses are separate: large enough that any coupling of examples shows far above rounding
 SEPARABILITY_CHANGE = 1e-3
 GROUPING_WORTH = 4  # a whole gradient by groups is worth this many times random directions
+ROUNDING_ULPS = 1   # units in the last place by which an evaluated cost may be off
 
 
 def concrete(shape: Shape, sizes: Mapping[str, int]) -> tuple[int, ...]:
@@ -172,6 +173,9 @@ class Gradient:
     left: np.ndarray | None = None         # directions: dense (K, *shape), or rank 1 u (K, a)
     right: np.ndarray | None = None        # ... and v (K, b)
     method: str = "exact"
+    # the rounding that the finite differences may hold, as a norm beside `reference`'s:
+    # each difference quotient (J(x + h) - J(x - h)) / 2h errs by about eps * |J| / h
+    noise: float = 0.0
 
     @property
     def reference(self) -> np.ndarray:
@@ -250,11 +254,11 @@ class Differentiator:
         if not downstream or downstream[-1] != len(self.model.equations) - 1:
             return Gradient(full=np.zeros_like(x))  # the cost does not depend on it
         if self.method.exact or x.size <= self.method.exact_max:
-            return Gradient(full=self.exact(name))
+            return self.exact(name)
         if self.example_axis(name) is not None and (whole or self._grouping_pays(name)):
-            return Gradient(full=self.grouped(name), method="grouped")
+            return self.grouped(name)
         if whole:
-            return Gradient(full=self.exact(name))
+            return self.exact(name)
         return self.directional(name)
 
     def example_axis(self, name: str) -> int | None:
@@ -345,7 +349,7 @@ class Differentiator:
         which stays cheap downstream."""
         x = self.values[name][0]
         step, flat = step_for(x), x.reshape(-1)
-        grad = np.empty(flat.size)
+        grad, noise = np.empty(flat.size), np.empty(flat.size)
         for idx in self._batches(flat.size, name):
             count, rows = idx.size, np.arange(idx.size)
             if x.ndim == 2:
@@ -365,7 +369,8 @@ class Differentiator:
                 perturbed = stack.reshape((2 * count,) + x.shape)
             cost = self._costs(name, perturbed).reshape(2 * count)
             grad[idx] = (cost[:count] - cost[count:]) / (2 * step)
-        return grad.reshape(x.shape)
+            noise[idx] = _rounding(cost[:count], cost[count:], step)
+        return Gradient(full=grad.reshape(x.shape), noise=_norm(noise))
 
     def grouped(self, name: str) -> np.ndarray:
         """A per-example quantity of a separable model: one row (the same entry of every
@@ -374,7 +379,7 @@ class Differentiator:
         axis = 1 - self.example_axis(name)            # the axis whose rows are perturbed
         count_rows = x.shape[axis]
         step = step_for(x)
-        grad = np.empty_like(x)
+        grad, noise = np.empty_like(x), np.empty_like(x)
         for idx in self._batches(count_rows, name):
             rows = (x[idx] if axis == 0 else x[:, idx].T)          # (count, examples)
             index = np.concatenate([idx, idx])
@@ -382,11 +387,12 @@ class Differentiator:
             losses = self._costs(name, Patch(x[None], axis, index, slices), per_example=True)
             losses = losses.reshape(2 * idx.size, -1)
             change = (losses[:idx.size] - losses[idx.size:]) / (2 * step)
+            rounding = _rounding(losses[:idx.size], losses[idx.size:], step)
             if axis == 0:
-                grad[idx] = change
+                grad[idx], noise[idx] = change, rounding
             else:
-                grad[:, idx] = change.T
-        return grad
+                grad[:, idx], noise[:, idx] = change.T, rounding.T
+        return Gradient(full=grad, noise=_norm(noise), method="grouped")
 
     def directional(self, name: str) -> Gradient:
         """`K` random directions `V`: (J(x + hV) - J(x - hV)) / 2h = <dJ/dx, V>. A matrix
@@ -394,7 +400,7 @@ class Differentiator:
         x = self.values[name][0]
         k = self.method.probes
         step = step_for(x)
-        projections = np.empty(k)
+        projections, noise = np.empty(k), np.empty(k)
         if x.ndim == 2:
             u = self.rng.standard_normal((k, x.shape[0]))
             v = self.rng.standard_normal((k, x.shape[1]))
@@ -406,14 +412,28 @@ class Differentiator:
                 right = np.concatenate([v[idx], v[idx]])[:, None, :]
                 cost = self._costs(name, LowRank(x[None], left, right)).reshape(2 * idx.size)
                 projections[idx] = (cost[:idx.size] - cost[idx.size:]) / (2 * step)
-            return Gradient(projections=projections, left=u, right=v, method="directional")
+                noise[idx] = _rounding(cost[:idx.size], cost[idx.size:], step)
+            return Gradient(projections=projections, left=u, right=v, method="directional",
+                            noise=_norm(noise))
         directions = self.rng.standard_normal((k,) + x.shape)
         for idx in self._batches(k, name):
             stack = np.concatenate([x[None] + step * directions[idx],
                                     x[None] - step * directions[idx]])
             cost = self._costs(name, stack).reshape(2 * idx.size)
             projections[idx] = (cost[:idx.size] - cost[idx.size:]) / (2 * step)
-        return Gradient(projections=projections, left=directions, method="directional")
+            noise[idx] = _rounding(cost[:idx.size], cost[idx.size:], step)
+        return Gradient(projections=projections, left=directions, method="directional",
+                        noise=_norm(noise))
+
+
+def _rounding(up: np.ndarray, down: np.ndarray, step: float) -> np.ndarray:
+    """How far rounding may move each difference quotient (up - down) / 2 step: by a few
+    units in the last place of the costs (their sums round), over the step."""
+    return ROUNDING_ULPS * np.finfo(float).eps * np.maximum(np.abs(up), np.abs(down)) / step
+
+
+def _norm(values: np.ndarray) -> float:
+    return float(np.sqrt(np.sum(np.square(values))))
 
 
 DRAW_ATTEMPTS = 16

@@ -218,7 +218,7 @@ def test_entry_by_entry_patches_are_plain_central_differences(name):
             moved[name] = changed[None]
             costs.append(truth.forward(model, {n: moved[n] for n in model.inputs}, {}, sizes)["J"][0])
         naive[index] = (costs[0] - costs[1]) / (2 * step)
-    assert np.allclose(differentiator.exact(name), naive, rtol=1e-8, atol=1e-12)
+    assert np.allclose(differentiator.exact(name).full, naive, rtol=1e-8, atol=1e-12)
 
 
 # --- per-example groups for any model whose cost sums per-example losses ----------------
@@ -243,7 +243,7 @@ def test_a_forward_model_summing_per_example_losses_is_grouped(name, axis):
     grouping = differentiator(STACKEXCHANGE, STACKEXCHANGE_SHAPES, SIZES, exact_max=0)
     assert grouping.example_axis(name) == axis
     exact = differentiator(STACKEXCHANGE, STACKEXCHANGE_SHAPES, SIZES, exact=True)
-    assert np.allclose(grouping.grouped(name), exact.exact(name), rtol=1e-7, atol=1e-10)
+    assert np.allclose(grouping.grouped(name).full, exact.exact(name).full, rtol=1e-7, atol=1e-10)
     assert grouping.gradient(name, whole=True).method == "grouped"
 
 
@@ -263,7 +263,8 @@ def test_a_model_whose_examples_meet_is_not_grouped(forward, shapes):
     assert d.example_axis("H") is None  # (T's examples in the softmax model are separate)
     # and its gradients stay right: entry by entry where a right side reads them
     exact = differentiator(forward, shapes, SIZES, exact=True)
-    assert np.allclose(d.gradient("H", whole=True).full, exact.exact("H"), rtol=1e-7, atol=1e-10)
+    assert np.allclose(d.gradient("H", whole=True).full, exact.exact("H").full, rtol=1e-7,
+                       atol=1e-10)
 
 
 @pytest.mark.parametrize("layout, axis", [("columns", 1), ("rows", 0)])

@@ -235,3 +235,41 @@ def test_a_kink_that_never_switches_still_gets_a_verdict():
     argv = ["dx = 1 / x", "--forward", "J = np.sum(np.log(np.abs(x)))", "--shape", "x=n,1",
             "--n", "3", "--json"]
     assert verdict_of(run(argv)) == "pass"
+
+
+# Draws on which the true gradient was almost zero by chance, so that it was all rounding:
+# before the redraw (check.Checker._resolved) these right formulas got `value` verdicts.
+LOGISTIC = ["--forward", "A = sigmoid(X @ w + b); J = -np.mean(Y * np.log(A) + (1 - Y) * "
+            "np.log(1 - A))", "--shape", "X=m,n", "--shape", "w=n,1", "--shape", "b=",
+            "--shape", "Y=m,1"]
+NEAR_ZERO = [
+    # the course network with one output unit: db2 = mean(A2 - Y) was -1.7e-7 with tanh
+    (["db2 = 1/m * np.sum(dZ2, axis=1, keepdims=True)", "--n0", "2", "--n1", "3", "--n2", "1",
+      "--m", "3"], 876),
+    (["db = np.mean(A - Y)", *LOGISTIC, "--m", "3", "--n", "2"], 372),
+    (["db = np.mean(A - Y)", *LOGISTIC, "--m", "5", "--n", "6"], 512),
+]
+
+
+@pytest.mark.parametrize("argv, seed", NEAR_ZERO,
+                         ids=["course db2", "logistic 3x2", "logistic 5x6"])
+def test_a_draw_whose_gradient_is_all_rounding_is_drawn_again(argv, seed):
+    for method in ([], ["--exact"]):
+        result = run(argv + method + ["--seed", str(seed), "--json"])
+        assert verdict_of(result) == "pass", (result.stdout, result.stderr)
+        assert json.loads(result.stdout)["results"][0]["rel_error"] < 1e-7
+
+
+def test_the_rounding_of_a_true_gradient_is_measured_against_its_size():
+    """The draw of the course-db2 case above: its gradient for g1 = tanh is within a
+    thousand times its rounding; the next draw's is far clear of it."""
+    from shapecheck.check import Checker, Options
+
+    checker = Checker(Options(sizes={"n0": 2, "n1": 3, "n2": 1, "m": 3}, seed=876))
+    functions = {"g1": "tanh", "g2": "sigmoid"}
+    first = checker._draw(checker._network(2, "m"), {"n0": 2, "n1": 3, "n2": 1, "m": 3},
+                          functions).gradient("b2", whole=False)
+    assert first.noise > 1e-3 * abs(first.full.item())
+    draw, truth = checker._resolved(checker._network(2, "m"),
+                                    {"n0": 2, "n1": 3, "n2": 1, "m": 3}, functions, "b2")
+    assert truth.noise < 1e-7 * abs(truth.full.item())
