@@ -273,3 +273,22 @@ def test_the_rounding_of_a_true_gradient_is_measured_against_its_size():
     draw, truth = checker._resolved(checker._network(2, "m"),
                                     {"n0": 2, "n1": 3, "n2": 1, "m": 3}, functions, "b2")
     assert truth.noise < 1e-7 * abs(truth.full.item())
+
+
+def test_a_draw_taken_again_that_fails_keeps_the_first(monkeypatch):
+    """Where the seeds past the first draw give no usable draw, the first one is kept: the
+    check goes on with it (as before the redraw), it does not end in an error."""
+    import shapecheck.check as check
+    from shapecheck.errors import ModelError
+
+    first_seeds = check.draw_forward
+    argv, seed = NEAR_ZERO[0]
+
+    def only_the_first_seeds(model, sizes, functions, at, draws=None):
+        if at >= seed + check.DRAW_ATTEMPTS:
+            raise ModelError("no draw of the model's inputs gives finite values")
+        return first_seeds(model, sizes, functions, at, draws)
+
+    monkeypatch.setattr(check, "draw_forward", only_the_first_seeds)
+    result = run(argv + ["--seed", str(seed), "--json"])
+    assert verdict_of(result) == "value"  # the first draw's, all rounding for g1 = tanh
