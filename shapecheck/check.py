@@ -31,6 +31,12 @@ ACTIVATION_CHOICES = ("tanh", "sigmoid", "relu", "softplus", "identity", "softma
 # its norm); draws tried until one is
 RESOLUTION = 0.1
 RESOLVE_ATTEMPTS = 4
+# where no draw resolves a gradient to the tolerance (the first layers of a deep sigmoid
+# network: 1e-6 of the cost), the values are compared to this many times the relative
+# rounding of the gradients compared and read, and that coarser tolerance is shown; past
+# COARSEST, right and wrong formulas could not be told apart: an error
+ROUNDING_MARGIN = 10
+COARSEST = 1e-2
 
 
 @dataclass(frozen=True)
@@ -458,7 +464,8 @@ class Checker:
             values, shared = draw_forward(model, sizes, functions,
                                           self.options.seed + again * DRAW_ATTEMPTS,
                                           self._inputs[inputs_key])
-            method = Method(self.options.exact, self.options.exact_max, self.options.probes)
+            method = Method(self.options.exact, self.options.exact_max, self.options.probes,
+                            RESOLUTION * self.options.tol)
             differentiator = Differentiator(model, values, functions, sizes, method,
                                             self.options.seed, shared)
             self._draws[key] = _Draw(model, sizes, values, differentiator)
@@ -501,7 +508,7 @@ class Checker:
                                  "check shapes only with --no-values)", eq.text,
                                  next(n.span for n in s.walk(eq.rhs)
                                       if isinstance(n, s.Name) and n.id == name))
-        outcomes = []
+        outcomes, resolvable = [], 0.0
         for assignment in assignments:
             functions = {**fixed, **assignment}
             # the draw depends on the model's own functions only: a function that only the
@@ -510,11 +517,15 @@ class Checker:
                                                         if g in model.open_functions
                                                         or g in model.fixed_functions},
                                          lhs_var)
-            values = {}
+            values, blur = {}, _blur(truth)
             for name in read:
                 var, is_gradient = binding[name]
-                values[name] = (draw.gradient(var, whole=True).full[None] if is_gradient
-                                else draw.values[var])
+                if is_gradient:
+                    read_gradient = draw.gradient(var, whole=True)
+                    values[name] = read_gradient.full[None]
+                    blur += _blur(read_gradient)
+                else:
+                    values[name] = draw.values[var]
             evaluate = Evaluator(values, functions, sizes, model.class_axis)
             try:
                 claim = truth.claimed(eq.rhs, node_shapes, evaluate)
@@ -524,17 +535,30 @@ class Checker:
                      else float("inf"))
             transposed = partial(truth.claimed, eq.rhs, node_shapes, evaluate, transposed=True)
             outcomes.append((assignment, error, truth, claim, transposed))
-        tol = self.options.tol
+            resolvable = max(resolvable, ROUNDING_MARGIN * blur)
+        if resolvable > COARSEST:
+            raise ModelError(
+                f"the true gradient of {lhs_var} is too small beside the rounding of "
+                f"{model.cost} for finite differences to check it (they resolve it to "
+                f"{resolvable:.1g} at best, on every draw tried): a network this deep, with "
+                "these activations, barely moves the cost through it", eq.text, eq.lhs.span)
+        tol = max(self.options.tol, resolvable)
         failing = [o for o in outcomes if not o[1] <= tol]
         base.update(rel_error=max(o[1] for o in outcomes) if not failing else failing[0][1],
                     tolerance=tol)
+        coarser = ""
+        if tol > self.options.tol:
+            coarser = (f", not {self.options.tol:g}: the cost's rounding blurs its finite "
+                       f"differences for {lhs_var} on every draw tried, a gradient too small "
+                       "beside the cost")
         if not failing:
-            return Result(verdict="pass", message="shapes line up and values match", **base)
+            return Result(verdict="pass", message="shapes line up and values match" +
+                          (f" (to {tol:.2g}{coarser})" if coarser else ""), **base)
         assignment, error, truth, claim, transposed = failing[0]
         diagnosis, explanation = diagnose(truth.reference, claim, transposed, sizes,
                                           base["defaults"], model, lhs_var, tol)
         message = (f"the values differ from the finite-difference gradient of {model.cost} "
-                   f"(relative error {error:.2g} > tolerance {tol:g})")
+                   f"(relative error {error:.2g} > tolerance {tol:.2g}{coarser})")
         if not np.all(np.isfinite(claim)):
             message = "the right side has values that are not finite (inf or nan) on this draw"
         if explanation:
@@ -551,6 +575,13 @@ class Checker:
                         f"so the formula must hold for any smooth activation (or fix it: {fix})")
         return Result(verdict="value", message=message, diagnosis=diagnosis,
                       activation=activation, **base)
+
+
+def _blur(gradient: Gradient) -> float:
+    """How much of a true gradient its rounding may be, relative to it."""
+    scale = float(np.linalg.norm(gradient.reference))
+    # a gradient of exact zeros: the cost did not move at all, which no rounding does
+    return gradient.noise / scale if scale else 0.0
 
 
 def _generic_names(eq: s.Equation) -> list[str]:

@@ -8,7 +8,7 @@ stacked evaluation, chunked so that no array grows past a fixed budget.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Mapping
 
 import numpy as np
@@ -163,6 +163,9 @@ class Method:
     exact: bool = False
     exact_max: int = 512
     probes: int = 8
+    # a gradient whose rounding is more than this fraction of it is taken again with longer
+    # steps (Differentiator.refined); the checker sets it from its tolerance
+    resolution: float = 1e-7
 
 
 @dataclass(frozen=True)
@@ -246,6 +249,8 @@ class Differentiator:
         self.rng = np.random.default_rng([seed, 7])
         self._entry_bytes = 0  # the widest dense value one perturbation made, last batch
         self._example_axes: dict[str, int | None] = {}
+        self._directions: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
+        self._stretch: float | None = None
 
     def gradient(self, name: str, whole: bool) -> Gradient:
         """dJ/d`name`; `whole` when every entry is needed (a gradient read by a formula)."""
@@ -254,12 +259,52 @@ class Differentiator:
         if not downstream or downstream[-1] != len(self.model.equations) - 1:
             return Gradient(full=np.zeros_like(x))  # the cost does not depend on it
         if self.method.exact or x.size <= self.method.exact_max:
-            return self.exact(name)
-        if self.example_axis(name) is not None and (whole or self._grouping_pays(name)):
-            return self.grouped(name)
-        if whole:
-            return self.exact(name)
-        return self.directional(name)
+            take = self.exact
+        elif self.example_axis(name) is not None and (whole or self._grouping_pays(name)):
+            take = self.grouped
+        elif whole:
+            take = self.exact
+        else:
+            take = self.directional
+        gradient = take(name)
+        if gradient.noise > self.method.resolution * _norm(gradient.reference):
+            return self.refined(name, take, gradient)
+        return gradient
+
+    def refined(self, name: str, take, gradient: Gradient) -> Gradient:
+        """A gradient that its rounding blurs, taken again with steps S and 2S times as
+        long, combined by Richardson's extrapolation, (4 D(S) - D(2S)) / 3: the rounding
+        falls by S, and the truncation error, now of the fourth order in the step, stays
+        below it. This is what a deep sigmoid network needs, whose first layers' gradients
+        are 1e-5 of the cost: one step's change of the cost is then close to its last
+        digits. S is as long as the draw's distance from kinks and edges allows."""
+        stretch = self.stretch()
+        if stretch <= 1:
+            return gradient
+        short, long = take(name, stretch), take(name, 2 * stretch)
+        combine = (lambda a, b: None if a is None else (4 * a - b) / 3)
+        return replace(short, full=combine(short.full, long.full),
+                       projections=combine(short.projections, long.projections),
+                       noise=(4 * short.noise + long.noise) / 3)
+
+    def stretch(self) -> float:
+        """How many times a step may be lengthened on this draw: up to MAX_STRETCH, while
+        twice the longer step stays as far from every kink as one step must, and from every
+        edge √EDGE_MARGIN steps: the extrapolation's error there falls as (step/distance)⁴,
+        one difference's as (step/distance)², so that is as accurate."""
+        if self._stretch is None:
+            stretch = MAX_STRETCH
+            model, values, functions, sizes = self.model, self.values, self.functions, self.sizes
+            if model.kinks:
+                stretch = min(stretch, kink_margin(model, values, functions, sizes)
+                              / KINK_MARGIN / 2)
+            if model.edges:
+                inputs = {n: values[n] for n in model.inputs}
+                stretch = min(stretch, edge_margin(model, inputs, values, functions, sizes, 0,
+                                                   self.base.evaluate.shared)
+                              / math.sqrt(EDGE_MARGIN) / 2)
+            self._stretch = stretch
+        return self._stretch
 
     def example_axis(self, name: str) -> int | None:
         """The axis along which the examples run in `name`, where the cost is a sum of
@@ -343,12 +388,12 @@ class Differentiator:
         changed = [name] + [self.model.equations[i].lhs.id for i in self.model.downstream(name)]
         return 8 * max(self.values[n][0].size for n in changed)
 
-    def exact(self, name: str) -> np.ndarray:
+    def exact(self, name: str, stretch: float = 1.0) -> Gradient:
         """Entry by entry: perturb each entry up and down, many entries per numpy call. A
         matrix entry is perturbed as a patch of its row (of its column, in a row vector),
         which stays cheap downstream."""
         x = self.values[name][0]
-        step, flat = step_for(x), x.reshape(-1)
+        step, flat = stretch * step_for(x), x.reshape(-1)
         grad, noise = np.empty(flat.size), np.empty(flat.size)
         for idx in self._batches(flat.size, name):
             count, rows = idx.size, np.arange(idx.size)
@@ -372,13 +417,13 @@ class Differentiator:
             noise[idx] = _rounding(cost[:count], cost[count:], step)
         return Gradient(full=grad.reshape(x.shape), noise=_norm(noise))
 
-    def grouped(self, name: str) -> np.ndarray:
+    def grouped(self, name: str, stretch: float = 1.0) -> Gradient:
         """A per-example quantity of a separable model: one row (the same entry of every
         example) moves at once, and each example's loss tells its own column."""
         x = self.values[name][0]
         axis = 1 - self.example_axis(name)            # the axis whose rows are perturbed
         count_rows = x.shape[axis]
-        step = step_for(x)
+        step = stretch * step_for(x)
         grad, noise = np.empty_like(x), np.empty_like(x)
         for idx in self._batches(count_rows, name):
             rows = (x[idx] if axis == 0 else x[:, idx].T)          # (count, examples)
@@ -394,19 +439,15 @@ class Differentiator:
                 grad[:, idx], noise[:, idx] = change.T, rounding.T
         return Gradient(full=grad, noise=_norm(noise), method="grouped")
 
-    def directional(self, name: str) -> Gradient:
+    def directional(self, name: str, stretch: float = 1.0) -> Gradient:
         """`K` random directions `V`: (J(x + hV) - J(x - hV)) / 2h = <dJ/dx, V>. A matrix
         is probed in rank-1 directions `u vᵀ`, which stay cheap through a product."""
         x = self.values[name][0]
         k = self.method.probes
-        step = step_for(x)
+        step = stretch * step_for(x)
         projections, noise = np.empty(k), np.empty(k)
+        u, v = self.directions(name)
         if x.ndim == 2:
-            u = self.rng.standard_normal((k, x.shape[0]))
-            v = self.rng.standard_normal((k, x.shape[1]))
-            # scale so that h u vᵀ has the size of a step in every entry, on average
-            norm = np.linalg.norm(u, axis=1) * np.linalg.norm(v, axis=1) / math.sqrt(x.size)
-            u = u / norm[:, None]
             for idx in self._batches(k, name):
                 left = np.concatenate([u[idx], -u[idx]])[:, :, None] * step
                 right = np.concatenate([v[idx], v[idx]])[:, None, :]
@@ -415,7 +456,7 @@ class Differentiator:
                 noise[idx] = _rounding(cost[:idx.size], cost[idx.size:], step)
             return Gradient(projections=projections, left=u, right=v, method="directional",
                             noise=_norm(noise))
-        directions = self.rng.standard_normal((k,) + x.shape)
+        directions = u
         for idx in self._batches(k, name):
             stack = np.concatenate([x[None] + step * directions[idx],
                                     x[None] - step * directions[idx]])
@@ -424,6 +465,22 @@ class Differentiator:
             noise[idx] = _rounding(cost[:idx.size], cost[idx.size:], step)
         return Gradient(projections=projections, left=directions, method="directional",
                         noise=_norm(noise))
+
+
+    def directions(self, name: str) -> tuple[np.ndarray, np.ndarray | None]:
+        """`name`'s K random directions, the same for every step taken: dense (K, *shape),
+        or for a matrix the factors u (K, rows) and v (K, columns) of u vᵀ."""
+        if name not in self._directions:
+            x, k = self.values[name][0], self.method.probes
+            if x.ndim == 2:
+                u = self.rng.standard_normal((k, x.shape[0]))
+                v = self.rng.standard_normal((k, x.shape[1]))
+                # scale so that h u vᵀ has the size of a step in every entry, on average
+                norm = np.linalg.norm(u, axis=1) * np.linalg.norm(v, axis=1) / math.sqrt(x.size)
+                self._directions[name] = u / norm[:, None], v
+            else:
+                self._directions[name] = self.rng.standard_normal((k,) + x.shape), None
+        return self._directions[name]
 
 
 def _rounding(up: np.ndarray, down: np.ndarray, step: float) -> np.ndarray:
@@ -437,6 +494,7 @@ def _norm(values: np.ndarray) -> float:
 
 
 DRAW_ATTEMPTS = 16
+MAX_STRETCH = 100  # the longest step of a refined gradient, in steps: relative 1e-3 (and 2e-3)
 KINK_MARGIN = 3 * RELATIVE_STEP  # relative distance from a switch that a step cannot cross
 # how many steps away from the edge of its domain an argument must be: a central difference
 # next to a pole errs by about (step / distance)²; beyond this margin a correct formula's
@@ -444,6 +502,9 @@ KINK_MARGIN = 3 * RELATIVE_STEP  # relative distance from a switch that a step c
 # ten times below the default tolerance
 EDGE_MARGIN = 3e3
 EDGE_DIRECTIONS = 2  # random directions that measure how far a step moves each argument
+# up to this many inputs, each is moved alone (structured: a rank-1 move of W1 stays cheap
+# through W1 @ X); a model with more (a deep network) moves all at once, densely
+EDGE_ONE_AT_A_TIME = 8
 
 
 def edge_margin(model: Model, inputs: Mapping[str, np.ndarray], values: Mapping[str, np.ndarray],
@@ -484,6 +545,8 @@ def _edge_moves(model: Model, inputs: Mapping[str, np.ndarray], base: BaseValues
     # each direction a product of one random vector per axis (u_i v_j for a matrix): random
     # signs and sizes in every entry, for a few random numbers, not one per entry
     rng = np.random.default_rng([seed, 11])
+    if len(inputs) > EDGE_ONE_AT_A_TIME:
+        return _edge_moves_at_once(model, inputs, base, rng)
     moves: list[np.ndarray | float] = [0.0] * len(model.edges)
     for name, x in inputs.items():
         step = step_for(x)
@@ -505,6 +568,18 @@ def _edge_moves(model: Model, inputs: Mapping[str, np.ndarray], base: BaseValues
                 moves[i] = moves[i] + (evaluate(node) - base.value(node))
     return [np.zeros((EDGE_DIRECTIONS,) + base.value(node).shape[1:]) if isinstance(m, float)
             else m for m, (_, node) in zip(moves, model.edges)]
+
+
+def _edge_moves_at_once(model: Model, inputs: Mapping[str, np.ndarray], base: BaseValues,
+                        rng: np.random.Generator) -> list[np.ndarray]:
+    """The edge arguments' moves when every input moves at once, densely: one forward pass
+    per direction, where one input at a time would cost a pass of what lies downstream of
+    each (quadratic in the depth of a deep network)."""
+    moved = {name: x + step_for(x) * rng.standard_normal((EDGE_DIRECTIONS,) + x.shape[1:])
+             for name, x in inputs.items()}
+    values = forward(model, moved, base.evaluate.functions, base.evaluate.sizes)
+    evaluate = Evaluator(values, base.evaluate.functions, base.evaluate.sizes, model.class_axis)
+    return [evaluate(node) - base.value(node) for _, node in model.edges]
 
 
 class Draws:

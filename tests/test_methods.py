@@ -37,7 +37,7 @@ def test_large_size_method_agrees_with_the_exact_one(cli, monkeypatch, case):
     exact = outcome(cli, case["argv"] + ["--exact"])
     # every variable above 0 entries goes to the large-size methods
     monkeypatch.setattr(check_module, "Method",
-                        lambda exact, exact_max, probes: Method(exact, 0, probes))
+                        lambda exact, exact_max, *rest: Method(exact, 0, *rest))
     large = outcome(cli, case["argv"])
     assert large == exact
 

@@ -20,6 +20,7 @@ import sys
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -262,14 +263,20 @@ def test_a_draw_whose_gradient_is_all_rounding_is_drawn_again(argv, seed):
 
 def test_the_rounding_of_a_true_gradient_is_measured_against_its_size():
     """The draw of the course-db2 case above: its gradient for g1 = tanh is within a
-    thousand times its rounding; the next draw's is far clear of it."""
+    thousand times its rounding at one step; longer steps blur it a hundred times less,
+    still too much, and the next draw's is far clear of it."""
     from shapecheck.check import Checker, Options
 
     checker = Checker(Options(sizes={"n0": 2, "n1": 3, "n2": 1, "m": 3}, seed=876))
     functions = {"g1": "tanh", "g2": "sigmoid"}
-    first = checker._draw(checker._network(2, "m"), {"n0": 2, "n1": 3, "n2": 1, "m": 3},
-                          functions).gradient("b2", whole=False)
-    assert first.noise > 1e-3 * abs(first.full.item())
+    differentiator = checker._draw(checker._network(2, "m"), {"n0": 2, "n1": 3, "n2": 1, "m": 3},
+                                   functions).differentiator
+    one_step = differentiator.exact("b2")
+    assert one_step.noise > 1e-3 * abs(one_step.full.item())
+    first = differentiator.gradient("b2", whole=False)
+    assert first.noise < one_step.noise / 50
+    assert abs(first.full.item() - one_step.full.item()) < 2 * one_step.noise
+    assert first.noise > 1e-7 * abs(first.full.item())
     draw, truth = checker._resolved(checker._network(2, "m"),
                                     {"n0": 2, "n1": 3, "n2": 1, "m": 3}, functions, "b2")
     assert truth.noise < 1e-7 * abs(truth.full.item())
@@ -291,4 +298,82 @@ def test_a_draw_taken_again_that_fails_keeps_the_first(monkeypatch):
 
     monkeypatch.setattr(check, "draw_forward", only_the_first_seeds)
     result = run(argv + ["--seed", str(seed), "--json"])
-    assert verdict_of(result) == "value"  # the first draw's, all rounding for g1 = tanh
+    # the first draw's: blurred at one step for g1 = tanh, clear with longer ones
+    assert verdict_of(result) == "pass"
+
+
+# --- deep networks: gradients that are a tiny part of the cost --------------------------
+# In a deep sigmoid network the first layers' gradients are 1e-5 of the cost, and one
+# step's change of the cost sits in its last digits: right formulas failed at --L 5 and up.
+GENERIC = ["dW = 1/m * dZ @ A_prev.T", "dA_prev = W.T @ dZ",
+           "db = 1/m * np.sum(dZ, axis=1, keepdims=True)"]
+
+
+@pytest.mark.parametrize("layers", [5, 6, 8])
+def test_the_generic_formulas_hold_at_every_layer_of_a_deep_network(layers):
+    result = run(GENERIC + ["--L", str(layers), "--m", "6", "--json"])
+    assert [r["verdict"] for r in json.loads(result.stdout)["results"]] == ["pass"] * 3, \
+        result.stdout
+
+
+def test_a_deep_networks_first_layer_is_compared_at_what_the_differences_resolve():
+    from shapecheck.check import Checker, Options
+
+    options = Options(sizes={"m": 6}, layers=10)
+    right = Checker(options).check("dW = 1/m * dZ @ A_prev.T")
+    assert right.verdict == "pass"
+    wrong = Checker(options).check("dW = dZ @ A_prev.T")
+    assert wrong.verdict == "value" and wrong.layer == 1
+    assert wrong.diagnosis == {"kind": "factor", "factor": "m"}
+    # the coarser tolerance of layer 1 is said and shown, and still far below the error
+    assert 1e-6 < wrong.tolerance < 1e-2 < wrong.rel_error
+    assert f"tolerance {wrong.tolerance:.2g}, not 1e-06: the cost's rounding blurs" in \
+        wrong.message
+
+
+def test_longer_steps_blur_a_deep_networks_gradient_less_and_agree_with_one_step():
+    from shapecheck.check import Checker, Options
+
+    sizes = {"m": 5, **{f"n{i}": 3 + i for i in range(9)}}
+    checker = Checker(Options(sizes=sizes, layers=8))
+    model = checker._network(8, "m")
+    functions = {**model.fixed_functions, **{g: "sigmoid" for g in model.open_functions}}
+    differentiator = checker._draw(model, sizes, functions).differentiator
+    one_step = differentiator.exact("X")
+    refined = differentiator.gradient("X", whole=True)
+    assert differentiator.stretch() == 100  # no kink, no edge nearby: the longest steps
+    assert refined.noise < one_step.noise / 50
+    difference = np.linalg.norm(refined.full - one_step.full)
+    assert difference < 3 * one_step.noise
+
+
+def test_a_gradient_no_difference_resolves_is_an_error_placed_at_the_left_side():
+    from shapecheck.check import Checker, Options
+
+    text = "dZ30 = W31.T @ dZ31 * g30'(Z30)"
+    result = Checker(Options(sizes={"m": 5}, layers=60)).check(text)
+    assert result.verdict == "error", result.message
+    assert "too small beside the rounding of J for finite differences to check it" in \
+        result.message
+    assert result.span == (0, 4)
+
+
+def test_the_edges_of_a_model_with_many_inputs_are_measured_all_at_once(monkeypatch):
+    """A deep network's edges (the logs of the cost) moved one input at a time cost a pass
+    of what lies downstream of each: quadratic in the depth. All at once is one pass per
+    direction, and measures the same distance to within the directions' chance."""
+    from shapecheck import truth
+    from shapecheck.check import Checker, Options
+
+    sizes = {"m": 5, **{f"n{i}": 3 + i for i in range(7)}}
+    checker = Checker(Options(sizes=sizes, layers=6))
+    model = checker._network(6, "m")
+    functions = {**model.fixed_functions, **{g: "tanh" for g in model.open_functions}}
+    values = truth.forward(model, truth.draw_inputs(model, sizes, 0), functions, sizes)
+    inputs = {n: values[n] for n in model.inputs}
+    assert len(inputs) > truth.EDGE_ONE_AT_A_TIME
+    at_once = truth.edge_margin(model, inputs, values, functions, sizes, 0)
+    monkeypatch.setattr(truth, "EDGE_ONE_AT_A_TIME", len(inputs))
+    one_at_a_time = truth.edge_margin(model, inputs, values, functions, sizes, 0)
+    assert at_once != one_at_a_time  # the other way was taken
+    assert one_at_a_time / 10 < at_once < 10 * one_at_a_time
