@@ -568,13 +568,34 @@ class Checker:
         if holding:
             # right for some activations only: name one where it fails and one where it holds
             activation = dict(assignment)
-            bound = ", ".join(f"{g} = {a}" for g, a in assignment.items())
-            ok = ", ".join(f"{g} = {a}" for g, a in holding[0].items())
-            fix = " ".join(f"--activation {g}={a}" for g, a in holding[0].items())
-            message += (f". It holds for {ok} but not for {bound}: {', '.join(open_)} is open, "
-                        f"so the formula must hold for any smooth activation (or fix it: {fix})")
+            names = sorted(open_, key=_natural)
+            if len(names) <= LISTED:
+                ok, bound = _bound(names, holding[0]), _bound(names, assignment)
+                open_said = f"{', '.join(names)} {'is' if len(names) == 1 else 'are'} open"
+                fix = " ".join(f"--activation {g}={holding[0][g]}" for g in names)
+            else:  # a deep network's many activations, all bound alike
+                ok, bound = holding[0][names[0]], assignment[names[0]]
+                open_said = f"{names[0]} to {names[-1]} ({len(names)} activations) are open"
+                fix = f"--activation {names[0]}={ok} and so on to {names[-1]}"
+            message += (f". It holds for {ok} but not for {bound}: {open_said}, so the formula "
+                        f"must hold for any smooth activation (or fix it: {fix})")
         return Result(verdict="value", message=message, diagnosis=diagnosis,
                       activation=activation, **base)
+
+
+# a deep network leaves many activations open, all bound alike: past this many they are
+# named by the first and the last
+LISTED = 3
+
+
+def _natural(name: str) -> tuple:
+    """g2 before g10."""
+    stem = name.rstrip("0123456789")
+    return (stem, int(name[len(stem):]) if name[len(stem):] else -1)
+
+
+def _bound(names: list[str], assignment: Mapping[str, str]) -> str:
+    return ", ".join(f"{g} = {assignment[g]}" for g in names)
 
 
 def _blur(gradient: Gradient) -> float:

@@ -377,3 +377,14 @@ def test_the_edges_of_a_model_with_many_inputs_are_measured_all_at_once(monkeypa
     one_at_a_time = truth.edge_margin(model, inputs, values, functions, sizes, 0)
     assert at_once != one_at_a_time  # the other way was taken
     assert one_at_a_time / 10 < at_once < 10 * one_at_a_time
+
+
+def test_a_deep_networks_open_activations_are_named_by_the_first_and_the_last():
+    from shapecheck.check import Checker, Options
+
+    result = Checker(Options(sizes={"m": 5}, layers=10)).check("dZ5 = W6.T @ dZ6 * (1 - A5 ** 2)")
+    assert result.verdict == "value"
+    assert "It holds for tanh but not for sigmoid: g1 to g9 (9 activations) are open" in \
+        result.message
+    assert "--activation g1=tanh and so on to g9)" in result.message
+    assert result.activation == {f"g{i}": "sigmoid" for i in range(1, 10)}  # all, in --json
