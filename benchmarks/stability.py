@@ -8,6 +8,8 @@ and every formula that is wrong by values
 (the corpus's `value` cases, and each right formula times 2 and times -1) is checked; the
 script prints the largest relative error of any right formula, the smallest of any wrong
 one, and the margin between them in decades, with where the default tolerance 1e-6 sits.
+Deep networks (generic formulas at --L 6 and 8, sigmoid among the open activations) are
+reported apart, with the coarsest tolerance their rounding made the check show.
 A verdict that differs from the expected one at any seed is listed (and exits 1).
 """
 from __future__ import annotations
@@ -59,6 +61,16 @@ NEAR_ZERO = [
 ]
 
 
+# right generic formulas in deep networks, whose first layers' gradients are a tiny part of
+# the cost (longer steps, and where needed a coarser tolerance: truth.Differentiator.refined)
+DEEP = [
+    ["dW = 1/m * dZ @ A_prev.T", "--L", "6", "--m", "6"],
+    ["dA_prev = W.T @ dZ", "--L", "8", "--m", "6"],
+    ["db = 1/m * np.sum(dZ, axis=1, keepdims=True)", "--L", "8", "--m", "4"],
+]
+GROUPS = ("kink-or-edge", "near-zero", "deep")
+
+
 def cases() -> list[tuple[str, str, list[str]]]:
     """(name, expected verdict, argv) for every formula measured."""
     found = []
@@ -67,6 +79,7 @@ def cases() -> list[tuple[str, str, list[str]]]:
     right = [(c["id"], c["argv"]) for c in corpus if c["expect"] == "pass"]
     right += [(f"kink-or-edge-{i}", argv) for i, argv in enumerate(KINKS_AND_EDGES)]
     right += [(f"near-zero-{i}", argv) for i, argv in enumerate(NEAR_ZERO)]
+    right += [(f"deep-{i}", argv) for i, argv in enumerate(DEEP)]
     for name, argv in right:
         found.append((name, "pass", argv))
         start, end = parse_equation(argv[0]).rhs.span
@@ -107,21 +120,36 @@ def main() -> int:
                 surprises.append((name, seed, expected, first["verdict"], first["message"]))
                 continue
             error = first["rel_error"]
-            (right if expected == "pass" else wrong).append((error, name, seed))
+            (right if expected == "pass" else wrong).append((error, name, seed,
+                                                             first["tolerance"]))
             if args.verbose:
                 print(f"{name:45s} seed {seed:2d}  {expected:5s} {error:.3g}")
     seconds = time.perf_counter() - start
     print(f"{len(measured)} formulas x {args.seeds} seeds ({len(right)} right, {len(wrong)} "
           f"wrong checks) in {seconds:.1f} s")
     def among(checks, *kinds):
-        return [r for r in checks if not r[1].startswith(("kink-or-edge", "near-zero")) or
-                r[1].startswith(kinds)]
+        return [r for r in checks if not r[1].startswith(GROUPS) or r[1].startswith(kinds)]
 
     report("the public corpus (and its formulas times 2 and -1)", among(right), among(wrong))
     report("with the models that have kinks and domain edges", among(right, "kink-or-edge"),
            among(wrong, "kink-or-edge"))
     report("with gradients that a draw may make almost zero (one output unit, a scalar bias)",
            among(right, "near-zero"), among(wrong, "near-zero"))
+    deep_right, deep_wrong = among(right, "deep"), among(wrong, "deep")
+    print("with deep networks (--L 6 and 8, sigmoid among the open activations), each check "
+          "against the tolerance it showed (coarser where rounding blurs the gradient):")
+    closest = max(deep_right, key=lambda r: r[0] / r[3])
+    farthest = min(deep_wrong, key=lambda r: r[0] / r[3])
+    print(f"  the right formula closest to its tolerance: {closest[0]:.2e} < {closest[3]:.2g} "
+          f"({closest[1]}, seed {closest[2]}), "
+          f"{math.log10(closest[3] / closest[0]):.1f} decades below it")
+    print(f"  the wrong formula closest to its tolerance: {farthest[0]:.2e} > {farthest[3]:.2g} "
+          f"({farthest[1]}, seed {farthest[2]}), "
+          f"{math.log10(farthest[0] / farthest[3]):.1f} decades above it")
+    coarser = [r for r in right + wrong if r[3] > TOLERANCE]
+    print(f"  {len(coarser)} of {len(right) + len(wrong)} checks were compared coarser than "
+          f"{TOLERANCE:g}, at most at {max(r[3] for r in coarser):.2g}" if coarser else
+          "  every check was compared at the default tolerance")
     for name, seed, expected, got, message in surprises:
         print(f"UNEXPECTED {name} seed {seed}: {got}, expected {expected}: {message}")
     return 1 if surprises else 0

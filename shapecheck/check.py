@@ -350,7 +350,7 @@ class Checker:
             raise UnknownNameError(f"{first.id} is the name of a generic layer l: give the number "
                                    "of layers with --L N to check the formula at every layer",
                                    text, first.span)
-        result = None
+        result, closest = None, None
         for layer in range(1, self.options.layers + 1):
             names = _at_layer(generic, layer)
             shown = {specific: name for name, specific in names.items()}
@@ -359,6 +359,15 @@ class Checker:
                 where = f"at layer l = {layer}: "
                 return replace(result, layer=layer, message=where + result.message,
                                rule=where + result.rule if result.rule else None)
+            if result.rel_error is not None and (
+                    closest is None or result.rel_error / result.tolerance >
+                    closest.rel_error / closest.tolerance):
+                closest = result
+        if closest is not None and closest is not result:
+            # a pass at every layer shows the last layer's shape and the error of the layer
+            # closest to its tolerance (in a deep network, the first layers: the least clear)
+            result = replace(result, rel_error=closest.rel_error, tolerance=closest.tolerance,
+                             message=closest.message)
         return result
 
     # -- reading: slide and LaTeX notation may be read more than one way (SPEC)
@@ -542,7 +551,7 @@ class Checker:
                 f"{model.cost} for finite differences to check it (they resolve it to "
                 f"{resolvable:.1g} at best, on every draw tried): a network this deep, with "
                 "these activations, barely moves the cost through it", eq.text, eq.lhs.span)
-        tol = max(self.options.tol, resolvable)
+        tol = max(self.options.tol, float(f"{resolvable:.2g}"))  # shown as it is used
         failing = [o for o in outcomes if not o[1] <= tol]
         base.update(rel_error=max(o[1] for o in outcomes) if not failing else failing[0][1],
                     tolerance=tol)

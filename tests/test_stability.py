@@ -388,3 +388,14 @@ def test_a_deep_networks_open_activations_are_named_by_the_first_and_the_last():
         result.message
     assert "--activation g1=tanh and so on to g9)" in result.message
     assert result.activation == {f"g{i}": "sigmoid" for i in range(1, 10)}  # all, in --json
+
+
+def test_a_generic_pass_shows_the_error_of_the_layer_closest_to_its_tolerance():
+    from shapecheck.check import Checker, Options
+
+    checker = Checker(Options(sizes={"n0": 4, "n1": 5, "n2": 3, "n3": 2, "m": 6}, layers=3))
+    generic = checker.check("dW = 1/m * dZ @ A_prev.T")
+    layers = [checker.check(f"dW{l} = 1/m * dZ{l} @ A{l - 1}.T") for l in (1, 2, 3)]
+    assert generic.verdict == "pass" and all(r.verdict == "pass" for r in layers)
+    assert generic.rel_error == max(r.rel_error for r in layers)
+    assert generic.rel_error != layers[-1].rel_error  # not merely the last layer's
