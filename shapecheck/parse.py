@@ -384,7 +384,8 @@ class _ToSyntax(Transformer):
             self._fail("indexing is only read in A.shape[i]", _span(meta))
         named = (meta.start_pos, meta.end_pos - len(match["t"]))  # W[2] of W[2]T
         node = self._layered(base, match["spec"], named, str(mark), _span(meta))
-        return s.Transpose(node, _span(meta)) if match["t"] else node
+        # W'^[2]T: the prime before the mark, with no bracket after, is a transpose too
+        return s.Transpose(self._finish(node), _span(meta)) if match["t"] else node
 
     @v_args(meta=True)
     def subscript(self, meta, children):
@@ -440,7 +441,7 @@ class _ToSyntax(Transformer):
                 named = (whole[0], whole[1] - len(match["t"]))
                 node = self._layered(node, match["spec"], named, f"^{value}", _span(meta))
                 if match["t"]:
-                    node = s.Transpose(node, whole)
+                    node = s.Transpose(self._finish(node), whole)
             elif kind == "T":
                 node = s.Transpose(self._finish(node), whole)
             elif kind == "-T":

@@ -251,6 +251,7 @@ class Differentiator:
         self._example_axes: dict[str, int | None] = {}
         self._directions: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
         self._stretch: float | None = None
+        self._edge_steps: dict[str, float] = {}
 
     def gradient(self, name: str, whole: bool) -> Gradient:
         """dJ/d`name`; `whole` when every entry is needed (a gradient read by a formula)."""
@@ -266,20 +267,41 @@ class Differentiator:
             take = self.exact
         else:
             take = self.directional
-        gradient = take(name)
+        # a quantity next to an edge in its own step (A = sigmoid(...) near 1 under
+        # log(1 - A)) is taken with a step as much shorter
+        shorter = min(1.0, self.edge_steps(name) / EDGE_MARGIN)
+        gradient = take(name, shorter) if shorter < 1 else take(name)
         if gradient.noise > self.method.resolution * _norm(gradient.reference):
-            return self.refined(name, take, gradient)
+            return self.refined(name, take, gradient, shorter)
         return gradient
 
-    def refined(self, name: str, take, gradient: Gradient) -> Gradient:
+    def edge_steps(self, name: str) -> float:
+        """How many of its own steps the edge arguments downstream of `name` are from their
+        edges (inf: none). The draw keeps them EDGE_MARGIN steps of the inputs away; a
+        quantity the model defines may be nearer in its own step: A = sigmoid(X @ w) moves
+        its argument under log(1 - A) by A's whole step, X only by A(1 - A) of X's."""
+        if name not in self._edge_steps:
+            steps = np.inf
+            if self.model.edges and name not in self.model.inputs:
+                # every entry moved by a whole step (random signs): as far as a difference
+                # moves one, or farther
+                rng = np.random.default_rng([17, *name.encode()])  # the same in any order
+                x = self.values[name]
+                signs = rng.choice([-1.0, 1.0], size=(EDGE_DIRECTIONS,) + x.shape[1:])
+                moves = edge_moves_of(self.model, self.base, name, x + step_for(x) * signs)
+                steps = _closest_edge(self.model, self.base, moves)
+            self._edge_steps[name] = steps
+        return self._edge_steps[name]
+
+    def refined(self, name: str, take, gradient: Gradient, shorter: float = 1.0) -> Gradient:
         """A gradient that its rounding blurs, taken again with steps S and 2S times as
         long, combined by Richardson's extrapolation, (4 D(S) - D(2S)) / 3: the rounding
         falls by S, and the truncation error, now of the fourth order in the step, stays
         below it. This is what a deep sigmoid network needs, whose first layers' gradients
         are 1e-5 of the cost: one step's change of the cost is then close to its last
         digits. S is as long as the draw's distance from kinks and edges allows."""
-        stretch = self.stretch()
-        if stretch <= 1:
+        stretch = min(self.stretch(), self.edge_steps(name) / math.sqrt(EDGE_MARGIN) / 2)
+        if stretch <= shorter:
             return gradient
         short, long = take(name, stretch), take(name, 2 * stretch)
         combine = (lambda a, b: None if a is None else (4 * a - b) / 3)
@@ -516,7 +538,12 @@ def edge_margin(model: Model, inputs: Mapping[str, np.ndarray], values: Mapping[
     in a few random directions (more than a step of one entry moves it: the safe side),
     the largest move of each entry counted."""
     base = BaseValues(values, functions, sizes, model.class_axis, shared)
-    moves = _edge_moves(model, inputs, base, seed)
+    return _closest_edge(model, base, _edge_moves(model, inputs, base, seed))
+
+
+def _closest_edge(model: Model, base: BaseValues, moves: list[np.ndarray]) -> float:
+    """How many of the moves `moves` (one per edge, per direction) the closest edge
+    argument is from its edge."""
     closest = np.inf
     for (edge, node), move in zip(model.edges, moves):
         at = base.value(node)
@@ -542,32 +569,43 @@ def _edge_moves(model: Model, inputs: Mapping[str, np.ndarray], base: BaseValues
     move of all at once (to its square), and one input at a time stays structured (a rank-1
     move of W1 is one through W1 @ X), where moving all at once would recompute the model
     densely."""
-    # each direction a product of one random vector per axis (u_i v_j for a matrix): random
-    # signs and sizes in every entry, for a few random numbers, not one per entry
     rng = np.random.default_rng([seed, 11])
     if len(inputs) > EDGE_ONE_AT_A_TIME:
         return _edge_moves_at_once(model, inputs, base, rng)
     moves: list[np.ndarray | float] = [0.0] * len(model.edges)
     for name, x in inputs.items():
-        step = step_for(x)
-        factors = []
-        for axis, size in enumerate(x.shape[1:], start=1):
-            shape = [EDGE_DIRECTIONS] + [1] * (x.ndim - 1)
-            shape[axis] = size
-            factors.append(rng.standard_normal(shape))
-        if len(factors) == 2:
-            moved = LowRank(x, step * factors[0], factors[1])
-        else:
-            direction = np.ones((EDGE_DIRECTIONS,) + (1,) * (x.ndim - 1))
-            for factor in factors:
-                direction = direction * factor
-            moved = x + step * direction
-        evaluate = perturbed_evaluator(model, base, name, moved)
-        for i, (_, node) in enumerate(model.edges):
-            if base.names(node) & evaluate.changed:
-                moves[i] = moves[i] + (evaluate(node) - base.value(node))
-    return [np.zeros((EDGE_DIRECTIONS,) + base.value(node).shape[1:]) if isinstance(m, float)
-            else m for m, (_, node) in zip(moves, model.edges)]
+        for i, move in enumerate(edge_moves_of(model, base, name, _stepped(x, rng))):
+            moves[i] = moves[i] + move
+    return moves
+
+
+def _stepped(x: np.ndarray, rng: np.random.Generator):
+    """`x` moved by a step in EDGE_DIRECTIONS directions, each a product of one random
+    vector per axis (u_i v_j for a matrix): random signs and sizes in every entry for a few
+    random numbers, not one per entry, and rank 1 through a product."""
+    step = step_for(x)
+    factors = []
+    for axis, size in enumerate(x.shape[1:], start=1):
+        shape = [EDGE_DIRECTIONS] + [1] * (x.ndim - 1)
+        shape[axis] = size
+        factors.append(rng.standard_normal(shape))
+    if len(factors) == 2:
+        moved = LowRank(x, step * factors[0], factors[1])
+    else:
+        direction = np.ones((EDGE_DIRECTIONS,) + (1,) * (x.ndim - 1))
+        for factor in factors:
+            direction = direction * factor
+        moved = x + step * direction
+    return moved
+
+
+def edge_moves_of(model: Model, base: BaseValues, name: str, moved) -> list[np.ndarray]:
+    """How far each edge argument moves, per direction, when `name` takes the stacked
+    values `moved`."""
+    evaluate = perturbed_evaluator(model, base, name, moved)
+    return [evaluate(node) - base.value(node) if base.names(node) & evaluate.changed
+            else np.zeros((EDGE_DIRECTIONS,) + base.value(node).shape[1:])
+            for _, node in model.edges]
 
 
 def _edge_moves_at_once(model: Model, inputs: Mapping[str, np.ndarray], base: BaseValues,

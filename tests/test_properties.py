@@ -702,3 +702,28 @@ def test_the_large_size_methods_agree_on_a_multiple_of_a_bias_gradient_near_zero
         large = Checker(replace(options, exact_max=0)).verdict(text)
         exact = Checker(replace(options, exact=True)).verdict(text)
         assert (large.verdict, large.diagnosis) == (exact.verdict, exact.diagnosis), text
+
+
+@pytest.mark.parametrize("text", ["dZ^[1] = W'^[2]T dZ^[2] * g^[1]'(Z^[1])",
+                                  "dZ[1] = W'[2]T dZ[2] * g[1]'(Z[1])",
+                                  "dZ^{[1]} = W'^{[2]T} dZ^{[2]} * g^{[1]}'(Z^{[1]})"])
+def test_a_prime_before_a_layer_mark_with_a_transpose_is_read_not_a_crash(text):
+    """Found by the long run: W' (a transpose, no bracket follows) then ^[2]T left the
+    prime's marker inside the transpose, and the shape check raised AttributeError."""
+    argv = [text, "--n0", "3", "--n1", "4", "--m", "5"]
+    run = _run_cli(argv)
+    _check_run(run, argv)
+    assert run.exit_code == 1 and "is (n2, n1)" in run.stdout  # W2 transposed twice
+
+
+def test_a_quantity_next_to_an_edge_in_its_own_step_is_taken_with_a_shorter_one():
+    """Found by the long run: at seed 22060 an A = sigmoid(...) entry sat so near 1 that
+    A's own step, under log(1 - A), erred by 1.7e-6 (the inputs' steps, which the draw
+    measures, move A far less): dA is now taken with a step as much shorter."""
+    forward, shapes, _ = MODELS[1]
+    options = Options(sizes={"m": 9, "n": 2}, shapes=shapes, forward=(forward,), seed=22060)
+    formula = "dA = (A - Y) / (A * (1 - A)) / m"
+    result = Checker(options).check(formula)
+    assert result.verdict == "pass" and result.rel_error < 1e-7, result.message
+    assert Checker(options).check(f"dA = 2 * ({formula[5:]})").diagnosis == \
+        {"kind": "factor", "factor": "2"}
