@@ -488,7 +488,6 @@ class Differentiator:
         return Gradient(projections=projections, left=directions, method="directional",
                         noise=_norm(noise))
 
-
     def directions(self, name: str) -> tuple[np.ndarray, np.ndarray | None]:
         """`name`'s K random directions, the same for every step taken: dense (K, *shape),
         or for a matrix the factors u (K, rows) and v (K, columns) of u vᵀ."""
