@@ -253,8 +253,9 @@ class Evaluator:
             if structured.is_structured(value):  # not made dense: it costs what it touches
                 return self._structured_total(value, func == "mean")
             args = [value]
-        else:
-            args = [self(a) for a in node.args]
+        else:  # np.sum(A, (0, 1)): a tuple after the first argument is axes, read from node
+            args = [None if i and isinstance(a, s.Tuple) else self(a)
+                    for i, a in enumerate(node.args)]
         if func == "softmax":
             axis = self._axis_value(node)
             return softmax(args[0], self.class_axis + 1 if axis is None else _stacked_axis(axis))

@@ -147,16 +147,19 @@ class Inference:
         return self.of(node.args[0])
 
     def keyword(self, node: s.Keyword) -> Shape:
-        return self.of(node.value)
+        return () if isinstance(node.value, s.Tuple) else self.of(node.value)  # axis=(0, 1)
 
     def tuple(self, node: s.Tuple) -> Shape:
-        for item in node.items:
-            self.of(item)
-        return ()
+        # a tuple anywhere but as an axis: (1, - A1 ** 2) where (1 - A1 ** 2) was meant
+        raise UnknownNameError(f"{self.text(node)} is a tuple: shapecheck reads one only as "
+                               "the axes of a sum or mean, as in axis=(0, 1)",
+                               self.env.text, node.span)
 
     # -- functions
     def call(self, node: s.Call) -> Shape:
-        shapes = [self.of(a) for a in node.args]
+        # np.sum(A, (0, 1)): a tuple after the first argument is the axes
+        shapes = [() if i and isinstance(a, s.Tuple) else self.of(a)
+                  for i, a in enumerate(node.args)]
         for k in node.kwargs:
             self.of(k)
         func = node.func

@@ -727,3 +727,23 @@ def test_a_quantity_next_to_an_edge_in_its_own_step_is_taken_with_a_shorter_one(
     assert result.verdict == "pass" and result.rel_error < 1e-7, result.message
     assert Checker(options).check(f"dA = 2 * ({formula[5:]})").diagnosis == \
         {"kind": "factor", "factor": "2"}
+
+
+@pytest.mark.parametrize("text, verdict", [
+    ("dZ1 = W2.T @ dZ2 * (1, - A1 ** 2)", "error"),
+    ("dW1 = dW1 + (X, Y)", "error"),
+    ("dW1 = np.sum(dW1, (0, 1)) * dW1", "value"),
+    ("dW1 = np.sum(dW1, axis=(0, 1)) * dW1", "value"),
+])
+def test_a_tuple_is_read_as_axes_only_and_is_never_a_crash(text, verdict):
+    """Found by the long run: `(1, - A1 ** 2)` (a comma typed into `(1 - A1 ** 2)`) passed
+    the shape check as a scalar and raised AttributeError when evaluated; so did a tuple of
+    axes given by position, np.sum(A, (0, 1))."""
+    argv = [text, "--n0", "3", "--n1", "4", "--n2", "2", "--m", "5"]
+    run = _run_cli(argv + ["--json"])
+    _check_run(run, argv)
+    result = json.loads(run.stdout)["results"][0]
+    assert result["verdict"] == verdict, result["message"]
+    if verdict == "error":
+        assert "is a tuple: shapecheck reads one only as the axes" in result["message"]
+        assert text[slice(*result["span"])].startswith("(")
