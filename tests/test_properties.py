@@ -309,7 +309,8 @@ OPTION_FIGURES = Figures("random options")
 def _figures():
     yield
     for figures in (FORMULA_FIGURES, LATEX_FIGURES, MUTATED_FIGURES, OPTION_FIGURES,
-                    VALID_OPTION_FIGURES, MODEL_FIGURES):
+                    VALID_OPTION_FIGURES, MODEL_FIGURES, AGREE_MODEL_FIGURES,
+                    AGREE_FORMULA_FIGURES):
         if figures.count:
             print("\n" + figures.line())
 
@@ -534,6 +535,8 @@ MODELS = [
      ["dw = X.T @ R + w", "dR = R", "dX = R @ w.T", "dw = X.T @ dR + w"]),
 ]
 MODEL_FIGURES = Figures("generated --forward models")
+AGREE_MODEL_FIGURES = Figures("large-size methods on generated models (and multiples)")
+AGREE_FORMULA_FIGURES = Figures("large-size methods on generated formulas")
 
 
 @st.composite
@@ -574,7 +577,8 @@ def test_the_large_size_methods_agree_with_entry_by_entry_on_generated_models(ca
     options, formula = case
     lhs, rhs = formula.split(" = ", 1)
     for text in (formula, f"{lhs} = 0.5 * ({rhs})", f"{lhs} = ({rhs}) + 1"):
-        large = Checker(replace(options, exact_max=0)).verdict(text)
+        large = timed(lambda: Checker(replace(options, exact_max=0)).verdict(text),
+                      AGREE_MODEL_FIGURES, text)
         exact = Checker(replace(options, exact=True)).verdict(text)
         assert (large.verdict, large.diagnosis) == (exact.verdict, exact.diagnosis), text
 
@@ -585,7 +589,8 @@ def test_the_large_size_methods_agree_with_entry_by_entry_on_generated_formulas(
     text, options = case
     if not options.values:
         return
-    large = Checker(replace(options, exact_max=0)).verdict(text)
+    large = timed(lambda: Checker(replace(options, exact_max=0)).verdict(text),
+                  AGREE_FORMULA_FIGURES, text)
     exact = Checker(replace(options, exact=True)).verdict(text)
     assert (large.verdict, large.diagnosis, large.layer, large.activation) == \
         (exact.verdict, exact.diagnosis, exact.layer, exact.activation), (text, options)
