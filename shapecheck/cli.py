@@ -76,6 +76,36 @@ def parse_activation(text: str) -> tuple[str, str]:
     return name, func
 
 
+_OPTION_WITH_VALUE = re.compile(r"--[A-Za-z_][\w-]*=")
+
+
+class _Command(click.Command):
+    """Click reads every token that starts with '-' as options: a formula typed with a
+    leading minus, `-\frac{...} = ...`, was read as short options, its 'h' as -h, and
+    the help was printed. A token with an '=' that is no `--NAME=VALUE` is a formula: it
+    is shielded from click's option parser and handed on as typed."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        kept: dict[str, str] = {}
+        shielded = []
+        for token in args:
+            if token.startswith("-") and "=" in token and not _OPTION_WITH_VALUE.match(token):
+                key = f"\x00shapecheck formula {len(kept)}\x00"
+                kept[key] = token
+                token = key
+            shielded.append(token)
+        rest = super().parse_args(ctx, shielded)
+
+        def restore(value):
+            if isinstance(value, (tuple, list)):
+                return type(value)(restore(v) for v in value)
+            return kept.get(value, value) if isinstance(value, str) else value
+
+        ctx.params = {name: restore(value) for name, value in ctx.params.items()}
+        ctx.args = restore(ctx.args)
+        return restore(rest)
+
+
 def exit_status(results: list[Result]) -> int:
     verdicts = {r.verdict for r in results}
     if "error" in verdicts:
@@ -83,7 +113,7 @@ def exit_status(results: list[Result]) -> int:
     return EXIT_WRONG if verdicts & {"shape", "value"} else EXIT_OK
 
 
-@click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True,
+@click.command(cls=_Command, context_settings={"ignore_unknown_options": True, "allow_extra_args": True,
                                  "help_option_names": ["-h", "--help"]})
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 @click.option("--shape", "shapes", multiple=True, metavar="NAME=DIMS",

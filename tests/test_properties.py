@@ -752,3 +752,17 @@ def test_a_tuple_is_read_as_axes_only_and_is_never_a_crash(text, verdict):
     if verdict == "error":
         assert "is a tuple: shapecheck reads one only as the axes" in result["message"]
         assert text[slice(*result["span"])].startswith("(")
+
+
+@pytest.mark.parametrize("text", [
+    "-\\frac{\\partial J}{\\partial W} = H^\\top \\left((Y - T) \\odot f'(HW + B)\\right)",
+    "-dZ2 = A2 - Y", "-h = x"])
+def test_a_formula_with_a_leading_minus_is_a_formula_not_options(text):
+    """Found by the long run: `-\\frac{...} = ...` went to click as short options, its h
+    read as -h: the help was printed, with exit 0 and no JSON."""
+    argv = [text, "--n0", "3", "--json"]
+    run = _run_cli(argv)
+    _check_run(run, argv)
+    result = json.loads(run.stdout)["results"][0]
+    assert run.exit_code == 2 and result["verdict"] == "error"
+    assert result["formula"] == text and result["span"][0] == 0
