@@ -258,7 +258,12 @@ class Evaluator:
                     for i, a in enumerate(node.args)]
         if func == "softmax":
             axis = self._axis_value(node)
-            return softmax(args[0], self.class_axis + 1 if axis is None else _stacked_axis(axis))
+            axis = self.class_axis + 1 if axis is None else _stacked_axis(axis)
+            # a vector (np.sum(A, axis=0) in layout rows) has no class axis: its only one;
+            # a scalar's softmax is 1 (its stack axis holds perturbations, not classes)
+            if args[0].ndim <= 1:
+                return np.ones_like(args[0])
+            return softmax(args[0], min(axis, args[0].ndim - 1))
         return getattr(self, "_" + func.replace(".", "_"))(node, args)
 
     def _structured_total(self, value, mean: bool) -> np.ndarray:

@@ -766,3 +766,14 @@ def test_a_formula_with_a_leading_minus_is_a_formula_not_options(text):
     result = json.loads(run.stdout)["results"][0]
     assert run.exit_code == 2 and result["verdict"] == "error"
     assert result["formula"] == text and result["span"][0] == 0
+
+
+@pytest.mark.parametrize("text", ["dW1 = ((W1 + (g2((W1).sum(axis=1, keepdims=True)) * 1)) + z1)",
+                                  "dW1 = g2(np.sum(W1, axis=0)) + W1",
+                                  "dW1 = g2(np.sum(W1)) * W1"])
+def test_a_softmax_of_a_vector_or_a_scalar_is_evaluated_not_a_crash(text):
+    """Found by the long run: with g2 = softmax in layout rows, the repair search tried
+    g2 of a vector, and the softmax along the class axis (axis 1) raised numpy's AxisError."""
+    result = Checker(Options(activations={"g2": "softmax"}, layout="rows")).check(text)
+    _check_invariants(result, text)
+    assert result.verdict == "value"
