@@ -128,10 +128,10 @@ class _Draw:
         grad = self.differentiator.gradient(var, whole)
         if var in self.model.per_example and self.model.batch:
             scale = self.sizes[self.model.batch]  # the course's summed-loss convention
-            grad = Gradient(
-                full=None if grad.full is None else grad.full * scale,
+            grad = replace(
+                grad, full=None if grad.full is None else grad.full * scale,
                 projections=None if grad.projections is None else grad.projections * scale,
-                left=grad.left, right=grad.right, method=grad.method, noise=grad.noise * scale)
+                noise=grad.noise * scale)
         # a whole gradient taken for a left side (grouped, exact) serves a right side too
         self.gradients[(var, whole or grad.full is not None)] = grad
         return grad
@@ -497,7 +497,7 @@ class Checker:
                 break              # later seeds may find none where the first did
             truth = draw.gradient(var, whole=False)
             first = first or (draw, truth)
-            if truth.noise <= RESOLUTION * self.options.tol * np.linalg.norm(truth.reference):
+            if truth.blur <= RESOLUTION * self.options.tol:
                 return draw, truth
         return first
 
@@ -526,13 +526,13 @@ class Checker:
                                                         if g in model.open_functions
                                                         or g in model.fixed_functions},
                                          lhs_var)
-            values, blur = {}, _blur(truth)
+            values, blur = {}, truth.blur
             for name in read:
                 var, is_gradient = binding[name]
                 if is_gradient:
                     read_gradient = draw.gradient(var, whole=True)
                     values[name] = read_gradient.full[None]
-                    blur += _blur(read_gradient)
+                    blur += read_gradient.blur
                 else:
                     values[name] = draw.values[var]
             evaluate = Evaluator(values, functions, sizes, model.class_axis)
@@ -605,13 +605,6 @@ def _natural(name: str) -> tuple:
 
 def _bound(names: list[str], assignment: Mapping[str, str]) -> str:
     return ", ".join(f"{g} = {assignment[g]}" for g in names)
-
-
-def _blur(gradient: Gradient) -> float:
-    """How much of a true gradient its rounding may be, relative to it."""
-    scale = float(np.linalg.norm(gradient.reference))
-    # a gradient of exact zeros: the cost did not move at all, which no rounding does
-    return gradient.noise / scale if scale else 0.0
 
 
 def _generic_names(eq: s.Equation) -> list[str]:

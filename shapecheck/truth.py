@@ -185,6 +185,13 @@ class Gradient:
         """The truth as it is compared: the whole array, or its directional derivatives."""
         return self.full if self.full is not None else self.projections
 
+    @property
+    def blur(self) -> float:
+        """How much of the gradient its rounding may be, relative to it."""
+        scale = _norm(self.reference)
+        # a gradient of exact zeros: the cost did not move at all, which no rounding does
+        return self.noise / scale if scale else 0.0
+
     def claimed(self, node: s.Node, shapes: Mapping[int, Shape], evaluate: Evaluator,
                 transposed: bool = False) -> np.ndarray | None:
         """The claim `node` (its parts' shapes in `shapes`) as it is compared with
@@ -271,7 +278,7 @@ class Differentiator:
         # log(1 - A)) is taken with a step as much shorter
         shorter = min(1.0, self.edge_steps(name) / EDGE_MARGIN)
         gradient = take(name, shorter) if shorter < 1 else take(name)
-        if gradient.noise > self.method.resolution * _norm(gradient.reference):
+        if gradient.blur > self.method.resolution:
             return self.refined(name, take, gradient, shorter)
         return gradient
 
