@@ -24,7 +24,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from shapecheck.cli import command
-from shapecheck.parse import parse_equation
+from shapecheck.language.parse import parse_equation
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "corpus.jsonl"

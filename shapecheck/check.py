@@ -14,16 +14,16 @@ import numpy as np
 
 from . import syntax as s
 from .errors import ModelError, ShapecheckError, UnknownNameError
-from .evaluate import Evaluator
-from .hints import suggest
-from .meaning import KNOWN, readings
-from .model import OPEN_ACTIVATIONS, Model, build, network
-from .names import (EXAMPLES, GENERIC_FUNCTION, at_layer, highest_layer, is_generic,
+from .numeric.evaluate import Evaluator
+from .advice.hints import suggest
+from .language.meaning import KNOWN, readings
+from .models.model import OPEN_ACTIVATIONS, Model, build, network
+from .models.names import (EXAMPLES, GENERIC_FUNCTION, at_layer, highest_layer, is_generic,
                     network_shapes, role)
-from .parse import parse_equation
-from .printer import to_numpy
+from .language.parse import parse_equation
+from .language.printer import to_numpy
 from .shapes import Mismatch, Operand, Shape, ShapeEnv, infer, show
-from .truth import (DRAW_ATTEMPTS, Differentiator, Draws, Gradient, Method, draw_forward,
+from .numeric.truth import (DRAW_ATTEMPTS, Differentiator, Draws, Gradient, Method, draw_forward,
                     refuse_if_too_large, relative_error)
 
 ACTIVATION_CHOICES = ("tanh", "sigmoid", "relu", "softplus", "identity", "softmax")
@@ -248,7 +248,7 @@ class Checker:
         (values included), else the derived formula, once it passes that check too."""
         if result.verdict not in ("shape", "value") or not self.options.values:
             return result
-        from .repair import find
+        from .advice.repair import find
 
         if text not in self._repairs:
             found = find(text, result, self.verdict, {**self.options.sizes, **result.sizes})
@@ -288,7 +288,7 @@ class Checker:
     def explain(self, text: str, layer: int | None = None):
         """How `text` is read, for --explain: its numpy reading and the shape of each part
         (at generic layer `layer`, default 1), as plain data for `explain.render`."""
-        from .explain import explanation, failed
+        from .advice.explain import explanation, failed
 
         try:
             eq = parse_equation(text)
@@ -306,7 +306,7 @@ class Checker:
         """`--derive dZ1`: the gradient `name` derived by the chain rule over the model
         (shapecheck.derive) and verified by the same check as a user's formula: a `pass`
         Result whose `derived` is "dZ1 = W2.T @ dZ2 * g1'(Z1)", else an `error` Result."""
-        from .derive import Underivable, derive_name
+        from .calculus.derive import Underivable, derive_name
 
         checker = self._deriving(name)
         try:

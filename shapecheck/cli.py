@@ -194,7 +194,7 @@ def command(args, shapes, forward, activations, layers, labels, layout, seed, to
         checked = with_progress(checked, err, None if paths else len(formulas) + len(derive))
     results = list(checked)
     if explain:  # before the report; on stderr when stdout carries JSON
-        from .explain import render
+        from .advice.explain import render
         for text, result in zip(formulas, results):
             render(session.checker(options).explain(text, result.layer), err if as_json else out)
     if as_json:

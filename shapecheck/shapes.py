@@ -13,8 +13,8 @@ from typing import Iterable, Mapping
 
 from . import syntax as s
 from .errors import UnknownNameError
-from .meaning import ELEMENTWISE
-from .printer import to_numpy
+from .language.meaning import ELEMENTWISE
+from .language.printer import to_numpy
 
 Dim = int | str
 Shape = tuple[Dim, ...]

@@ -6,13 +6,13 @@ import re
 
 import pytest
 
-from shapecheck import derive as derive_module
+from shapecheck.calculus import derive as derive_module
 from shapecheck.check import Checker, Options
-from shapecheck.derive import Derivation, derive
-from shapecheck.model import network
-from shapecheck.parse import parse_equation
-from shapecheck.printer import to_numpy
-from shapecheck.simplify import simplify
+from shapecheck.calculus.derive import Derivation, derive
+from shapecheck.models.model import network
+from shapecheck.language.parse import parse_equation
+from shapecheck.language.printer import to_numpy
+from shapecheck.calculus.simplify import simplify
 
 from conftest import COURSE_SIX, SPEC_EXAMPLE, size_args
 

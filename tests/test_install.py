@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import shapecheck
-from shapecheck import parse
+from shapecheck.language import parse
 
 PACKAGE = Path(shapecheck.__file__).resolve().parent
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,7 +35,7 @@ def test_the_grammar_is_found_through_importlib_resources():
 def test_the_shipped_tables_are_current():
     _, digest = parse._grammar_digest()
     header = (resources.files("shapecheck.grammar") / "formula.lalr").read_bytes().split(b"\n", 1)[0]
-    assert header.decode() == digest, "run `python -m shapecheck.parse` to rebuild the tables"
+    assert header.decode() == digest, "run `python -m shapecheck.language.parse` to rebuild the tables"
 
 
 def test_the_grammar_has_no_collisions_in_strict_mode():

@@ -11,7 +11,7 @@ import pytest
 
 from shapecheck.cli import parse_activation, parse_shape, parse_size
 from shapecheck.errors import BadOptionError, FormulaSyntaxError
-from shapecheck.parse import parse_equation
+from shapecheck.language.parse import parse_equation
 
 from conftest import SPEC_EXAMPLE
 

@@ -23,7 +23,7 @@ import pytest
 from click.testing import CliRunner
 
 from shapecheck.cli import command
-from shapecheck.parse import parse_equation
+from shapecheck.language.parse import parse_equation
 
 CORPUS = [json.loads(line) for line in
           Path(__file__).with_name("corpus.jsonl").read_text(encoding="utf-8").splitlines()

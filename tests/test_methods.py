@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 import shapecheck.check as check_module
-import shapecheck.truth as truth
+import shapecheck.numeric.truth as truth
 from shapecheck.check import Checker, Options
-from shapecheck.meaning import lower
-from shapecheck.truth import Gradient, Method
+from shapecheck.language.meaning import lower
+from shapecheck.numeric.truth import Gradient, Method
 
 CASES = [json.loads(line) for line in Path(__file__).with_name("corpus.jsonl").open()
          if line.strip()]
@@ -84,8 +84,8 @@ PROJECTED_CLAIMS = ["1/m * dZ1 @ X.T", "-(dZ1 @ X.T) / m", "(X @ dZ1.T).T * 0.5"
 def test_a_claim_projected_part_by_part_is_the_projection_of_its_value(claim):
     """uᵀ(A @ B)v taken as (uᵀA)(Bv), through sums, scalings and transposes, is the
     projection of the whole claim, and so is its transpose for a square claim."""
-    from shapecheck.evaluate import Evaluator
-    from shapecheck.parse import parse_equation
+    from shapecheck.numeric.evaluate import Evaluator
+    from shapecheck.language.parse import parse_equation
     from shapecheck.shapes import ShapeEnv, infer
 
     sizes = {"n0": 6, "n1": 6, "m": 4}
@@ -107,8 +107,8 @@ def test_a_claim_projected_part_by_part_is_the_projection_of_its_value(claim):
 
 
 def test_the_transpose_of_a_claim_that_is_not_square_is_not_compared():
-    from shapecheck.evaluate import Evaluator
-    from shapecheck.parse import parse_equation
+    from shapecheck.numeric.evaluate import Evaluator
+    from shapecheck.language.parse import parse_equation
 
     node = parse_equation("dW1 = X").rhs
     evaluate = Evaluator({"X": np.ones((1, 3, 2))}, {}, {})
@@ -146,8 +146,8 @@ def test_a_formula_checked_again_keeps_its_verdict_and_gets_its_own_source():
 def test_the_moves_of_one_input_at_a_time_add_up_to_the_move_of_all_at_once():
     """A step is so small that the sum of the moves of the inputs one at a time is the move
     of all of them at once (to its square): what truth.edge_margin measures."""
-    from shapecheck.evaluate import BaseValues
-    from shapecheck.model import network
+    from shapecheck.numeric.evaluate import BaseValues
+    from shapecheck.models.model import network
 
     model = network(2)
     sizes = {"n0": 5, "n1": 4, "n2": 3, "m": 6}
@@ -167,7 +167,7 @@ def test_the_moves_of_one_input_at_a_time_add_up_to_the_move_of_all_at_once():
             direction = direction * rng.standard_normal(shape)
         moved[name] = x + truth.step_for(x) * direction
     there = truth.forward(model, moved, functions, sizes)
-    from shapecheck.evaluate import Evaluator
+    from shapecheck.numeric.evaluate import Evaluator
     for (_, node), move in zip(model.edges, moves):
         at_once = Evaluator(there, functions, sizes)(node) - base.value(node)
         assert np.abs(move).max() > 0
@@ -198,7 +198,7 @@ def test_a_batch_of_patches_is_sized_by_what_the_patches_hold():
 def test_entry_by_entry_patches_are_plain_central_differences(name):
     """Rows patched for a matrix, columns for a row vector that broadcasts (B in H @ W + B):
     the same numbers as perturbing one entry of a plain copy at a time."""
-    from shapecheck.model import build
+    from shapecheck.models.model import build
 
     model = build(["Y = np.tanh(H @ W + B)", "J = 1/2 * np.sum((Y - T) ** 2)"],
                   {"H": ("m", "h"), "W": ("h", "y"), "B": (1, "y"), "T": ("m", "y")},
@@ -229,7 +229,7 @@ SIZES = {"m": 9, "h": 5, "y": 4}
 
 def differentiator(forward, shapes, sizes, functions=None, **method):
     from shapecheck.check import EXAMPLES
-    from shapecheck.model import build
+    from shapecheck.models.model import build
 
     model = build(forward, shapes, set(sizes), labels={"T"} & set(shapes),
                   examples=EXAMPLES)
@@ -269,7 +269,7 @@ def test_a_model_whose_examples_meet_is_not_grouped(forward, shapes):
 
 @pytest.mark.parametrize("layout, axis", [("columns", 1), ("rows", 0)])
 def test_the_built_in_network_is_grouped_along_its_examples(layout, axis):
-    from shapecheck.model import network
+    from shapecheck.models.model import network
 
     model = network(2, layout)
     sizes = {"n0": 6, "n1": 5, "n2": 3, "m": 7}

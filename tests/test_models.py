@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from shapecheck.check import Checker, Options
-from shapecheck.model import build
-from shapecheck.truth import draw_forward, draw_inputs
+from shapecheck.models.model import build
+from shapecheck.numeric.truth import draw_forward, draw_inputs
 
 SE_MODEL = ("Y = f(H @ W + B); J = 1/2 * np.sum((Y - T) ** 2)",)
 SE_SHAPES = {"H": (1, "h"), "W": ("h", "y"), "B": (1, "y"), "T": (1, "y")}

@@ -16,10 +16,10 @@ from rich.console import Console
 from shapecheck import syntax as s
 from shapecheck.check import Checker, Options
 from shapecheck.errors import FormulaSyntaxError
-from shapecheck.explain import render
-from shapecheck.meaning import lower, readings
-from shapecheck.parse import parse_equation
-from shapecheck.printer import to_numpy
+from shapecheck.advice.explain import render
+from shapecheck.language.meaning import lower, readings
+from shapecheck.language.parse import parse_equation
+from shapecheck.language.printer import to_numpy
 from shapecheck.report import THEME
 
 from conftest import COURSE, size_args
@@ -406,6 +406,6 @@ def test_the_grammar_is_conflict_free_with_the_lexer_it_ships_with():
     pytest.importorskip("interegular")  # lark needs it to compare terminals
     from lark import Lark
 
-    from shapecheck import parse
+    from shapecheck.language import parse
     text, _ = parse._grammar_digest()
     Lark(text, parser="lalr", lexer=parse.LEXER, strict=True)

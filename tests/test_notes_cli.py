@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from shapecheck import check, parse
+from shapecheck import check
+
+from shapecheck.language import parse
 from shapecheck.check import Options
 from shapecheck.cli import command
 from shapecheck.session import Session

@@ -11,8 +11,8 @@ import pytest
 
 from shapecheck import syntax as s
 from shapecheck.errors import FormulaSyntaxError, UnknownNameError
-from shapecheck.meaning import lower
-from shapecheck.parse import parse_equation
+from shapecheck.language.meaning import lower
+from shapecheck.language.parse import parse_equation
 
 
 def at(text: str, part: str, occurrence: int = 0) -> tuple[int, int]:
@@ -242,7 +242,7 @@ def test_spans_count_leading_spaces():
     assert eq.rhs == s.BinOp("-", name(t, "A2"), name(t, "Y"), at(t, "A2 - Y"), at(t, "-"))
 
 
-# --- spellings: one canonical tree (shapecheck.meaning.lower) -------------------------
+# --- spellings: one canonical tree (shapecheck.language.meaning.lower) -------------------------
 
 def lowered(text: str, variables=("A", "B", "X", "Z")) -> s.Node:
     return lower(parse_equation(text), lambda n: n in variables).rhs

@@ -30,8 +30,8 @@ from hypothesis import given, settings, strategies as st
 from conftest_hypothesis import Figures, examples, timed
 from shapecheck.check import Checker, Options
 from shapecheck.cli import command
-from shapecheck.latex import to_latex
-from shapecheck.parse import parse_equation
+from shapecheck.language.latex import to_latex
+from shapecheck.language.parse import parse_equation
 
 VERDICTS = {"pass", "shape", "value", "error"}
 CORPUS = [json.loads(line) for line in

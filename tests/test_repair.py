@@ -17,9 +17,9 @@ import pytest
 
 from shapecheck import report
 from shapecheck.check import Result
-from shapecheck.parse import parse_equation
-from shapecheck.edits import Edit, apply
-from shapecheck.repair import MAX_CANDIDATES, find
+from shapecheck.language.parse import parse_equation
+from shapecheck.advice.edits import Edit, apply
+from shapecheck.advice.repair import MAX_CANDIDATES, find
 
 from conftest import COURSE, SPEC_EXAMPLE, size_args
 from test_corpus import load_cases

@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 
 from shapecheck.errors import UnknownNameError
-from shapecheck.meaning import lower
-from shapecheck.parse import parse_equation
+from shapecheck.language.meaning import lower
+from shapecheck.language.parse import parse_equation
 from shapecheck.shapes import Mismatch, ShapeEnv, infer
 
 from conftest import COURSE, SPEC_EXAMPLE

@@ -362,7 +362,7 @@ def test_the_edges_of_a_model_with_many_inputs_are_measured_all_at_once(monkeypa
     """A deep network's edges (the logs of the cost) moved one input at a time cost a pass
     of what lies downstream of each: quadratic in the depth. All at once is one pass per
     direction, and measures the same distance to within the directions' chance."""
-    from shapecheck import truth
+    from shapecheck.numeric import truth
     from shapecheck.check import Checker, Options
 
     sizes = {"m": 5, **{f"n{i}": 3 + i for i in range(7)}}

@@ -1,12 +1,12 @@
-"""Structured perturbations give the numbers a dense evaluation gives (shapecheck.structured):
+"""Structured perturbations give the numbers a dense evaluation gives (shapecheck.numeric.structured):
 the finite differences taken over them are ordinary finite differences."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from shapecheck import structured
-from shapecheck.structured import LowRank, Patch, dense
+from shapecheck.numeric import structured
+from shapecheck.numeric.structured import LowRank, Patch, dense
 
 RNG = np.random.default_rng(3)
 BASE = RNG.standard_normal((1, 4, 6))

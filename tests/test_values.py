@@ -249,7 +249,7 @@ def test_a_norm_along_an_axis_is_not_the_total(check):
 def test_softplus_is_log_one_plus_exp_everywhere():
     """softplus as max(x, 0) + log1p(exp(-|x|)): np.logaddexp(0, x)'s values, with no
     overflow at either end."""
-    from shapecheck.evaluate import ACTIVATIONS, DERIVATIVES
+    from shapecheck.numeric.evaluate import ACTIVATIONS, DERIVATIVES
 
     x = np.concatenate([np.linspace(-50, 50, 2001), [-800.0, 800.0, 0.0, -1e-300, 1e-20]])
     with np.errstate(over="raise", invalid="raise"):

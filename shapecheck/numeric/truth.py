@@ -13,12 +13,12 @@ from typing import Mapping
 
 import numpy as np
 
-from . import syntax as s
-from .errors import BadOptionError, ModelError, ShapecheckError
+from .. import syntax as s
+from ..errors import BadOptionError, ModelError, ShapecheckError
 from .evaluate import BaseValues, Evaluator, Shared
-from .model import Model
+from ..models.model import Model
 from .structured import LowRank, Patch
-from .shapes import Shape
+from ..shapes import Shape
 
 STACK_BUDGET_BYTES = 256 * 2**20    # the largest stacked array a perturbation batch may make
 BATCH_BYTES = 2 * 2**20             # the size of stacked array that numpy handles fastest

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import syntax as s
-from .errors import ShapecheckError
-from .printer import to_numpy
-from .shapes import Inference, Mismatch, Shape, ShapeEnv, show
+from .. import syntax as s
+from ..errors import ShapecheckError
+from ..language.printer import to_numpy
+from ..shapes import Inference, Mismatch, Shape, ShapeEnv, show
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from . import syntax as s
-from .errors import ShapecheckError
-from .printer import precedence
-from .shapes import Mismatch, Shape, ShapeEnv, infer
+from .. import syntax as s
+from ..errors import ShapecheckError
+from ..language.printer import precedence
+from ..shapes import Mismatch, Shape, ShapeEnv, infer
 
 Edit = tuple[s.Node, s.Node]  # (node to replace, replacement)
 

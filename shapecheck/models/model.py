@@ -8,12 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
-from . import syntax as s
-from .errors import ModelError, UnknownNameError
-from .meaning import KNOWN, lower
+from .. import syntax as s
+from ..errors import ModelError, UnknownNameError
+from ..language.meaning import KNOWN, lower
 from .names import EXAMPLES, network_shapes
-from .parse import parse_equation
-from .shapes import Mismatch, Shape, ShapeEnv, infer, show
+from ..language.parse import parse_equation
+from ..shapes import Mismatch, Shape, ShapeEnv, infer, show
 
 # every open activation is checked with each of these (SPEC: at least tanh, sigmoid, softplus)
 OPEN_ACTIVATIONS = ("tanh", "sigmoid", "softplus")

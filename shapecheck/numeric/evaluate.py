@@ -12,10 +12,10 @@ from typing import Callable, Mapping
 
 import numpy as np
 
-from . import syntax as s
-from . import structured
-from .errors import BadOptionError, UnknownNameError
-from .shapes import constant_int
+from .. import syntax as s
+from ..numeric import structured
+from ..errors import BadOptionError, UnknownNameError
+from ..shapes import constant_int
 from .structured import dense
 
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from . import syntax as s
+from .. import syntax as s
 from .chain import name, op
-from .model import Model
-from .printer import to_numpy
-from .shapes import Shape
+from ..models.model import Model
+from ..language.printer import to_numpy
+from ..shapes import Shape
 from .simplify import ONE, Coef, Simplifier, coefficient_node
 
 

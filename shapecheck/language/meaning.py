@@ -18,8 +18,8 @@ import itertools
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
-from . import syntax as s
-from .errors import UnknownNameError
+from .. import syntax as s
+from ..errors import UnknownNameError
 
 ELEMENTWISE = {"exp", "log", "log1p", "sqrt", "abs", "tanh", "sigmoid", "relu", "softplus",
                "identity"}

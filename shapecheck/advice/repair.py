@@ -13,9 +13,9 @@ import itertools
 import re
 from typing import Callable, Mapping
 
-from . import syntax as s
+from .. import syntax as s
 from .edits import Edit, Editor, apply
-from .errors import ShapecheckError
+from ..errors import ShapecheckError
 
 # how many candidate formulas are checked at most for one repair (each is a full check)
 MAX_CANDIDATES = 40

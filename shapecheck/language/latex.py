@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from . import syntax as s
+from .. import syntax as s
 
 _SUM, _ODOT, _JUX, _NEG, _POW, _ATOM = 1, 2, 3, 3, 5, 6
 _FUNCTIONS = {"log": "\\log", "exp": "\\exp", "tanh": "\\tanh", "sigmoid": "\\sigma",

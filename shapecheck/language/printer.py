@@ -1,7 +1,7 @@
 """Syntax tree → numpy text, with only the parentheses Python's precedence needs."""
 from __future__ import annotations
 
-from . import syntax as s
+from .. import syntax as s
 
 _PRECEDENCE = {">": 1, "<": 1, ">=": 1, "<=": 1, "==": 1, "!=": 1,
                "+": 2, "-": 2, "@": 3, "*": 3, "/": 3, "**": 5,

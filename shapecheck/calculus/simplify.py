@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Callable
 
-from . import syntax as s
+from .. import syntax as s
 from .chain import NOT_NUMPY
-from .meaning import KNOWN
-from .printer import to_numpy
+from ..language.meaning import KNOWN
+from ..language.printer import to_numpy
 
 NOWHERE = (0, 0)
 _CHAIN = ("@", "*", "/")          # one precedence level, left to right

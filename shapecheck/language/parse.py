@@ -1,6 +1,6 @@
 """Text → syntax tree. The only module that knows the grammar's rule names.
 
-The LALR tables are built ahead of time (`python -m shapecheck.parse` rewrites
+The LALR tables are built ahead of time (`python -m shapecheck.language.parse` rewrites
 `grammar/formula.lalr`) because building them costs more than the rest of a start-up;
 if the shipped tables do not match the grammar they are rebuilt in memory, never on disk.
 """
@@ -17,8 +17,8 @@ import lark
 from lark import Lark, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
-from . import syntax as s
-from .errors import FormulaSyntaxError
+from .. import syntax as s
+from ..errors import FormulaSyntaxError
 
 GRAMMAR_FILES = ("formula.lark",)
 TABLES_FILE = "formula.lalr"
@@ -32,7 +32,7 @@ def _grammar_dir():
     except ModuleNotFoundError:
         # run from a source checkout (`python -c ...` in the repository) while the installed
         # wheel is elsewhere: the grammar sits beside the package, at the top level
-        return Path(__file__).resolve().parent.parent / "grammar"
+        return Path(__file__).resolve().parents[2] / "grammar"
 
 
 def _grammar_digest() -> tuple[str, str]:

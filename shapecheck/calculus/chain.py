@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
-from . import syntax as s
-from .meaning import KNOWN
-from .shapes import Shape, constant_int
+from .. import syntax as s
+from ..language.meaning import KNOWN
+from ..shapes import Shape, constant_int
 
 NOWHERE = (0, 0)
 NOT_NUMPY = {"sigmoid", "relu", "softplus", "softmax", "identity"}  # written without np.

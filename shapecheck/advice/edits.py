@@ -13,9 +13,9 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Mapping
 
-from . import syntax as s
-from .parse import parse_equation
-from .printer import precedence
+from .. import syntax as s
+from ..language.parse import parse_equation
+from ..language.printer import precedence
 
 _MATRIX = ("@", s.JUXTAPOSE, s.CDOT, s.TIMES)  # the operators that multiply matrices
 _POSTFIX = 6                                   # printer's level of `A.T`: binds tightest

@@ -15,16 +15,16 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Iterable
 
-from . import syntax as s
+from .. import syntax as s
 from .chain import Site, Underivable, call, is_constant, local, name, num, op, operands, trivial
-from .errors import ShapecheckError
-from .meaning import KNOWN
-from .model import Model
-from .names import (GENERIC_NAMES, at_layer, generic_names, is_activation, is_generic,
+from ..errors import ShapecheckError
+from ..language.meaning import KNOWN
+from ..models.model import Model
+from ..models.names import (GENERIC_NAMES, at_layer, generic_names, is_activation, is_generic,
                     is_pre_activation, role, single_example)
 from .pairing import Pairing, pairings
-from .printer import to_numpy
-from .shapes import Mismatch, Shape, ShapeEnv, infer, show
+from ..language.printer import to_numpy
+from ..shapes import Mismatch, Shape, ShapeEnv, infer, show
 from .simplify import ONE, Coef, Simplifier, coefficient_node
 
 __all__ = ["Derivation", "Step", "Underivable", "derive", "derive_name"]
@@ -404,7 +404,7 @@ def derive(model: Model, var: str, *, expand: bool = False, stops: Iterable[str]
 
 
 def _derivation(left: str, node: s.Node, steps, latex_style: str, sizes) -> Derivation:
-    from .latex import to_latex
+    from ..language.latex import to_latex
     equation = s.Equation(s.Name(left, (0, 0)), node, "")
     return Derivation(left, node, to_numpy(equation),
                       to_latex(equation, latex_style, sizes), steps)
