@@ -16,7 +16,8 @@ from . import syntax as s
 from .errors import ModelError, ShapecheckError, UnknownNameError
 from .numeric.evaluate import Evaluator
 from .advice.hints import suggest
-from .language.meaning import KNOWN, readings
+from .functions import known
+from .language.meaning import readings
 from .models.model import OPEN_ACTIVATIONS, Model, build, network
 from .models.names import (EXAMPLES, GENERIC_FUNCTION, at_layer, highest_layer, is_generic,
                     network_shapes, role)
@@ -504,7 +505,7 @@ class Checker:
     def _values(self, eq, model, binding, sizes, base, node_shapes) -> Result:
         refuse_if_too_large(model, sizes)
         formula_functions = {n.func for n in s.walk(eq.rhs)
-                             if isinstance(n, (s.Call, s.Derivative)) and n.func not in KNOWN}
+                             if isinstance(n, (s.Call, s.Derivative)) and not known(n.func)}
         fixed = {**model.fixed_functions, **self.options.activations}
         open_ = sorted((set(model.open_functions) | formula_functions) - set(fixed))
         assignments = [{g: a for g in open_} for a in OPEN_ACTIVATIONS] if open_ else [{}]

@@ -11,20 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
+from . import functions
 from . import syntax as s
 from .errors import UnknownNameError
-from .language.meaning import ELEMENTWISE
+from .functions import broadcast, show  # show: the stages' way to write a shape
 from .language.printer import to_numpy
 
 Dim = int | str
 Shape = tuple[Dim, ...]
-
-
-def show(shape: Shape) -> str:
-    """(n1, m) as text; a scalar is ()."""
-    if len(shape) == 1:
-        return f"({shape[0]},)"
-    return "(" + ", ".join(str(d) for d in shape) + ")"
 
 
 @dataclass(frozen=True)
@@ -155,183 +149,20 @@ class Inference:
                                "the axes of a sum or mean, as in axis=(0, 1)",
                                self.env.text, node.span)
 
-    # -- functions
+    # -- functions: each known one's rule is in its record (shapecheck.functions)
     def call(self, node: s.Call) -> Shape:
         # np.sum(A, (0, 1)): a tuple after the first argument is the axes
         shapes = [() if i and isinstance(a, s.Tuple) else self.of(a)
                   for i, a in enumerate(node.args)]
         for k in node.kwargs:
             self.of(k)
-        func = node.func
-        if func in ELEMENTWISE or func not in _FUNCTIONS:
-            self.arity(node, 1)
-            return shapes[0]
-        return _FUNCTIONS[func](self, node, shapes)
-
-    def arity(self, node: s.Call, low: int, high: int | None = None):
-        high = low if high is None else high
-        if not low <= len(node.args) <= high:
-            wanted = str(low) if low == high else f"{low} to {high}"
-            raise UnknownNameError(f"{node.func}() takes {wanted} argument(s), got {len(node.args)}",
-                                   self.env.text, node.span)
-
-    def kwarg(self, node: s.Call, name: str) -> s.Node | None:
-        allowed = {"sum": {"axis", "keepdims"}, "mean": {"axis", "keepdims"},
-                   "max": {"axis", "keepdims"}, "min": {"axis", "keepdims"},
-                   "softmax": {"axis"}, "linalg.norm": {"axis", "keepdims", "ord"}}
-        for k in node.kwargs:
-            if k.name not in allowed.get(node.func, set()):
-                raise UnknownNameError(f"{node.func}() takes no keyword {k.name!r}",
-                                       self.env.text, k.span)
-        return next((k.value for k in node.kwargs if k.name == name), None)
-
-    def axes(self, node: s.Call, shape: Shape) -> tuple[int, ...] | None:
-        """The axes a reduction names, each checked against `shape`; None for all."""
-        value = self.kwarg(node, "axis")
-        if value is None and len(node.args) > 1:
-            value = node.args[1]
-        if value is None or (isinstance(value, s.Name) and value.id == "None"):
-            return None
-        items = value.items if isinstance(value, s.Tuple) else (value,)
-        axes = []
-        for item in items:
-            axis = constant_int(item)
-            if axis is None:
-                raise UnknownNameError("axis must be a whole number", self.env.text, item.span)
-            if not -len(shape) <= axis < len(shape):
-                self.fail(f"axis {axis} is out of range: {self.text(node.args[0])} is "
-                          f"{show(shape)}, which has {len(shape)} dimension(s)",
-                          node, item.span, node.args[0])
-            axes.append(axis % len(shape))
-        return tuple(axes)
-
-    def keepdims(self, node: s.Call) -> bool:
-        value = self.kwarg(node, "keepdims")
-        return isinstance(value, s.Name) and value.id == "True" or (
-            isinstance(value, s.Number) and value.value != 0)
-
-    def square_matrix(self, node: s.Call, shape: Shape, what: str):
-        if len(shape) != 2 or shape[0] != shape[1]:
-            self.fail(f"{what} needs a square matrix, but {self.text(node.args[0])} is "
-                      f"{show(shape)}", node, node.func_span, node.args[0])
-
-
-def constant_int(node: s.Node) -> int | None:
-    """1, -1 as written; None for anything else."""
-    if isinstance(node, s.Number) and float(node.value).is_integer():
-        return int(node.value)
-    if isinstance(node, s.Neg):
-        inner = constant_int(node.operand)
-        return -inner if inner is not None else None
-    return None
-
-
-def _reduction(inf: Inference, node: s.Call, shapes: list[Shape]) -> Shape:
-    inf.arity(node, 1, 2)
-    shape = shapes[0]
-    axes = inf.axes(node, shape)
-    keep = inf.keepdims(node)
-    if axes is None:
-        return tuple(1 for _ in shape) if keep else ()
-    return tuple(1 if i in axes else d for i, d in enumerate(shape) if keep or i not in axes)
-
-
-def _same(inf: Inference, node: s.Call, shapes: list[Shape]) -> Shape:
-    inf.arity(node, 1)
-    return shapes[0]
-
-
-def _softmax(inf: Inference, node: s.Call, shapes: list[Shape]) -> Shape:
-    inf.arity(node, 1, 2)
-    shape = shapes[0]
-    if not shape:
-        inf.fail(f"softmax normalises along an axis, but {inf.text(node.args[0])} is a scalar",
-                 node, node.func_span, node.args[0])
-    axes = inf.axes(node, shape)
-    if axes is not None and len(axes) != 1:
-        raise UnknownNameError("softmax normalises along one axis", inf.env.text, node.span)
-    return shape
-
-
-def _broadcast_all(inf: Inference, node: s.Call, shapes: list[Shape]) -> Shape:
-    inf.arity(node, 3 if node.func == "where" else 2)
-    result: Shape | None = ()
-    for arg, shape in zip(node.args, shapes):
-        result = broadcast(result, shape)
-        if result is None:
-            inf.fail(f"the arguments of {node.func}() must broadcast: "
-                     + ", ".join(f"{inf.text(a)} is {show(sh)}" for a, sh in zip(node.args, shapes)),
-                     node, node.func_span, *node.args)
-    return result
-
-
-def _trace(inf, node, shapes):
-    inf.arity(node, 1)
-    inf.square_matrix(node, shapes[0], "np.trace")
-    return ()
-
-
-def _inv(inf, node, shapes):
-    inf.arity(node, 1)
-    inf.square_matrix(node, shapes[0], "np.linalg.inv")
-    return shapes[0]
-
-
-def _det(inf, node, shapes):
-    inf.arity(node, 1)
-    inf.square_matrix(node, shapes[0], "np.linalg.det")
-    return ()
-
-
-def _norm(inf, node, shapes):
-    """The Frobenius (2-)norm, over `axis` like a sum; other norms (`ord`) are not read."""
-    if inf.kwarg(node, "ord") is not None:
-        raise UnknownNameError("np.linalg.norm is read as the 2-norm (Frobenius for a matrix); "
-                               "ord= is not supported", inf.env.text, node.span)
-    return _reduction(inf, node, shapes)
-
-
-def _outer(inf, node, shapes):
-    inf.arity(node, 2)
-    dims = []
-    for arg, shape in zip(node.args, shapes):
-        long = [d for d in shape if d != 1]
-        if len(long) > 1:
-            inf.fail(f"np.outer needs vectors, but {inf.text(arg)} is {show(shape)}",
-                     node, node.func_span, arg)
-        dims.append(long[0] if long else 1)
-    return tuple(dims)
-
-
-def _eye(inf, node, shapes):
-    inf.arity(node, 1)
-    arg = node.args[0]
-    size = arg.id if isinstance(arg, s.Name) and arg.id in inf.sizes else constant_int(arg)
-    if size is None:
-        raise UnknownNameError("np.eye(n) needs a size name or a whole number", inf.env.text, arg.span)
-    return (size, size)
-
-
-_FUNCTIONS = {"sum": _reduction, "mean": _reduction, "max": _reduction, "min": _reduction,
-              "softmax": _softmax, "ones_like": _same, "zeros_like": _same,
-              "maximum": _broadcast_all, "minimum": _broadcast_all, "where": _broadcast_all,
-              "trace": _trace, "linalg.inv": _inv, "linalg.det": _det, "linalg.norm": _norm,
-              "outer": _outer, "eye": _eye}
-
-
-def broadcast(a: Shape, b: Shape) -> Shape | None:
-    """numpy's broadcasting on symbolic shapes: only a literal 1 stretches."""
-    result = []
-    for i in range(1, max(len(a), len(b)) + 1):
-        x = a[-i] if i <= len(a) else 1
-        y = b[-i] if i <= len(b) else 1
-        if x == y or y == 1:
-            result.append(x)
-        elif x == 1:
-            result.append(y)
-        else:
-            return None
-    return tuple(reversed(result))
+        try:
+            return functions.shape_of(node, shapes, self.text, self.sizes)
+        except functions.ShapeProblem as problem:
+            if not problem.mismatch:
+                raise UnknownNameError(problem.message, self.env.text, problem.span) from None
+            raise Mismatch(ShapeFailure(problem.message, node, problem.span,
+                                        tuple(self.operand(o) for o in problem.operands))) from None
 
 
 def _broadcast_reason(a: Shape, b: Shape) -> str:

@@ -249,15 +249,16 @@ def test_a_norm_along_an_axis_is_not_the_total(check):
 def test_softplus_is_log_one_plus_exp_everywhere():
     """softplus as max(x, 0) + log1p(exp(-|x|)): np.logaddexp(0, x)'s values, with no
     overflow at either end."""
-    from shapecheck.numeric.evaluate import ACTIVATIONS, DERIVATIVES
+    from shapecheck.functions import lookup
 
+    softplus = lookup("softplus")
     x = np.concatenate([np.linspace(-50, 50, 2001), [-800.0, 800.0, 0.0, -1e-300, 1e-20]])
     with np.errstate(over="raise", invalid="raise"):
-        values = ACTIVATIONS["softplus"](x)
+        values = softplus.value(x)
     assert np.allclose(values, np.logaddexp(0.0, x), rtol=1e-15, atol=0)
     assert values[-4] == 800.0
     # its derivative, the sigmoid, is what central differences of it give
     h = 1e-5
     middle = x[:2001]
-    numeric = (ACTIVATIONS["softplus"](middle + h) - ACTIVATIONS["softplus"](middle - h)) / (2 * h)
-    assert np.allclose(numeric, DERIVATIVES["softplus"](middle), atol=1e-9)
+    numeric = (softplus.value(middle + h) - softplus.value(middle - h)) / (2 * h)
+    assert np.allclose(numeric, softplus.derivative(middle), atol=1e-9)

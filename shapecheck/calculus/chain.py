@@ -10,20 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
+from .. import functions
 from .. import syntax as s
-from ..language.meaning import KNOWN
-from ..shapes import Shape, constant_int
-
-NOWHERE = (0, 0)
-NOT_NUMPY = {"sigmoid", "relu", "softplus", "softmax", "identity"}  # written without np.
-
-
-class Underivable(Exception):
-    """No rule of the chain rule covers this construct (say `np.max`)."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
+from ..functions import Underivable, call  # noqa: F401 (the calculus stage's names for them)
+from ..functions.rules import NOWHERE, derivative, name, neg, num, op, tr  # noqa: F401
+from ..shapes import Shape
 
 
 @dataclass(frozen=True)
@@ -40,37 +31,6 @@ class Site:
     class_axis: int = 0
 
 
-def name(text: str) -> s.Name:
-    return s.Name(text, NOWHERE)
-
-
-def num(value: float) -> s.Number:
-    return s.Number(float(value), str(int(value)) if float(value).is_integer() else repr(value),
-                    NOWHERE)
-
-
-def op(operator: str, left: s.Node, right: s.Node) -> s.BinOp:
-    return s.BinOp(operator, left, right, NOWHERE, NOWHERE)
-
-
-def neg(node: s.Node) -> s.Neg:
-    return s.Neg(node, NOWHERE)
-
-
-def tr(node: s.Node) -> s.Transpose:
-    return s.Transpose(node, NOWHERE)
-
-
-def call(func: str, *args: s.Node, **kwargs: s.Node) -> s.Call:
-    keywords = tuple(s.Keyword(k, v, NOWHERE) for k, v in kwargs.items())
-    return s.Call(func, args, keywords, NOWHERE, NOWHERE,
-                  namespaced=func in KNOWN and func not in NOT_NUMPY)
-
-
-def derivative(func: str, arg: s.Node) -> s.Derivative:
-    return s.Derivative(func, (arg,), NOWHERE, NOWHERE)
-
-
 def operands(node: s.Node) -> tuple[s.Node, ...]:
     """The operands a gradient flows into (a call's keywords and axis carry none)."""
     if isinstance(node, s.BinOp):
@@ -78,19 +38,11 @@ def operands(node: s.Node) -> tuple[s.Node, ...]:
     if isinstance(node, (s.Neg, s.Transpose)):
         return (node.operand,)
     if isinstance(node, s.Call):
-        if _log_det(node):
-            return node.args[0].args  # one rule for np.log(np.linalg.det(M)), straight to M
-        if node.func in ("sum", "mean", "softmax", "max", "min", "linalg.norm"):
-            return node.args[:1]
-        return node.args
+        record = functions.lookup(node.func)
+        return record.operands(node) if record is not None and record.operands else node.args
     if isinstance(node, s.Derivative):
         return node.args
     return ()
-
-
-def _log_det(node: s.Call) -> bool:
-    return node.func == "log" and len(node.args) == 1 and isinstance(node.args[0], s.Call) \
-        and node.args[0].func == "linalg.det"
 
 
 def is_constant(node: s.Node, variables) -> bool:
@@ -111,30 +63,8 @@ def trivial(node: s.Node, index: int, variables) -> bool:
             other = node.right if index == 0 else node.left
             return is_constant(other, variables) and (node.op == "*" or index == 0)
         return False
-    return isinstance(node, s.Call) and node.func in ("sum", "mean")
-
-
-def _axis(node: s.Call) -> s.Node | None:
-    value = next((k.value for k in node.kwargs if k.name == "axis"), None)
-    if value is None and len(node.args) > 1:
-        value = node.args[1]
-    if isinstance(value, s.Name) and value.id == "None":
-        return None
-    return value
-
-
-def _axes(node: s.Call, ndim: int) -> tuple[int, ...] | None:
-    value = _axis(node)
-    if value is None:
-        return None
-    items = value.items if isinstance(value, s.Tuple) else (value,)
-    return tuple(constant_int(i) % ndim for i in items)
-
-
-def _keepdims(node: s.Call) -> bool:
-    value = next((k.value for k in node.kwargs if k.name == "keepdims"), None)
-    return isinstance(value, s.Name) and value.id == "True" or (
-        isinstance(value, s.Number) and value.value != 0)
+    record = functions.lookup(node.func) if isinstance(node, s.Call) else None
+    return record is not None and record.total is not None
 
 
 def local(site: Site, index: int, ops: tuple[s.Node, ...], grad: s.Node) -> tuple[s.Node | None, str]:
@@ -210,106 +140,21 @@ def _index(site, i, ops, g):
     return None, "a shape is a constant"
 
 
-_ACTIVATION_WORDS = "for an element-wise function P = {f}(M), dM = dP * {f}'(M)"
-
-
 def _call(site: Site, i: int, ops, g) -> tuple[s.Node | None, str]:
-    node: s.Call = site.node
-    func = node.func
-    resolved = site.functions.get(func, func)
-    x = ops[0] if ops else None
-    if func not in KNOWN or resolved in ("tanh", "sigmoid", "relu", "abs"):
-        if resolved == "identity":
-            return g, "the identity passes the gradient on"
-        if resolved == "softmax":
-            return _softmax(site, x, g)
-        return op("*", g, derivative(func, x)), _ACTIVATION_WORDS.format(f=func)
-    if func == "softplus":
-        return op("*", g, call("sigmoid", x)), "for P = softplus(M), dM = dP * sigmoid(M)"
-    if func == "exp":
-        return op("*", g, site.own), "for P = np.exp(M), dM = dP * P"
-    if func == "log":
-        if _log_det(node):
-            return (op("*", g, tr(call("linalg.inv", x))),
-                    "for P = np.log(np.linalg.det(M)), dM = dP * np.linalg.inv(M).T")
-        return op("/", g, x), "for P = np.log(M), dM = dP / M"
-    if func == "log1p":
-        return op("/", g, op("+", num(1), x)), "for P = np.log1p(M), dM = dP / (1 + M)"
-    if func == "sqrt":
-        return op("/", g, op("*", num(2), site.own)), "for P = np.sqrt(M), dM = dP / (2 * P)"
-    if func in ("sum", "mean"):
-        return _reduction(site, x, g)
-    if func == "softmax":
-        return _softmax(site, x, g)
-    if func == "trace":
-        size = site.operand_shapes[0][0]
-        eye = call("eye", name(size) if isinstance(size, str) else num(size))
-        return op("*", g, eye), "for P = np.trace(M), dM = dP * np.eye(n), n the side of M"
-    if func == "linalg.inv":
-        own_t = tr(site.own)
-        return (neg(op("@", op("@", own_t, g), own_t)),
-                "for P = np.linalg.inv(M), dM = -P.T @ dP @ P.T")
-    if func == "linalg.det":
-        return (op("*", op("*", g, site.own), tr(call("linalg.inv", x))),
-                "for P = np.linalg.det(M), dM = dP * P * np.linalg.inv(M).T")
-    if func == "linalg.norm" and _axis(node) is None and len(node.kwargs) == 0:
-        return op("/", op("*", g, x), site.own), "for P = np.linalg.norm(M), dM = dP * M / P"
-    if func in ("maximum", "minimum"):
-        other = ops[1 - i]
-        compare = ">" if func == "maximum" else "<"
-        return (op("*", g, op(compare, ops[i], other)),
-                f"for P = np.{func}(M, N), dM = dP where M is the {'larger' if func == 'maximum' else 'smaller'}, else 0")
-    if func == "where":
-        if i == 0:
-            return None, "a condition is piecewise constant: its gradient is 0"
-        args = (ops[0], g, num(0)) if i == 1 else (ops[0], num(0), g)
-        return call("where", *args), "for P = np.where(C, M, N), dM = dP where C holds, dN elsewhere"
-    if func == "outer" and all(len(sh) == 1 for sh in site.operand_shapes):
-        if i == 0:
-            return op("@", g, ops[1]), "for P = np.outer(M, N), dM = dP @ N"
-        return op("@", tr(g), ops[0]), "for P = np.outer(M, N), dN = dP.T @ M"
-    if func in ("ones_like", "zeros_like", "eye"):
-        return None, "a constant array: its gradient is 0"
-    raise Underivable(f"np.{func} has no rule of the chain rule here")
-
-
-def _reduction(site: Site, x: s.Node, g: s.Node) -> tuple[s.Node, str]:
-    """A total or a mean spreads its gradient over the entries it reduced."""
-    node: s.Call = site.node
-    shape = site.operand_shapes[0]
-    axes = _axes(node, max(len(shape), 1))
-    reduced = range(len(shape)) if axes is None else axes
-    count = None
-    for axis in reduced:
-        dim = shape[axis]
-        factor = name(dim) if isinstance(dim, str) else num(dim)
-        count = factor if count is None else op("*", count, factor)
-    what = "total" if axes is None else f"sum over axis {', '.join(map(str, axes))}"
-    spread = g
-    if axes is not None and not _keepdims(node) and len(shape) >= 2:
-        last = [a for a in axes if a != 0]
-        if len(shape) != 2 or last != [1] or len(axes) != 1:
-            if last:
-                raise Underivable("a sum without keepdims over an inner axis of an array with "
-                                  "more than two axes has no rule here")
-        else:
-            # (n,) from an (n, m) sum over axis 1: spread along the columns, as a transpose
-            spread = tr(op("*", g, call("ones_like", tr(x))))
-    if node.func == "mean" and count is not None:
-        return (op("/", spread, count),
-                f"for a mean P = np.mean(M{'' if axes is None else ', axis=...'}), every entry it "
-                "averaged gets dP divided by their number")
-    return spread, f"for a {what} P = np.sum(M{'' if axes is None else ', axis=...'}), every entry it added gets dP"
-
-
-def _softmax(site: Site, x: s.Node, g: s.Node) -> tuple[s.Node, str]:
-    node: s.Call = site.node
-    axis = _axis(node)
-    k = constant_int(axis) if axis is not None else site.class_axis
-    p = site.own
-    total = call("sum", op("*", g, p), axis=num(k), keepdims=name("True"))
-    return (op("*", p, op("-", g, total)),
-            f"for P = softmax(M, axis={k}), dM = P * (dP - np.sum(dP * P, axis={k}, keepdims=True))")
+    """A known function's rule is in its record; a model's activation name (g1) takes the
+    rule of the function it is bound to through that name (by default dP * g1'(M))."""
+    func = site.node.func
+    record = functions.lookup(func)
+    if record is None:
+        bound = functions.lookup(site.functions.get(func, func))
+        rule = bound.bound_chain if bound is not None and bound.bound_chain else \
+            functions.elementwise_chain
+    else:
+        rule = record.chain
+    found = rule(site, i, ops, g) if rule is not None else None
+    if found is None:
+        raise Underivable(f"np.{func} has no rule of the chain rule here")
+    return found
 
 
 _RULES = {"BinOp": _binop, "Neg": _neg, "Transpose": _transpose, "Call": _call,

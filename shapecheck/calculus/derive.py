@@ -18,7 +18,7 @@ from typing import Iterable
 from .. import syntax as s
 from .chain import Site, Underivable, call, is_constant, local, name, num, op, operands, trivial
 from ..errors import ShapecheckError
-from ..language.meaning import KNOWN
+from ..functions import known
 from ..models.model import Model
 from ..models.names import (GENERIC_NAMES, at_layer, generic_names, is_activation, is_generic,
                     is_pre_activation, role, single_example)
@@ -461,7 +461,7 @@ def _generic(model: Model, name_: str, layers: int, expand: bool) -> Derivation:
         node = s.rename(d.node, names)
         used = {n.id for n in s.walk(node) if isinstance(n, s.Name)}
         funcs = {n.func for n in s.walk(node) if isinstance(n, (s.Call, s.Derivative))}
-        if used <= allowed and all(f in KNOWN or f == "g" for f in funcs):
+        if used <= allowed and all(known(f) or f == "g" for f in funcs):
             return _renamed(d, names, "generic", _sizes(model),
                             f"derived at layer l = {layer}, written for any layer l")
     if expand:

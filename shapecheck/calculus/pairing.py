@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
+from .. import functions
 from .. import syntax as s
 from .chain import name, op
 from ..models.model import Model
@@ -39,8 +40,10 @@ def pairings(model: Model, sizes) -> dict[str, Pairing]:
         if not isinstance(rhs, s.Call) or not rhs.args:
             continue
         func = model.fixed_functions.get(rhs.func, rhs.func)
-        if func not in ("sigmoid", "softmax"):
+        record = functions.lookup(func)
+        if record is None or record.cross_entropy is None:
             continue
+        binary = record.cross_entropy == "binary"
         if any(out in model.uses[j] for j in range(len(model.equations) - 1) if j != i):
             continue
         reading = [(sign, term) for sign, term in terms if _reads(term, out)]
@@ -51,18 +54,17 @@ def pairings(model: Model, sizes) -> dict[str, Pairing]:
         if scaled is None:
             continue
         coef, inside = scaled
-        label = _cross_entropy(inside, out, binary=func == "sigmoid")
+        label = _cross_entropy(inside, out, binary=binary)
         if label is None or label not in model.inputs:
             continue
-        if func == "softmax" and (label not in model.labels
-                                  or model.label_axis != _softmax_axis(rhs, model.class_axis)):
+        if record.normalises and (label not in model.labels or model.label_axis
+                                  != functions.arguments(rhs).one_axis(model.class_axis)):
             continue  # A - Y needs every label column to sum to 1
         factor = -(coef * sign)
         gradient = op("-", name(out), name(label))
         if not factor.one:
             gradient = op("*", coefficient_node(factor), gradient)
-        kind = ("a sigmoid output under the binary cross-entropy" if func == "sigmoid"
-                else "a softmax output under the cross-entropy")
+        kind = f"a {func} output under the {'binary ' if binary else ''}cross-entropy"
         written = f" ({rhs.func} is the {func})" if rhs.func != func else ""
         words = (f"{kind} {model.cost}{written}, a known pairing: the gradient at the "
                  f"{func}'s input is {out} - {label}")
@@ -74,13 +76,6 @@ def pairings(model: Model, sizes) -> dict[str, Pairing]:
 
 def _reads(node: s.Node, var: str) -> bool:
     return any(isinstance(n, s.Name) and n.id == var for n in s.walk(node))
-
-
-def _softmax_axis(node: s.Call, class_axis: int) -> int:
-    axis = next((k.value for k in node.kwargs if k.name == "axis"), None)
-    if axis is None and len(node.args) > 1:
-        axis = node.args[1]
-    return int(axis.value) if isinstance(axis, s.Number) else class_axis
 
 
 def _terms(node: s.Node, sign: Coef) -> list[tuple[Coef, s.Node]]:
@@ -99,8 +94,11 @@ def _count(dims) -> Coef:
 
 
 def _axis(node: s.Call) -> int | None:
-    value = next((k.value for k in node.kwargs if k.name == "axis"), None)
-    return int(value.value) if isinstance(value, s.Number) else None
+    """The one axis of `np.sum(E, axis=k)` written as a keyword."""
+    if not node.kwargs or node.kwargs[0].name != "axis":
+        return None
+    axis = functions.arguments(node).axis
+    return axis[0] if axis is not None and len(axis) == 1 else None
 
 
 def _scaled_total(node: s.Node, simplifier: Simplifier, shape: Shape) -> tuple[Coef, s.Node] | None:

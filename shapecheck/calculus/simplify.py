@@ -14,13 +14,11 @@ from fractions import Fraction
 from typing import Callable
 
 from .. import syntax as s
-from .chain import NOT_NUMPY
-from ..language.meaning import KNOWN
+from .. import functions
 from ..language.printer import to_numpy
 
 NOWHERE = (0, 0)
 _CHAIN = ("@", "*", "/")          # one precedence level, left to right
-_LINEAR = {"sum", "mean", "trace"}  # f(c * x) = c * f(x)
 
 
 @dataclass(frozen=True)
@@ -235,10 +233,11 @@ class Simplifier:
 
     def call(self, node: s.Call) -> tuple[Coef, s.Node | None]:
         kwargs = tuple(s.Keyword(k.name, self(k.value), k.span) for k in node.kwargs)
-        if node.func in _LINEAR and len(node.args) == 1:
+        record = functions.lookup(node.func)
+        if record is not None and record.linear and len(node.args) == 1:  # f(c * x) = c * f(x)
             c, rest = self.norm(node.args[0])
             if rest is None:
-                if node.func == "trace":
+                if record.total is None:  # np.trace(c) of a scalar is no scalar total
                     return ONE, s.Call(node.func, (self.build(c, rest),), kwargs, NOWHERE,
                                        NOWHERE, node.method, _namespaced(node))
                 return c, None  # the sum or mean of a constant scalar is itself
@@ -313,7 +312,7 @@ def _negate(node: s.Node) -> s.Node:
 
 def _namespaced(node: s.Call) -> bool:
     """`np.sum(...)`, never the ambiguous `sum(...)`, in a formula shapecheck writes."""
-    return node.namespaced or (node.func in KNOWN and node.func not in NOT_NUMPY)
+    return node.namespaced or functions.namespaced(node.func)
 
 
 def _is_call(node: s.Node, func: str) -> bool:

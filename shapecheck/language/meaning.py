@@ -18,21 +18,10 @@ import itertools
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
+from .. import functions
 from .. import syntax as s
 from ..errors import UnknownNameError
 
-ELEMENTWISE = {"exp", "log", "log1p", "sqrt", "abs", "tanh", "sigmoid", "relu", "softplus",
-               "identity"}
-REDUCTIONS = {"sum", "mean", "max", "min"}
-OTHERS = {"softmax", "trace", "outer", "linalg.inv", "linalg.det", "linalg.norm", "maximum",
-          "minimum", "where", "ones_like", "zeros_like", "eye"}
-KNOWN = ELEMENTWISE | REDUCTIONS | OTHERS
-_RENAMED = {"absolute": "abs", "amax": "max", "amin": "min", "inv": "linalg.inv",
-            "det": "linalg.det", "norm": "linalg.norm"}
-_BINARY = {"dot": "@", "matmul": "@", "multiply": "*", "divide": "/", "true_divide": "/",
-           "add": "+", "subtract": "-", "power": "**"}
-# methods an array has in numpy, with the function they mean
-_METHODS = {"sum", "mean", "max", "min", "dot", "transpose"}
 # names that are never split into variables
 _CONSTANTS = {"True", "False", "None"}
 # how many readings of one formula are tried at most
@@ -141,7 +130,8 @@ class Lowering:
             if isinstance(n, s.Name) and n.id not in _CONSTANTS and (
                     self.is_variable(n.id) or (not self.is_size(n.id) and self.splits(n.id))):
                 return True
-            if isinstance(n, (s.Call, s.Derivative)) and (self.is_variable(n.func) or n.func == "eye"):
+            if isinstance(n, (s.Call, s.Derivative)) and (
+                    self.is_variable(n.func) or getattr(functions.lookup(n.func), "creates", False)):
                 return True
         return False
 
@@ -242,23 +232,25 @@ class Lowering:
                        f"got {len(node.args)}", node.span)
 
     def call(self, node: s.Call) -> s.Node:
-        func = _RENAMED.get(node.func, node.func)
+        func = functions.canonical(node.func)
         args = tuple(self.node(a) for a in node.args)
         kwargs = tuple(self.node(k) for k in node.kwargs)
-        if node.method and func not in _METHODS:
+        methods = functions.methods()
+        if node.method and func not in methods:
             self._fail(f"'.{node.func}()' is not an array method shapecheck knows "
-                       f"(it reads {', '.join(sorted('.' + m + '()' for m in _METHODS))})",
+                       f"(it reads {', '.join(sorted('.' + m + '()' for m in methods))})",
                        node.func_span)
-        if func in _BINARY:
-            self._arity(node, 2)
-            return s.BinOp(_BINARY[func], args[0], args[1], node.span, node.func_span)
-        if func == "square":
-            self._arity(node, 1)
-            return s.BinOp("**", args[0], s.Number(2.0, "2", node.func_span), node.span, node.func_span)
-        if func == "transpose":
-            self._arity(node, 1)
-            return s.Transpose(args[0], node.span)
-        if func in KNOWN:
+        operator = functions.operator(func)
+        if operator is not None:  # np.matmul(A, B) is A @ B, np.square(A) is A ** 2
+            written, arity = operator
+            self._arity(node, arity)
+            if written == ".T":
+                return s.Transpose(args[0], node.span)
+            if written == "**2":
+                return s.BinOp("**", args[0], s.Number(2.0, "2", node.func_span), node.span,
+                               node.func_span)
+            return s.BinOp(written, args[0], args[1], node.span, node.func_span)
+        if functions.known(func):
             return s.Call(func, args, kwargs, node.span, node.func_span, False, node.namespaced)
         if node.namespaced:
             self._fail(f"np.{node.func} is not a numpy function shapecheck knows", node.func_span)
@@ -289,8 +281,8 @@ class Lowering:
             note = f"{self._source(transposed)}(...) as {node.func}.T @ (...)"
             return self.choose(("derivative", node.span), [(note, lambda: s.BinOp(
                 "@", transposed, args[0], node.span, (node.func_span[1] - 1, node.func_span[1])))])
-        func = _RENAMED.get(node.func, node.func)
-        if func in KNOWN and func not in ELEMENTWISE:
+        func = functions.canonical(node.func)
+        if functions.known(func) and not functions.elementwise(func):
             self._fail(f"{node.func}' is not an element-wise derivative shapecheck knows",
                        node.func_span)
         if len(args) != 1:

@@ -17,6 +17,7 @@ import lark
 from lark import Lark, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
+from .. import functions
 from .. import syntax as s
 from ..errors import FormulaSyntaxError
 
@@ -111,10 +112,6 @@ class _Function:
     numpy: bool = False  # \log, \exp: print as np.log, np.exp
 
 
-# the functions LaTeX writes as commands, by the names `meaning` knows
-_COMMANDS = {"\\log": "log", "\\ln": "log", "\\exp": "exp", "\\tanh": "tanh",
-             "\\sigma": "sigmoid", "σ": "sigmoid", "\\sqrt": "sqrt", "\\sum": "sum", "∑": "sum"}
-_NAMED_FUNCTIONS = {"relu", "sigmoid", "softmax", "softplus", "tanh", "log", "exp", "sqrt"}
 _OPERATORS = {"\\odot": "*", "\\circ": "*", "\\ast": "*", "⊙": "*", "∘": "*", "\\div": "/",
               "÷": "/", "\\times": s.TIMES, "×": s.TIMES, "\\otimes": s.OTIMES, "⊗": s.OTIMES}
 _ACCENTS = {"\\hat": "_hat", "\\bar": "_bar", "\\tilde": "_tilde"}
@@ -528,10 +525,9 @@ class _ToSyntax(Transformer):
     @v_args(meta=True)
     def fhead(self, meta, children):
         if len(children) == 1:
-            func = _COMMANDS[str(children[0])]
-            return _Function(func, _span(meta), numpy=func != "sigmoid")
-        name = canonical_name(str(children[1]))
-        return _Function(name.lower() if name.lower() in _NAMED_FUNCTIONS else name, _span(meta))
+            record = functions.command(str(children[0]))  # \sigma, \log: the table's
+            return _Function(record.name, _span(meta), numpy=record.numpy)
+        return _Function(functions.slide_name(canonical_name(str(children[1]))), _span(meta))
 
     @v_args(meta=True)
     def fhead_decorated(self, meta, children):

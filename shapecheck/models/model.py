@@ -8,15 +8,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
+from .. import functions
 from .. import syntax as s
 from ..errors import ModelError, UnknownNameError
-from ..language.meaning import KNOWN, lower
+from ..language.meaning import lower
 from .names import EXAMPLES, network_shapes
 from ..language.parse import parse_equation
 from ..shapes import Mismatch, Shape, ShapeEnv, infer, show
 
-# every open activation is checked with each of these (SPEC: at least tanh, sigmoid, softplus)
-OPEN_ACTIVATIONS = ("tanh", "sigmoid", "softplus")
+# every open activation is checked with each of these (the table's choice)
+OPEN_ACTIVATIONS = functions.open_activations()
 # the deepest built-in network: beyond it, building the model alone would take minutes (and
 # a layer number such as W99999999 or --L 10**20 is a slip, not a network to check)
 MAX_LAYERS = 100
@@ -88,7 +89,7 @@ def _names_read(node: s.Node) -> frozenset[str]:
 
 def _called(node: s.Node) -> set[str]:
     return {n.func for n in s.walk(node)
-            if isinstance(n, (s.Call, s.Derivative)) and n.func not in KNOWN}
+            if isinstance(n, (s.Call, s.Derivative)) and not functions.known(n.func)}
 
 
 def build(texts: Iterable[str], shapes: Mapping[str, Shape], sizes: Iterable[str],
@@ -154,10 +155,6 @@ def build(texts: Iterable[str], shapes: Mapping[str, Shape], sizes: Iterable[str
                  sizes_used=tuple(sorted(used)), **rules, **options)
 
 
-_POSITIVE_DOMAIN = {"log", "sqrt", "log1p"}
-_KINKED = {"relu", "abs", "maximum", "minimum"}
-
-
 def _draw_rules(equations, inputs: set[str], class_axis: int, fixed: Mapping[str, str],
                 variables: set[str]) -> dict:
     """Which inputs need a restricted draw, read off the functions that use them; where a
@@ -169,19 +166,19 @@ def _draw_rules(equations, inputs: set[str], class_axis: int, fixed: Mapping[str
 
     for eq in equations:
         for node in s.walk(eq.rhs):
-            if isinstance(node, s.Call):
-                func = fixed.get(node.func, node.func)
+            record = functions.lookup(fixed.get(node.func, node.func)) \
+                if isinstance(node, s.Call) else None
+            if record is not None:  # its domain, edges and kinks are the table's
                 inside = {n.id for a in node.args for n in s.walk(a) if isinstance(n, s.Name)}
-                if func in _POSITIVE_DOMAIN:
+                if record.positive:
                     positive |= inside & inputs
-                    edges += [("minus one" if func == "log1p" else "zero", a) for a in node.args[:1]]
-                elif func in ("linalg.inv", "linalg.det"):
+                if record.invertible:
                     invertible |= inside & inputs
-                    edges += [("singular", a) for a in node.args[:1] if func == "linalg.inv"]
-                elif func == "softmax":
-                    axis = next((k.value for k in node.kwargs if k.name == "axis"), None)
-                    label_axis = int(axis.value) if isinstance(axis, s.Number) else class_axis
-                if func in _KINKED:
+                if record.edge:
+                    edges += [(record.edge, a) for a in node.args[:1]]
+                if record.normalises:
+                    label_axis = functions.arguments(node).one_axis(class_axis)
+                if record.kinked:
                     kinks.append(node)
             elif isinstance(node, s.BinOp) and node.op in (">", "<", ">=", "<="):
                 kinks.append(node)

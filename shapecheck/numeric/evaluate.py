@@ -12,52 +12,11 @@ from typing import Callable, Mapping
 
 import numpy as np
 
+from .. import functions
 from .. import syntax as s
 from ..numeric import structured
 from ..errors import BadOptionError, UnknownNameError
-from ..shapes import constant_int
 from .structured import dense
-
-
-def _sigmoid(x):
-    out = np.multiply(x, 0.5)  # through tanh: no overflow for large |x|; in place: one array
-    np.tanh(out, out=out)
-    out += 1.0
-    out *= 0.5
-    return out
-
-
-def _sigmoid_derivative(x):
-    s = _sigmoid(x)
-    return s * (1.0 - s)
-
-
-def _softplus(x):
-    # log(1 + e^x) = max(x, 0) + log1p(e^-|x|): no overflow, and three times faster than
-    # np.logaddexp(0, x)
-    out = np.abs(x)
-    np.negative(out, out=out)
-    np.exp(out, out=out)
-    np.log1p(out, out=out)
-    out += np.maximum(x, 0.0)
-    return out
-
-
-ACTIVATIONS: dict[str, Callable] = {
-    "tanh": np.tanh, "sigmoid": _sigmoid, "relu": lambda x: np.maximum(x, 0.0),
-    "softplus": _softplus, "identity": lambda x: x,
-}
-ELEMENTWISE: dict[str, Callable] = dict(ACTIVATIONS, exp=np.exp, log=np.log, log1p=np.log1p,
-                                        sqrt=np.sqrt, abs=np.abs)
-DERIVATIVES: dict[str, Callable] = {
-    "tanh": lambda x: 1.0 - np.tanh(x) ** 2,
-    "sigmoid": _sigmoid_derivative,
-    "relu": lambda x: (x > 0).astype(float),
-    "softplus": _sigmoid,
-    "identity": np.ones_like,
-    "exp": np.exp, "log": lambda x: 1.0 / x, "log1p": lambda x: 1.0 / (1.0 + x),
-    "sqrt": lambda x: 0.5 / np.sqrt(x), "abs": np.sign,
-}
 
 
 # the most numbers one array of a formula may hold (1.6 GB of float64, as a model's forward
@@ -88,12 +47,6 @@ def _lift(a: np.ndarray, ndim: int) -> np.ndarray:
 def _aligned(*values: np.ndarray) -> list[np.ndarray]:
     ndim = max(logical_ndim(v) for v in values)
     return [_lift(v, ndim) for v in values]
-
-
-def softmax(a: np.ndarray, axis: int) -> np.ndarray:
-    shifted = a - a.max(axis=axis, keepdims=True)
-    e = np.exp(shifted)
-    return e / e.sum(axis=axis, keepdims=True)
 
 
 class Shared:
@@ -231,10 +184,11 @@ class Evaluator:
 
     def derivative(self, node: s.Derivative):
         bound = self.functions.get(node.func, node.func)
-        if bound not in DERIVATIVES:  # softmax: its derivative is no element-wise function
+        record = functions.lookup(bound)
+        if record is None or record.derivative is None:  # softmax: no element-wise derivative
             raise UnknownNameError(f"{node.func}'(...) is the derivative of {bound} here, which "
                                    "is not an element-wise function", None, node.span)
-        return self._elementwise(DERIVATIVES[bound], node)
+        return self._elementwise(record.derivative, node)
 
     def _elementwise(self, func, node: s.Node):
         value = self.value(node.args[0])
@@ -245,141 +199,39 @@ class Evaluator:
         return func(dense(value))
 
     def call(self, node: s.Call):
-        func = self.functions.get(node.func, node.func)
-        if func in ELEMENTWISE:
-            return self._elementwise(ELEMENTWISE[func], node)
-        if func in ("sum", "mean") and len(node.args) == 1 and not node.kwargs:
+        """A known function's value is in its record (shapecheck.functions); it is called
+        with this evaluator (`limit`, `broadcastable`, `sizes`, `class_axis`,
+        `per_example_axis`)."""
+        record = functions.lookup(self.functions.get(node.func, node.func))
+        if record is None:
+            raise KeyError(f"no function {node.func}")
+        if record.elementwise:
+            return self._elementwise(record.value, node)
+        if record.total and len(node.args) == 1 and not node.kwargs:
             value = self.value(node.args[0])
             if structured.is_structured(value):  # not made dense: it costs what it touches
-                return self._structured_total(value, func == "mean")
+                return self._structured_total(value, record.total == "mean")
             args = [value]
         else:  # np.sum(A, (0, 1)): a tuple after the first argument is axes, read from node
             args = [None if i and isinstance(a, s.Tuple) else self(a)
                     for i, a in enumerate(node.args)]
-        if func == "softmax":
-            axis = self._axis_value(node)
-            axis = self.class_axis + 1 if axis is None else _stacked_axis(axis)
-            # a vector (np.sum(A, axis=0) in layout rows) has no class axis: its only one;
-            # a scalar's softmax is 1 (its stack axis holds perturbations, not classes)
-            if args[0].ndim <= 1:
-                return np.ones_like(args[0])
-            return softmax(args[0], min(axis, args[0].ndim - 1))
-        return getattr(self, "_" + func.replace(".", "_"))(node, args)
+        return record.stacked(self, node, args)
 
     def _structured_total(self, value, mean: bool) -> np.ndarray:
-        """np.sum(E) or np.mean(E) of a structured E (per example, if asked, as _reduce)."""
+        """np.sum(E) or np.mean(E) of a structured E (per example, if asked, as a total)."""
         total = structured.total(value, self.per_example_axis)
         return total / value.base[0].size if mean else total
 
-    def _keyword(self, node: s.Call, name: str):
-        return next((k.value for k in node.kwargs if k.name == name), None)
+    @staticmethod
+    def limit(shape: tuple[int, ...]) -> None:
+        _refuse_beyond_limit(shape)
 
-    def _axis_value(self, node: s.Call):
-        value = self._keyword(node, "axis")
-        if value is None and len(node.args) > 1:
-            value = node.args[1]
-        if value is None or isinstance(value, s.Name):
-            return None
-        if isinstance(value, s.Tuple):
-            return tuple(constant_int(i) for i in value.items)
-        return constant_int(value)
-
-    def _reduce(self, reducer, node: s.Call, args) -> np.ndarray:
-        a = args[0]
-        axis = self._axis_value(node)
-        keep = self._keyword(node, "keepdims")
-        keepdims = isinstance(keep, s.Name) and keep.id == "True" or (
-            isinstance(keep, s.Number) and keep.value != 0)
-        if axis is None and self.per_example_axis is not None and a.ndim > 1:
-            # the cost as per-example losses: reduce every axis but the examples'
-            axes = tuple(i for i in range(1, a.ndim) if i != self.per_example_axis + 1)
-            result = np.sum(a, axis=axes)
-            return result / a[0].size if reducer is np.mean else result
-        if axis is None:
-            axes = tuple(range(1, a.ndim))
-        elif isinstance(axis, tuple):
-            axes = tuple(_stacked_axis(x) for x in axis)
-        else:
-            axes = (_stacked_axis(axis),)
-        return reducer(a, axis=axes, keepdims=keepdims)
-
-    def _sum(self, node, args):
-        return self._reduce(np.sum, node, args)
-
-    def _mean(self, node, args):
-        return self._reduce(np.mean, node, args)
-
-    def _max(self, node, args):
-        return self._reduce(np.max, node, args)
-
-    def _min(self, node, args):
-        return self._reduce(np.min, node, args)
-
-    def _trace(self, node, args):
-        return np.trace(args[0], axis1=-2, axis2=-1)
-
-    def _linalg_inv(self, node, args):
-        try:
-            return np.linalg.inv(args[0])
-        except np.linalg.LinAlgError:  # singular: no value, as 1/0 has none (a nan, not a raise)
-            return np.stack([_inverse_or_nan(a) for a in args[0]])
-
-    def _linalg_det(self, node, args):
-        return np.linalg.det(args[0])
-
-    def _linalg_norm(self, node, args):
-        return np.sqrt(self._reduce(np.sum, node, [args[0] * args[0]]))
-
-    def _outer(self, node, args):
-        a, b = args
-        _refuse_beyond_limit((max(a.shape[0], b.shape[0]), a[0].size, b[0].size))
-        return a.reshape(a.shape[0], -1)[:, :, None] * b.reshape(b.shape[0], -1)[:, None, :]
-
-    def _maximum(self, node, args):
-        return np.maximum(*_broadcastable(*args))
-
-    def _minimum(self, node, args):
-        return np.minimum(*_broadcastable(*args))
-
-    def _where(self, node, args):
-        condition, a, b = _broadcastable(*args)
-        return np.where(condition != 0, a, b).astype(float)
-
-    def _ones_like(self, node, args):
-        return np.ones_like(args[0])
-
-    def _zeros_like(self, node, args):
-        return np.zeros_like(args[0])
-
-    def _eye(self, node, args):
-        arg = node.args[0]
-        n = self.sizes[arg.id] if isinstance(arg, s.Name) else constant_int(arg)
-        _refuse_beyond_limit((n, n))
-        return np.eye(n)[None]
-
-
-def _inverse_or_nan(a: np.ndarray) -> np.ndarray:
-    try:
-        return np.linalg.inv(a)
-    except np.linalg.LinAlgError:
-        return np.full_like(a, np.nan)
-
-
-def _broadcastable(*values: np.ndarray) -> list[np.ndarray]:
-    """`values` aligned, once their broadcast result is known to fit."""
-    aligned = _aligned(*values)
-    _refuse_beyond_limit(np.broadcast_shapes(*(v.shape for v in aligned)))
-    return aligned
-
-
-def _broadcast_shape(a: np.ndarray, b: np.ndarray) -> tuple[int, ...]:
-    a, b = _aligned(a, b)
-    return np.broadcast_shapes(a.shape, b.shape)
-
-
-def _stacked_axis(axis: int) -> int:
-    """A logical axis as an axis of the stacked array (negative axes count from the end)."""
-    return axis + 1 if axis >= 0 else axis
+    @staticmethod
+    def broadcastable(*values: np.ndarray) -> list[np.ndarray]:
+        """`values` aligned, once their broadcast result is known to fit."""
+        aligned = _aligned(*values)
+        _refuse_beyond_limit(np.broadcast_shapes(*(v.shape for v in aligned)))
+        return aligned
 
 
 def transpose(a: np.ndarray) -> np.ndarray:

@@ -1,0 +1,92 @@
+"""The function table: what each known function is, asked by every stage.
+
+The records sit in `records.py` (one per function); `rules.py` holds the pieces they are
+written with. May import only `syntax`, `errors` and numpy; imported by language/ and above.
+"""
+from __future__ import annotations
+
+from .records import (FUNCTIONS, OPERATOR_METHODS, OPERATORS, Arguments, Function, arguments,
+                      call, elementwise_chain)
+from .rules import (Shape, ShapeCall, ShapeProblem, Underivable, broadcast, constant_int, show,
+                    stacked_axis)
+
+_TABLE: dict[str, Function] = {f.name: f for f in FUNCTIONS}
+_SPELLINGS: dict[str, Function] = {**{a: f for f in FUNCTIONS for a in f.aliases}, **_TABLE}
+_COMMANDS: dict[str, Function] = {c: f for f in FUNCTIONS for c in f.commands}
+
+
+def lookup(name: str) -> Function | None:
+    """`lookup('amax')` → the record of `max`; None for a name no record has."""
+    return _SPELLINGS.get(name)
+
+
+def canonical(name: str) -> str:
+    """`canonical('inv')` → 'linalg.inv'; a name no record spells, as it is."""
+    record = _SPELLINGS.get(name)
+    return record.name if record is not None else name
+
+
+def known(name: str) -> bool:
+    return name in _TABLE
+
+
+def elementwise(name: str) -> bool:
+    record = _TABLE.get(name)
+    return record is not None and record.elementwise
+
+
+def namespaced(name: str) -> bool:
+    """Whether shapecheck writes `np.` before it."""
+    record = _TABLE.get(name)
+    return record is not None and record.numpy
+
+
+def command(latex: str) -> Function:
+    """`command('\\\\sigma')` → the record of `sigmoid`."""
+    return _COMMANDS[latex]
+
+
+def slide_name(name: str) -> str:
+    """`Relu` → 'relu': a name the slides write in any case; other names as they are."""
+    record = _TABLE.get(name.lower())
+    return record.name if record is not None and record.slide else name
+
+
+def methods() -> tuple[str, ...]:
+    """The array methods shapecheck reads (`A.sum()`, `A.dot(B)`)."""
+    return tuple(f.name for f in FUNCTIONS if f.method) + OPERATOR_METHODS
+
+
+def operator(name: str) -> tuple[str, int] | None:
+    """`operator('matmul')` → ('@', 2): a numpy function that is an operator."""
+    return OPERATORS.get(name)
+
+
+def activations() -> tuple[str, ...]:
+    """The functions a layer's activation may be named as."""
+    return tuple(f.name for f in FUNCTIONS if f.activation)
+
+
+def open_activations() -> tuple[str, ...]:
+    """An open activation is checked as each of these (SPEC: at least tanh, sigmoid, softplus)."""
+    return tuple(f.name for f in FUNCTIONS if f.open_choice)
+
+
+_UNARY = Function("")  # an element-wise function, or a model's activation (g1)
+
+
+def shape_of(node, shapes, text, sizes) -> Shape:
+    """The shape of the call `node` given its arguments' shapes (`text` writes an argument,
+    `sizes` are the size names); raises ShapeProblem."""
+    record = _TABLE.get(node.func)
+    if record is None or record.shape is None:
+        ShapeCall(_UNARY, node, shapes, text, sizes, arguments).arity()
+        return shapes[0]
+    return record.shape(ShapeCall(record, node, shapes, text, sizes, arguments))
+
+
+__all__ = ["Arguments", "Function", "FUNCTIONS", "Shape", "ShapeProblem", "Underivable",
+           "activations", "arguments", "broadcast", "call", "canonical", "command",
+           "constant_int", "elementwise", "elementwise_chain", "known", "lookup", "methods",
+           "namespaced", "open_activations", "operator", "shape_of", "show", "slide_name",
+           "stacked_axis"]

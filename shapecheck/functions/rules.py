@@ -1,0 +1,210 @@
+"""The helpers the function records are written with: shape-rule pieces on plain tuples of
+dimensions, node builders for the local chain rules, the stack axis. Nothing here names a
+function: that is the records' job (shapecheck.functions.records).
+
+Imports only syntax, errors and numpy: every stage above may ask the table.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from .. import syntax as s
+
+Dim = int | str
+Shape = tuple[Dim, ...]
+NOWHERE = (0, 0)
+
+
+# -- reading a call's arguments: written once, for every stage
+def constant_int(node: s.Node) -> int | None:
+    """1, -1 as written; None for anything else."""
+    if isinstance(node, s.Number) and float(node.value).is_integer():
+        return int(node.value)
+    if isinstance(node, s.Neg):
+        inner = constant_int(node.operand)
+        return -inner if inner is not None else None
+    return None
+
+
+# -- shapes as plain tuples
+def show(shape: Shape) -> str:
+    """(n1, m) as text; a scalar is ()."""
+    if len(shape) == 1:
+        return f"({shape[0]},)"
+    return "(" + ", ".join(str(d) for d in shape) + ")"
+
+
+def broadcast(a: Shape, b: Shape) -> Shape | None:
+    """numpy's broadcasting on symbolic shapes: only a literal 1 stretches."""
+    result = []
+    for i in range(1, max(len(a), len(b)) + 1):
+        x = a[-i] if i <= len(a) else 1
+        y = b[-i] if i <= len(b) else 1
+        if x == y or y == 1:
+            result.append(x)
+        elif x == 1:
+            result.append(y)
+        else:
+            return None
+    return tuple(reversed(result))
+
+
+class ShapeProblem(Exception):
+    """A shape rule that does not hold. `operands` (argument nodes) given: a mismatch at
+    `span` between them; none: the call is written wrongly (an unknown-name error)."""
+
+    def __init__(self, message: str, span: s.Span, operands: tuple[s.Node, ...] = (),
+                 mismatch: bool = True):
+        super().__init__(message)
+        self.message, self.span, self.operands, self.mismatch = message, span, operands, mismatch
+
+
+class ShapeCall:
+    """What a record's shape rule is given: the call, its arguments' shapes, their text,
+    the size names, and the record's own reading of its arguments."""
+
+    def __init__(self, record, node: s.Call, shapes: list[Shape], text: Callable[[s.Node], str],
+                 sizes, read: Callable):
+        self.record, self.node, self.shapes, self.text, self.sizes = record, node, shapes, text, sizes
+        self.read = read
+
+    def fail(self, message: str, span: s.Span, *operands: s.Node):
+        raise ShapeProblem(message, span, operands)
+
+    def refuse(self, message: str, span: s.Span):
+        raise ShapeProblem(message, span, mismatch=False)
+
+    def arity(self):
+        node, (low, high) = self.node, self.record.arity
+        if not low <= len(node.args) <= high:
+            wanted = str(low) if low == high else f"{low} to {high}"
+            self.refuse(f"{node.func}() takes {wanted} argument(s), got {len(node.args)}", node.span)
+
+    def arguments(self):
+        """The call's arguments, read by the table's one reader, once its keywords are
+        known to be ones the function takes."""
+        for k in self.node.kwargs:
+            if k.name not in self.record.keywords:
+                self.refuse(f"{self.node.func}() takes no keyword {k.name!r}", k.span)
+        return self.read(self.node)
+
+    def axes(self, shape: Shape) -> tuple[int, ...] | None:
+        """The axes a reduction names, each checked against `shape`; None for all."""
+        node, items = self.node, self.arguments().axis_items
+        if items is None:
+            return None
+        axes = []
+        for item in items:
+            axis = constant_int(item)
+            if axis is None:
+                self.refuse("axis must be a whole number", item.span)
+            if not -len(shape) <= axis < len(shape):
+                self.fail(f"axis {axis} is out of range: {self.text(node.args[0])} is "
+                          f"{show(shape)}, which has {len(shape)} dimension(s)",
+                          item.span, node.args[0])
+            axes.append(axis % len(shape))
+        return tuple(axes)
+
+    def square(self, shape: Shape, what: str):
+        if len(shape) != 2 or shape[0] != shape[1]:
+            self.fail(f"{what} needs a square matrix, but {self.text(self.node.args[0])} is "
+                      f"{show(shape)}", self.node.func_span, self.node.args[0])
+
+
+# -- shape rules that several records share
+def same(c: ShapeCall) -> Shape:
+    c.arity()
+    return c.shapes[0]
+
+
+def normalising(c: ShapeCall) -> Shape:
+    c.arity()
+    node, shape = c.node, c.shapes[0]
+    if not shape:
+        c.fail(f"{c.record.name} normalises along an axis, but {c.text(node.args[0])} is a scalar",
+               node.func_span, node.args[0])
+    axes = c.axes(shape)
+    if axes is not None and len(axes) != 1:
+        c.refuse(f"{c.record.name} normalises along one axis", node.span)
+    return shape
+
+
+def broadcasting(c: ShapeCall) -> Shape:
+    c.arity()
+    node, result = c.node, ()
+    for shape in c.shapes:
+        result = broadcast(result, shape)
+        if result is None:
+            c.fail(f"the arguments of {node.func}() must broadcast: "
+                   + ", ".join(f"{c.text(a)} is {show(sh)}" for a, sh in zip(node.args, c.shapes)),
+                   node.func_span, *node.args)
+    return result
+
+
+def square(scalar: bool):
+    """The rule of a function of a square matrix: a scalar, or a matrix of its shape."""
+    def rule(c: ShapeCall) -> Shape:
+        c.arity()
+        c.square(c.shapes[0], f"np.{c.record.name}")
+        return () if scalar else c.shapes[0]
+    return rule
+
+
+def vectors(c: ShapeCall) -> Shape:
+    c.arity()
+    dims = []
+    for arg, shape in zip(c.node.args, c.shapes):
+        long = [d for d in shape if d != 1]
+        if len(long) > 1:
+            c.fail(f"np.{c.record.name} needs vectors, but {c.text(arg)} is {show(shape)}",
+                   c.node.func_span, arg)
+        dims.append(long[0] if long else 1)
+    return tuple(dims)
+
+
+def sized(c: ShapeCall) -> Shape:
+    c.arity()
+    arg = c.node.args[0]
+    size = arg.id if isinstance(arg, s.Name) and arg.id in c.sizes else constant_int(arg)
+    if size is None:
+        c.refuse(f"np.{c.record.name}(n) needs a size name or a whole number", arg.span)
+    return (size, size)
+
+
+# -- node builders for the local chain rules
+def name(text: str) -> s.Name:
+    return s.Name(text, NOWHERE)
+
+
+def num(value: float) -> s.Number:
+    return s.Number(float(value), str(int(value)) if float(value).is_integer() else repr(value),
+                    NOWHERE)
+
+
+def op(operator: str, left: s.Node, right: s.Node) -> s.BinOp:
+    return s.BinOp(operator, left, right, NOWHERE, NOWHERE)
+
+
+def neg(node: s.Node) -> s.Neg:
+    return s.Neg(node, NOWHERE)
+
+
+def tr(node: s.Node) -> s.Transpose:
+    return s.Transpose(node, NOWHERE)
+
+
+def derivative(func: str, arg: s.Node) -> s.Derivative:
+    return s.Derivative(func, (arg,), NOWHERE, NOWHERE)
+
+
+def stacked_axis(axis: int) -> int:
+    """A logical axis as an axis of the stacked array (negative axes count from the end)."""
+    return axis + 1 if axis >= 0 else axis
+
+
+class Underivable(Exception):
+    """No rule of the chain rule covers this construct (say `np.max`)."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
