@@ -31,6 +31,7 @@ from conftest_hypothesis import Figures, examples, timed
 from shapecheck.check import Checker, Options
 from shapecheck.cli import command
 from shapecheck.language.latex import to_latex
+from shapecheck.models.names import latex_mark
 from shapecheck.language.parse import parse_equation
 
 VERDICTS = {"pass", "shape", "value", "error"}
@@ -327,8 +328,8 @@ def test_a_generated_formula_gets_a_verdict_or_a_placed_error(case):
 @given(formulas())
 def test_its_latex_form_gets_a_verdict_or_a_placed_error(case):
     text, options = case
-    latex = to_latex(parse_equation(text), "generic" if options.layers else "network",
-                     scalars=options.sizes)
+    latex = to_latex(parse_equation(text), scalars=options.sizes,
+                     mark=latex_mark("generic" if options.layers else "network"))
     result = timed(lambda: Checker(options).check(latex), LATEX_FIGURES, latex)
     _check_invariants(result, latex)
 

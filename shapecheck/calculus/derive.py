@@ -405,9 +405,10 @@ def derive(model: Model, var: str, *, expand: bool = False, stops: Iterable[str]
 
 def _derivation(left: str, node: s.Node, steps, latex_style: str, sizes) -> Derivation:
     from ..language.latex import to_latex
+    from ..models.names import latex_mark
     equation = s.Equation(s.Name(left, (0, 0)), node, "")
     return Derivation(left, node, to_numpy(equation),
-                      to_latex(equation, latex_style, sizes), steps)
+                      to_latex(equation, sizes, latex_mark(latex_style)), steps)
 
 
 def _renamed(d: Derivation, names: dict[str, str], latex_style: str, sizes,

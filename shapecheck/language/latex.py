@@ -2,44 +2,33 @@
 `H^\\top \\left((Y - T) \\odot f'(HW + B)\\right)`.
 
 A matrix product is written by juxtaposition (`HW`), an element-wise product as `\\odot`,
-a constant factor in front (`\\frac{1}{m} dZ^{[1]} X^\\top`). Styles: `plain` keeps the
-model's names; `network` writes the course's layers as `W^{[2]}`; `generic` writes the
-generic layer's names as `W^{[l]}`, `A^{[l-1]}`.
+a constant factor in front (`\\frac{1}{m} dZ^{[1]} X^\\top`). A function is written as its
+record in shapecheck.functions says. Which names carry a layer (`W2` as `W^{[2]}`) is the
+naming convention's to say: the caller passes its `mark` (shapecheck.models.names).
 """
 from __future__ import annotations
 
-import re
+from typing import Callable
 
+from .. import functions
 from .. import syntax as s
 
 _SUM, _ODOT, _JUX, _NEG, _POW, _ATOM = 1, 2, 3, 3, 5, 6
-_FUNCTIONS = {"log": "\\log", "exp": "\\exp", "tanh": "\\tanh", "sigmoid": "\\sigma",
-              "linalg.det": "\\det", "trace": "\\operatorname{tr}", "softmax": "\\operatorname{softmax}",
-              "relu": "\\operatorname{relu}", "softplus": "\\operatorname{softplus}",
-              "log1p": "\\operatorname{log1p}", "abs": "\\operatorname{abs}",
-              "maximum": "\\max", "minimum": "\\min", "where": "\\operatorname{where}"}
-_LAYERED = re.compile(r"^(?P<grad>d?)(?P<base>[A-Za-z])(?P<layer>\d+)$")
-_GENERIC = re.compile(r"^(?P<grad>d?)(?P<base>W|b|Z|A|g)(?P<prev>_prev)?$")
+# a name → (its base, its layer or None): how the model's names carry layers
+Mark = Callable[[str], tuple[str, str | None]]
+
+
+def plain(name: str) -> tuple[str, str | None]:
+    """Every name as it is, with no layer."""
+    return name, None
 
 
 class _Latex:
-    def __init__(self, style: str, scalars):
-        self.style = style
+    def __init__(self, scalars, mark: Mark):
+        self.mark = mark
         self.scalars = set(scalars)
 
     # -- names
-    def mark(self, name: str) -> tuple[str, str | None]:
-        """'W2' → ('W', '2') in the network style; 'A_prev' → ('A', 'l-1') generic."""
-        if self.style == "network":
-            match = _LAYERED.match(name)
-            if match:
-                return match["grad"] + match["base"], match["layer"]
-        if self.style == "generic":
-            match = _GENERIC.match(name)
-            if match:
-                return match["grad"] + match["base"], "l-1" if match["prev"] else "l"
-        return name, None
-
     def name(self, name: str, sup: str = "") -> str:
         base, layer = self.mark(name)
         if layer is not None:
@@ -72,6 +61,10 @@ class _Latex:
     def constant(self, node: s.Node) -> bool:
         return all(isinstance(n, s.Number) or (isinstance(n, s.Name) and n.id in self.scalars)
                    or isinstance(n, s.BinOp) for n in s.walk(node))
+
+    def atom(self, node: s.Node) -> str:
+        """`node` as a factor nothing can split: bracketed unless it is one already."""
+        return self.wrap(node, _ATOM)
 
     def wrap(self, node: s.Node, at_least: int) -> str:
         text = self(node)
@@ -121,33 +114,18 @@ class _Latex:
         if isinstance(operand, s.Name):
             base, layer = self.mark(operand.id)
             return self.name(operand.id, "T" if layer is not None else "\\top")
-        if isinstance(operand, s.Call) and operand.func == "linalg.inv":
-            return f"{self.wrap(operand.args[0], _ATOM)}^{{-T}}"  # as the parser reads it
+        record = functions.lookup(operand.func) if isinstance(operand, s.Call) else None
+        if record is not None and record.latex_transposed:
+            return record.latex_transposed(self, operand)  # A^{-T}, as the parser reads it
         return f"{self.wrap(operand, _ATOM)}^\\top"
 
     def call(self, node: s.Call) -> str:
-        func, args = node.func, node.args
-        axis = next((k.value for k in node.kwargs if k.name == "axis"), None)
-        if func in ("sum", "mean"):
-            sign = "\\sum" if func == "sum" else "\\operatorname{mean}"
-            under = f"_{{\\text{{axis }} {self(axis)}}}" if axis is not None else ""
-            return f"{sign}{under} {self.wrap(args[0], _ATOM)}"
-        if func == "linalg.inv":
-            return f"{self.wrap(args[0], _ATOM)}^{{-1}}"
-        if func == "sqrt":
-            return f"\\sqrt{{{self(args[0])}}}"
-        if func == "eye":
-            return f"I_{{{self(args[0])}}}"
-        if func == "ones_like":
-            return "\\mathbf{1}"
-        if func == "zeros_like":
-            return "0"
-        if func == "outer":
-            return f"{self.wrap(args[0], _ATOM)} {self.transpose(args[1])}"
-        if func == "linalg.norm":
-            return f"\\left\\|{self(args[0])}\\right\\|"
-        head = _FUNCTIONS.get(func) or self.name(func)
-        inner = ", ".join(self(a) for a in args)
+        record = functions.lookup(node.func)
+        latex = record.latex if record is not None else None
+        if callable(latex):  # \\sum_{...}, A^{-1}, \\sqrt{...}: the record writes itself
+            return latex(self, node)
+        head = latex or self.name(node.func)
+        inner = ", ".join(self(a) for a in node.args)
         return f"{head}\\left({inner}\\right)" if "(" in inner else f"{head}({inner})"
 
     def derivative(self, node: s.Derivative) -> str:
@@ -156,11 +134,14 @@ class _Latex:
         if layer is not None:
             head = f"{base}^{{[{layer}]\\prime}}"
         else:
-            head = f"{_FUNCTIONS.get(node.func, node.func)}'"
+            record = functions.lookup(node.func)
+            latex = record.latex if record is not None else None
+            head = f"{latex if isinstance(latex, str) else node.func}'"
         return f"{head}\\left({inner}\\right)" if "(" in inner else f"{head}({inner})"
 
 
-def to_latex(node: s.Node, style: str = "plain", scalars=()) -> str:
+def to_latex(node: s.Node, scalars=(), mark: Mark = plain) -> str:
     """`to_latex(parse_equation("dW = H.T @ ((Y - T) * f'(H @ W + B))"))` →
-    `dW = H^\\top \\left((Y - T) \\odot f'(HW + B)\\right)`. `scalars`: the size names."""
-    return _Latex(style, scalars)(node)
+    `dW = H^\\top \\left((Y - T) \\odot f'(HW + B)\\right)`. `scalars`: the size names;
+    `mark`: which names carry a layer (`W2` → ('W', '2')), none by default."""
+    return _Latex(scalars, mark)(node)

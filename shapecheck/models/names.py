@@ -134,3 +134,24 @@ def is_activation(var: str) -> bool:
 def single_example(var: str) -> str:
     """A per-example quantity as one example writes it: 'Z1' → 'z1', 'X' → 'x'."""
     return var[0].lower() + var[1:] if is_per_example(var) else var
+
+
+_LATEX_LAYERED = re.compile(r"^(?P<grad>d?)(?P<base>[A-Za-z])(?P<layer>\d+)$")
+_LATEX_GENERIC = re.compile(r"^(?P<grad>d?)(?P<base>W|b|Z|A|g)(?P<prev>_prev)?$")
+
+
+def latex_mark(style: str):
+    """How LaTeX marks a name's layer, for shapecheck.language.latex.to_latex: `network`
+    writes 'W2' as ('W', '2') (`W^{[2]}`); `generic` writes 'A_prev' as ('A', 'l-1');
+    `plain` keeps every name as it is."""
+    def mark(name: str) -> tuple[str, str | None]:
+        if style == "network":
+            match = _LATEX_LAYERED.match(name)
+            if match:
+                return match["grad"] + match["base"], match["layer"]
+        if style == "generic":
+            match = _LATEX_GENERIC.match(name)
+            if match:
+                return match["grad"] + match["base"], "l-1" if match["prev"] else "l"
+        return name, None
+    return mark
