@@ -115,12 +115,13 @@ def _matmul(site: Site, i: int, m, n, g) -> tuple[s.Node, str]:
         return op(times, tr(m), g), "for a product P = M @ N, dN = M.T @ dP"
     if len(left) == 1 and len(right) == 1:
         return op("*", g, n if i == 0 else m), "for a dot product P = M @ N of vectors, dM = dP * N"
+    dyad = functions.dyad().name  # the matrix two vectors make, u v^T
     if len(left) == 1:  # vector @ matrix
         if i == 0:
             return op("@", n, g), "for P = M @ N with a vector M, dM = N @ dP"
-        return call("outer", m, g), "for P = M @ N with a vector M, dN = np.outer(M, dP)"
+        return call(dyad, m, g), f"for P = M @ N with a vector M, dN = np.{dyad}(M, dP)"
     if i == 0:  # matrix @ vector
-        return call("outer", g, n), "for P = M @ N with a vector N, dM = np.outer(dP, N)"
+        return call(dyad, g, n), f"for P = M @ N with a vector N, dM = np.{dyad}(dP, N)"
     return op("@", tr(m), g), "for P = M @ N with a vector N, dN = M.T @ dP"
 
 

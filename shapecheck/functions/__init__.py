@@ -62,6 +62,16 @@ def operator(name: str) -> tuple[str, int] | None:
     return OPERATORS.get(name)
 
 
+def superscripted(power: float) -> Function | None:
+    """`superscripted(-1)` → the record of the inverse: `A^{-1}` on a slide."""
+    return next((f for f in FUNCTIONS if f.superscript == power), None)
+
+
+def dyad() -> Function:
+    """The function that makes the matrix u v^T of two vectors."""
+    return next(f for f in FUNCTIONS if f.dyad)
+
+
 def activations() -> tuple[str, ...]:
     """The functions a layer's activation may be named as."""
     return tuple(f.name for f in FUNCTIONS if f.activation)
@@ -87,6 +97,6 @@ def shape_of(node, shapes, text, sizes) -> Shape:
 
 __all__ = ["Arguments", "Function", "FUNCTIONS", "Shape", "ShapeProblem", "Underivable",
            "activations", "arguments", "broadcast", "call", "canonical", "command",
-           "constant_int", "elementwise", "elementwise_chain", "known", "lookup", "methods",
-           "namespaced", "open_activations", "operator", "shape_of", "show", "slide_name",
-           "stacked_axis"]
+           "constant_int", "dyad", "elementwise", "elementwise_chain", "known", "lookup",
+           "methods", "namespaced", "open_activations", "operator", "shape_of", "show",
+           "slide_name", "stacked_axis", "superscripted"]

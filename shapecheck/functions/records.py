@@ -48,6 +48,8 @@ class Function:
     open_choice: bool = False           # an open activation is checked as each of these
     cross_entropy: str | None = None    # 'binary'/'categorical': pairs with that cost
     normalises: bool = False            # its output sums to one along an axis
+    superscript: float | None = None    # slides write it as this power: A^{-1}
+    dyad: bool = False                  # the matrix u v^T of two vectors
 
 
 # -- the one argument reader
@@ -389,9 +391,9 @@ FUNCTIONS: tuple[Function, ...] = (
     Function("trace", shape=square(True), chain=_trace_chain, linear=True,
              stacked=lambda at, node, args: np.trace(args[0], axis1=-2, axis2=-1),
              latex="\\operatorname{tr}"),
-    Function("outer", arity=(2, 2), shape=vectors, stacked=_outer_value, chain=_outer_chain,
+    Function("outer", arity=(2, 2), dyad=True, shape=vectors, stacked=_outer_value, chain=_outer_chain,
              latex=lambda r, node: f"{r.atom(node.args[0])} {r.transpose(node.args[1])}"),
-    Function("linalg.inv", aliases=("inv",), shape=square(False),
+    Function("linalg.inv", aliases=("inv",), superscript=-1, shape=square(False),
              stacked=_inverse, chain=_inv_chain, invertible=True, edge="singular",
              latex=lambda r, node: f"{r.atom(node.args[0])}^{{-1}}",
              latex_transposed=lambda r, node: f"{r.atom(node.args[0])}^{{-T}}"),

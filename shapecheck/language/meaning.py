@@ -145,8 +145,10 @@ class Lowering:
                 return self.node(regrouped)
         left, right = self.node(node.left), self.node(node.right)
         if node.op == s.SUPERSCRIPT:
-            if isinstance(right, s.Number) and right.value == -1 and self.mentions_variable(left):
-                return s.Call("linalg.inv", (left,), (), node.span, node.op_span, namespaced=True)
+            record = functions.superscripted(right.value) if isinstance(right, s.Number) else None
+            if record is not None and self.mentions_variable(left):  # A^{-1}: the table's
+                return s.Call(record.name, (left,), (), node.span, node.op_span,
+                              namespaced=record.numpy)
             return s.BinOp("**", left, right, node.span, node.op_span)
         if node.op in (s.TIMES, s.OTIMES):
             return self.ambiguous_product(node, left, right)
