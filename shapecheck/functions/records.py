@@ -231,7 +231,8 @@ def _softmax_chain(site, i, ops, g):
     p = site.own
     total = call("sum", op("*", g, p), axis=num(k), keepdims=name("True"))
     return (op("*", p, op("-", g, total)),
-            f"for P = softmax(M, axis={k}), dM = P * (dP - np.sum(dP * P, axis={k}, keepdims=True))")
+            f"for P = softmax(M, axis={k}), "
+            f"dM = P * (dP - np.sum(dP * P, axis={k}, keepdims=True))")
 
 
 def _log_det(node: s.Call) -> bool:
@@ -391,7 +392,8 @@ FUNCTIONS: tuple[Function, ...] = (
     Function("trace", shape=square(True), chain=_trace_chain, linear=True,
              stacked=lambda at, node, args: np.trace(args[0], axis1=-2, axis2=-1),
              latex="\\operatorname{tr}"),
-    Function("outer", arity=(2, 2), dyad=True, shape=vectors, stacked=_outer_value, chain=_outer_chain,
+    Function("outer", arity=(2, 2), dyad=True, shape=vectors, stacked=_outer_value,
+             chain=_outer_chain,
              latex=lambda r, node: f"{r.atom(node.args[0])} {r.transpose(node.args[1])}"),
     Function("linalg.inv", aliases=("inv",), superscript=-1, shape=square(False),
              stacked=_inverse, chain=_inv_chain, invertible=True, edge="singular",

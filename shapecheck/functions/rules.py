@@ -65,7 +65,8 @@ class ShapeCall:
 
     def __init__(self, record, node: s.Call, shapes: list[Shape], text: Callable[[s.Node], str],
                  sizes, read: Callable):
-        self.record, self.node, self.shapes, self.text, self.sizes = record, node, shapes, text, sizes
+        self.record, self.node, self.shapes, self.text = record, node, shapes, text
+        self.sizes = sizes
         self.read = read
 
     def fail(self, message: str, span: s.Span, *operands: s.Node):
@@ -78,7 +79,8 @@ class ShapeCall:
         node, (low, high) = self.node, self.record.arity
         if not low <= len(node.args) <= high:
             wanted = str(low) if low == high else f"{low} to {high}"
-            self.refuse(f"{node.func}() takes {wanted} argument(s), got {len(node.args)}", node.span)
+            self.refuse(f"{node.func}() takes {wanted} argument(s), got {len(node.args)}",
+                        node.span)
 
     def arguments(self):
         """The call's arguments, read by the table's one reader, once its keywords are
