@@ -127,6 +127,15 @@ def test_the_reader_counts_axes_and_gives_a_softmax_its_class_axis():
     assert functions.arguments(_lowered("y = softmax(Z, axis=0)")).one_axis(1) == 0
 
 
+def test_a_reduction_is_written_with_an_axis_by_one_builder():
+    from shapecheck.language.printer import to_numpy
+    summed = functions.with_axis(_lowered("y = np.sum(A, axis=0, dtype=x)"),
+                                 _lowered("y = 1"), True)
+    assert to_numpy(summed) == "np.sum(A, axis=1, keepdims=True, dtype=x)"
+    assert to_numpy(functions.with_axis(functions.call("sum", _lowered("y = A")),
+                                        _lowered("y = 0"), False)) == "np.sum(A, axis=0)"
+
+
 # --- shape rules -----------------------------------------------------------------------------
 
 SHAPES = {"A": ("n", "k"), "M": ("n", "n"), "x": ("n",), "v": ("k",), "Z": ("c", "m")}

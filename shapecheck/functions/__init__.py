@@ -6,7 +6,7 @@ written with. May import only `syntax`, `errors` and numpy; imported by language
 from __future__ import annotations
 
 from .records import (FUNCTIONS, OPERATOR_METHODS, OPERATORS, Arguments, Function, arguments,
-                      call, elementwise_chain)
+                      call, elementwise_chain, with_axis)
 from .rules import (Shape, ShapeCall, ShapeProblem, Underivable, broadcast, constant_int, show,
                     stacked_axis)
 
@@ -99,4 +99,4 @@ __all__ = ["Arguments", "Function", "FUNCTIONS", "Shape", "ShapeProblem", "Under
            "activations", "arguments", "broadcast", "call", "canonical", "command",
            "constant_int", "dyad", "elementwise", "elementwise_chain", "known", "lookup",
            "methods", "namespaced", "open_activations", "operator", "shape_of", "show",
-           "slide_name", "stacked_axis", "superscripted"]
+           "slide_name", "stacked_axis", "superscripted", "with_axis"]

@@ -6,7 +6,7 @@ kinks, and its LaTeX. Adding a function is adding a record here (and its tests).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 import numpy as np
@@ -98,6 +98,16 @@ def arguments(node: s.Call) -> Arguments:
     keepdims = isinstance(keep, s.Name) and keep.id == "True" or (
         isinstance(keep, s.Number) and keep.value != 0)
     return Arguments(axis, keepdims, keyword(node, "ord"))
+
+
+def with_axis(node: s.Call, axis: s.Node, keepdims: bool) -> s.Call:
+    """`np.sum(A)` → `np.sum(A, axis=1, keepdims=True)`: the reduction over `axis`, its
+    other keywords kept after these (for advice and derivations that write one)."""
+    others = tuple(k for k in node.kwargs if k.name not in ("axis", "keepdims"))
+    written = (s.Keyword("axis", axis, node.span),)
+    if keepdims:
+        written += (s.Keyword("keepdims", s.Name("True", node.span), node.span),)
+    return replace(node, args=node.args[:1], kwargs=written + others)
 
 
 def call(func: str, *args: s.Node, **kwargs: s.Node) -> s.Call:
