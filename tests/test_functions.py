@@ -90,6 +90,12 @@ def test_the_queries_the_stages_ask():
     assert functions.superscripted(2) is None
     assert functions.namespaced("exp") and not functions.namespaced("sigmoid")
     assert functions.elementwise("log1p") and not functions.elementwise("softmax")
+    assert functions.unit("@").name == "eye" and functions.unit("*").name == "ones_like"
+    assert functions.is_unit(_lowered("y = np.eye(n)"), "@")
+    assert not functions.is_unit(_lowered("y = np.eye(n)"), "*")
+    assert functions.total(_lowered("y = np.mean(A)")) == "mean"
+    assert functions.total(_lowered("y = A.sum()")) == "sum"
+    assert functions.total(_lowered("y = np.max(A)")) is None
 
 
 def _lowered(text: str, variables=("A", "B", "x", "v", "Z", "W2", "M")):

@@ -104,15 +104,14 @@ def _axis(node: s.Call) -> int | None:
 def _scaled_total(node: s.Node, simplifier: Simplifier, shape: Shape) -> tuple[Coef, s.Node] | None:
     """`-1/m * np.sum(E)` → (-1/m, E); `np.mean(E)` → (1/N, E) for N entries;
     `np.mean(np.sum(E, axis=1))` → (1/m, E) for E of shape (m, c)."""
-    if isinstance(node, s.Call) and node.func in ("sum", "mean") and len(node.args) == 1 \
-            and not node.kwargs:
+    if functions.total(node) and len(node.args) == 1 and not node.kwargs:
         inner = node.args[0]
         kept = list(shape)
-        if isinstance(inner, s.Call) and inner.func == "sum" and len(inner.args) == 1 \
+        if functions.total(inner) == "sum" and len(inner.args) == 1 \
                 and _axis(inner) is not None and len(inner.kwargs) == 1:
             del kept[_axis(inner) % len(shape)]  # a total of sums is the total
             inner = inner.args[0]
-        return (ONE if node.func == "sum" else _count(kept).inverse()), inner
+        return (ONE if functions.total(node) == "sum" else _count(kept).inverse()), inner
     if isinstance(node, s.Neg):
         found = _scaled_total(node.operand, simplifier, shape)
         return None if found is None else (-found[0], found[1])

@@ -158,9 +158,9 @@ class Simplifier:
         return c, self.multiply(r1, r2)
 
     def matmul(self, a: s.Node, b: s.Node) -> s.Node:
-        if _is_eye(a):
+        if functions.is_unit(a, "@"):  # np.eye(n) @ x is x
             return b
-        if _is_eye(b):
+        if functions.is_unit(b, "@"):
             return a
         return s.BinOp("@", a, b, NOWHERE, NOWHERE)
 
@@ -171,7 +171,7 @@ class Simplifier:
                 return s.BinOp("/", other, one_over.right, NOWHERE, NOWHERE)
         product = s.BinOp("*", a, b, NOWHERE, NOWHERE)
         for keep, other in ((a, b), (b, a)):
-            if _is_call(other, "ones_like"):
+            if functions.is_unit(other, "*"):
                 wanted, own = self.shape_of(product), self.shape_of(keep)
                 if wanted is not None and wanted == own:
                     return keep
@@ -183,8 +183,8 @@ class Simplifier:
         if isinstance(exponent, s.Number) and float(exponent.value).is_integer():
             k = int(exponent.value)
             if k == 0:
-                return ONE, None if rest is None else s.Call("ones_like", (rest,), (), NOWHERE,
-                                                             NOWHERE, namespaced=True)
+                return ONE, None if rest is None else functions.call(functions.unit("*").name,
+                                                                     rest)
             if k == 1:
                 return c, rest
             if k > 0:
@@ -251,11 +251,10 @@ class Simplifier:
     def transpose(self, node: s.Node) -> s.Node:
         if isinstance(node, s.Transpose):
             return node.operand
-        if _is_eye(node) or isinstance(node, s.Number):
-            return node
-        if _is_call(node, "ones_like"):
-            return s.Call("ones_like", (self.transpose(node.args[0]),), (), NOWHERE, NOWHERE,
-                          namespaced=True)
+        if functions.is_unit(node, "@") or isinstance(node, s.Number):
+            return node  # the identity matrix is symmetric
+        if functions.is_unit(node, "*"):  # ones shaped like x, transposed: ones like x.T
+            return functions.call(node.func, self.transpose(node.args[0]))
         if isinstance(node, s.Neg):
             return s.Neg(self.transpose(node.operand), NOWHERE)
         if isinstance(node, s.BinOp) and node.op == "@":
@@ -313,14 +312,6 @@ def _negate(node: s.Node) -> s.Node:
 def _namespaced(node: s.Call) -> bool:
     """`np.sum(...)`, never the ambiguous `sum(...)`, in a formula shapecheck writes."""
     return node.namespaced or functions.namespaced(node.func)
-
-
-def _is_call(node: s.Node, func: str) -> bool:
-    return isinstance(node, s.Call) and node.func == func
-
-
-def _is_eye(node: s.Node) -> bool:
-    return _is_call(node, "eye")
 
 
 def _same(a: s.Node, b: s.Node) -> bool:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from .records import (FUNCTIONS, OPERATOR_METHODS, OPERATORS, Arguments, Function, arguments,
                       call, elementwise_chain, with_axis)
+from ..syntax import Call
 from .rules import (Shape, ShapeCall, ShapeProblem, Underivable, broadcast, constant_int, show,
                     stacked_axis)
 
@@ -62,6 +63,23 @@ def operator(name: str) -> tuple[str, int] | None:
     return OPERATORS.get(name)
 
 
+def total(node) -> str | None:
+    """'sum' or 'mean' where `node` is a call of a total (np.sum, np.mean), else None."""
+    record = _TABLE.get(node.func) if isinstance(node, Call) else None
+    return record.total if record is not None else None
+
+
+def unit(operator: str) -> Function:
+    """`unit('@')` → the record of `eye`: the array `operator` leaves its other operand as."""
+    return next(f for f in FUNCTIONS if f.unit == operator)
+
+
+def is_unit(node, operator: str) -> bool:
+    """`np.eye(n)` for `@`, `np.ones_like(x)` for `*`."""
+    record = _TABLE.get(node.func) if isinstance(node, Call) else None
+    return record is not None and record.unit == operator
+
+
 def superscripted(power: float) -> Function | None:
     """`superscripted(-1)` → the record of the inverse: `A^{-1}` on a slide."""
     return next((f for f in FUNCTIONS if f.superscript == power), None)
@@ -99,4 +117,5 @@ __all__ = ["Arguments", "Function", "FUNCTIONS", "Shape", "ShapeProblem", "Under
            "activations", "arguments", "broadcast", "call", "canonical", "command",
            "constant_int", "dyad", "elementwise", "elementwise_chain", "known", "lookup",
            "methods", "namespaced", "open_activations", "operator", "shape_of", "show",
-           "slide_name", "stacked_axis", "superscripted", "with_axis"]
+           "slide_name", "stacked_axis", "superscripted", "total", "unit", "is_unit",
+           "with_axis"]

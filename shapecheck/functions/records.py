@@ -12,9 +12,10 @@ from typing import Callable
 import numpy as np
 
 from .. import syntax as s
-from .rules import (NOWHERE, Shape, ShapeCall, Underivable, broadcasting, constant_int,
-                    derivative, name, neg, normalising, num, op, same, sized, square, stacked_axis,
-                    tr, vectors)
+from .rules import (NOWHERE, Shape, ShapeCall, Underivable, broadcasting, choice_value,
+                    constant_chain, constant_int, derivative, dyad_value, extreme_chain, eye_value,
+                    first, name, neg, normalising, num, op, pass_chain, same, sized, square,
+                    stacked_axis, tr, vectors)
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class Function:
     normalises: bool = False            # its output sums to one along an axis
     superscript: float | None = None    # slides write it as this power: A^{-1}
     dyad: bool = False                  # the matrix u v^T of two vectors
+    unit: str | None = None             # the operator it is the unit of: eye for @
 
 
 # -- the one argument reader
@@ -173,24 +175,6 @@ def _inverse_or_nan(a: np.ndarray) -> np.ndarray:
         return np.full_like(a, np.nan)
 
 
-def _outer_value(at, node, args):
-    a, b = args
-    at.limit((max(a.shape[0], b.shape[0]), a[0].size, b[0].size))
-    return a.reshape(a.shape[0], -1)[:, :, None] * b.reshape(b.shape[0], -1)[:, None, :]
-
-
-def _eye_value(at, node, args):
-    arg = node.args[0]
-    n = at.sizes[arg.id] if isinstance(arg, s.Name) else constant_int(arg)
-    at.limit((n, n))
-    return np.eye(n)[None]
-
-
-def _where_value(at, node, args):
-    condition, a, b = at.broadcastable(*args)
-    return np.where(condition != 0, a, b).astype(float)
-
-
 def _reduce(at, reducer, read: Arguments, a: np.ndarray) -> np.ndarray:
     """`reducer` (np.sum, np.mean, ...) of stacked `a` over the axes `read` names."""
     if read.axis is None and at.per_example_axis is not None and a.ndim > 1:
@@ -306,14 +290,6 @@ def _norm_chain(site, i, ops, g):
     return op("/", op("*", g, ops[0]), site.own), "for P = np.linalg.norm(M), dM = dP * M / P"
 
 
-def _extreme_chain(compare: str, which: str):
-    def rule(site, i, ops, g):
-        func = site.node.func
-        return (op("*", g, op(compare, ops[i], ops[1 - i])),
-                f"for P = np.{func}(M, N), dM = dP where M is the {which}, else 0")
-    return rule
-
-
 def _where_chain(site, i, ops, g):
     if i == 0:
         return None, "a condition is piecewise constant: its gradient is 0"
@@ -329,18 +305,6 @@ def _outer_chain(site, i, ops, g):
     return op("@", tr(g), ops[0]), "for P = np.outer(M, N), dN = dP.T @ M"
 
 
-def _constant_chain(site, i, ops, g):
-    return None, "a constant array: its gradient is 0"
-
-
-def _pass_chain(site, i, ops, g):
-    return g, "the identity passes the gradient on"
-
-
-def _first(node: s.Call) -> tuple[s.Node, ...]:
-    return node.args[:1]
-
-
 # -- LaTeX of the functions that are not a head before brackets
 def _latex_total(sign: str):
     def render(r, node):
@@ -351,9 +315,9 @@ def _latex_total(sign: str):
 
 
 _TOTAL = dict(arity=(1, 2), keywords=frozenset({"axis", "keepdims"}), shape=_reduction,
-              chain=_total_chain, operands=_first, linear=True, method=True)
+              chain=_total_chain, operands=first, linear=True, method=True)
 _EXTREME = dict(arity=(1, 2), keywords=frozenset({"axis", "keepdims"}), shape=_reduction,
-                operands=_first, method=True)
+                operands=first, method=True)
 
 FUNCTIONS: tuple[Function, ...] = (
     Function("tanh", elementwise=True, value=np.tanh, derivative=lambda x: 1.0 - np.tanh(x) ** 2,
@@ -371,10 +335,10 @@ FUNCTIONS: tuple[Function, ...] = (
                                             "for P = softplus(M), dM = dP * sigmoid(M)"),
              latex="\\operatorname{softplus}", slide=True, activation=True, open_choice=True),
     Function("identity", numpy=False, elementwise=True, value=lambda x: x,
-             derivative=np.ones_like, bound_chain=_pass_chain, activation=True),
+             derivative=np.ones_like, bound_chain=pass_chain, activation=True),
     Function("softmax", numpy=False, arity=(1, 2), keywords=frozenset({"axis"}),
              shape=normalising, stacked=_softmax_value, chain=_softmax_chain,
-             bound_chain=_softmax_chain, operands=_first, latex="\\operatorname{softmax}",
+             bound_chain=_softmax_chain, operands=first, latex="\\operatorname{softmax}",
              slide=True, activation=True, cross_entropy="categorical", normalises=True),
     Function("exp", elementwise=True, value=np.exp, derivative=np.exp,
              chain=lambda site, i, ops, g: (op("*", g, site.own), "for P = np.exp(M), dM = dP * P"),
@@ -402,7 +366,7 @@ FUNCTIONS: tuple[Function, ...] = (
     Function("trace", shape=square(True), chain=_trace_chain, linear=True,
              stacked=lambda at, node, args: np.trace(args[0], axis1=-2, axis2=-1),
              latex="\\operatorname{tr}"),
-    Function("outer", arity=(2, 2), dyad=True, shape=vectors, stacked=_outer_value,
+    Function("outer", arity=(2, 2), dyad=True, shape=vectors, stacked=dyad_value,
              chain=_outer_chain,
              latex=lambda r, node: f"{r.atom(node.args[0])} {r.transpose(node.args[1])}"),
     Function("linalg.inv", aliases=("inv",), superscript=-1, shape=square(False),
@@ -415,21 +379,22 @@ FUNCTIONS: tuple[Function, ...] = (
     Function("linalg.norm", aliases=("norm",), arity=(1, 2),
              keywords=frozenset({"axis", "keepdims", "ord"}), shape=_norm_shape,
              stacked=_norm_value,
-             chain=_norm_chain, operands=_first,
+             chain=_norm_chain, operands=first,
              latex=lambda r, node: f"\\left\\|{r(node.args[0])}\\right\\|"),
-    Function("maximum", arity=(2, 2), shape=broadcasting, chain=_extreme_chain(">", "larger"),
+    Function("maximum", arity=(2, 2), shape=broadcasting, chain=extreme_chain(">", "larger"),
              stacked=lambda at, node, args: np.maximum(*at.broadcastable(*args)), kinked=True,
              latex="\\max"),
-    Function("minimum", arity=(2, 2), shape=broadcasting, chain=_extreme_chain("<", "smaller"),
+    Function("minimum", arity=(2, 2), shape=broadcasting, chain=extreme_chain("<", "smaller"),
              stacked=lambda at, node, args: np.minimum(*at.broadcastable(*args)), kinked=True,
              latex="\\min"),
-    Function("where", arity=(3, 3), shape=broadcasting, stacked=_where_value,
+    Function("where", arity=(3, 3), shape=broadcasting, stacked=choice_value,
              chain=_where_chain, latex="\\operatorname{where}"),
-    Function("ones_like", shape=same, stacked=lambda at, node, args: np.ones_like(args[0]),
-             chain=_constant_chain, latex=lambda r, node: "\\mathbf{1}"),
+    Function("ones_like", unit="*", shape=same,
+             stacked=lambda at, node, args: np.ones_like(args[0]),
+             chain=constant_chain, latex=lambda r, node: "\\mathbf{1}"),
     Function("zeros_like", shape=same, stacked=lambda at, node, args: np.zeros_like(args[0]),
-             chain=_constant_chain, latex=lambda r, node: "0"),
-    Function("eye", shape=sized, stacked=_eye_value, chain=_constant_chain, creates=True,
+             chain=constant_chain, latex=lambda r, node: "0"),
+    Function("eye", unit="@", shape=sized, stacked=eye_value, chain=constant_chain, creates=True,
              latex=lambda r, node: f"I_{{{r(node.args[0])}}}"),
 )
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Callable
 
+import numpy as np
+
 from .. import syntax as s
 
 Dim = int | str
@@ -197,6 +199,45 @@ def tr(node: s.Node) -> s.Transpose:
 
 def derivative(func: str, arg: s.Node) -> s.Derivative:
     return s.Derivative(func, (arg,), NOWHERE, NOWHERE)
+
+
+# -- values, chain rules and operands that several records share
+def dyad_value(at, node, args):
+    a, b = args
+    at.limit((max(a.shape[0], b.shape[0]), a[0].size, b[0].size))
+    return a.reshape(a.shape[0], -1)[:, :, None] * b.reshape(b.shape[0], -1)[:, None, :]
+
+
+def eye_value(at, node, args):
+    arg = node.args[0]
+    n = at.sizes[arg.id] if isinstance(arg, s.Name) else constant_int(arg)
+    at.limit((n, n))
+    return np.eye(n)[None]
+
+
+def choice_value(at, node, args):
+    condition, a, b = at.broadcastable(*args)
+    return np.where(condition != 0, a, b).astype(float)
+
+
+def extreme_chain(compare: str, which: str):
+    def rule(site, i, ops, g):
+        func = site.node.func
+        return (op("*", g, op(compare, ops[i], ops[1 - i])),
+                f"for P = np.{func}(M, N), dM = dP where M is the {which}, else 0")
+    return rule
+
+
+def constant_chain(site, i, ops, g):
+    return None, "a constant array: its gradient is 0"
+
+
+def pass_chain(site, i, ops, g):
+    return g, "the identity passes the gradient on"
+
+
+def first(node: s.Call) -> tuple[s.Node, ...]:
+    return node.args[:1]
 
 
 def stacked_axis(axis: int) -> int:

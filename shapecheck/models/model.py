@@ -225,7 +225,7 @@ def _averaged_over(cost: s.Equation, node_shapes: Mapping[int, Shape],
     or a dimension of what an np.mean without an axis averages."""
     over = {n.id for n in s.walk(cost.rhs) if isinstance(n, s.Name) and n.id in sizes}
     for node in s.walk(cost.rhs):
-        if isinstance(node, s.Call) and node.func == "mean" and len(node.args) == 1 \
+        if functions.total(node) == "mean" and len(node.args) == 1 \
                 and not node.kwargs:
             over |= {d for d in node_shapes.get(id(node.args[0]), ()) if isinstance(d, str)}
     return frozenset(over)
@@ -239,7 +239,7 @@ def _summed_examples_axis(cost: s.Equation, node_shapes: Mapping[int, Shape],
         return None
     axes = set()
     for node in s.walk(cost.rhs):
-        if isinstance(node, s.Call) and node.func in ("sum", "mean") and len(node.args) == 1 \
+        if functions.total(node) and len(node.args) == 1 \
                 and not node.kwargs:
             shape = tuple(node_shapes.get(id(node.args[0]), ()))
             if shape.count(examples) != 1:
