@@ -258,3 +258,27 @@ def test_latex_marks_layers_only_when_given_the_naming_conventions_mark():
     assert to_latex(equation, mark=latex_mark("network")) == "dW^{[2]} = dZ^{[2]} A^{[1]T}"
     generic = parse_equation("dA_prev = W.T @ dZ")
     assert to_latex(generic, mark=latex_mark("generic")) == "dA^{[l-1]} = W^{[l]T} dZ^{[l]}"
+
+
+# --- a function added as one record: np.cbrt -------------------------------------------------
+
+CBRT = ["--forward", "Y = np.cbrt(X); J = np.sum(Y * C)", "--shape", "X=n,k",
+        "--shape", "C=n,k", "--n", "3", "--k", "2"]
+
+
+def test_cbrt_is_one_record_the_cli_checks_through(cli):
+    right = cli(*CBRT, "dX = C * 1/(3*np.cbrt(X)**2)")
+    assert right.exit_code == 0, right.stdout + right.stderr
+    wrong = cli(*CBRT, "dX = C * 1/(2*np.cbrt(X)**2)")
+    assert wrong.exit_code == 1, wrong.stdout + wrong.stderr
+    assert "the right side is 1.5 times the true gradient" in wrong.stdout
+    assert "derived: dX = 1/3 * C / Y ** 2" in wrong.stdout
+    shapes = cli(*CBRT, "dX = np.cbrt(X).T")
+    assert shapes.exit_code == 1
+
+
+def test_cbrt_is_derived_and_written_in_latex():
+    r = _derived("Y = np.cbrt(X); J = np.sum(Y * C)", {"X": ("n", "k"), "C": ("n", "k")}, "dX")
+    assert r.verdict == "pass", r.message
+    assert to_latex(parse_equation("y = np.cbrt(A)")) == "y = \\sqrt[3]{A}"
+    assert functions.lookup("cbrt").edge == "zero"  # draws keep away from its infinite slope
