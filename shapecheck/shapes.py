@@ -15,23 +15,7 @@ from . import syntax as s
 from .errors import UnknownNameError
 from .language.meaning import ELEMENTWISE
 from .language.printer import to_numpy
-
-Dim = int | str
-Shape = tuple[Dim, ...]
-
-
-def show(shape: Shape) -> str:
-    """(n1, m) as text; a scalar is ()."""
-    if len(shape) == 1:
-        return f"({shape[0]},)"
-    return "(" + ", ".join(str(d) for d in shape) + ")"
-
-
-@dataclass(frozen=True)
-class Operand:
-    text: str
-    span: s.Span
-    shape: Shape
+from .result import Operand, Shape, show  # plain data, shared with the report
 
 
 @dataclass(frozen=True)
