@@ -7,6 +7,7 @@ in a dictionary the session owns and hands in.
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import Mapping
 
 from .. import syntax as s
@@ -126,6 +127,74 @@ def natural_order(name: str) -> tuple:
     return (stem, int(name[len(stem):]) if name[len(stem):] else -1)
 
 
+class _Piece:
+    """A node to be, with the text it prints as: placed at an offset, it gets the spans
+    the parser would give that text, so the network is built as nodes, never parsed."""
+
+    def __init__(self, text: str, make):
+        self.text, self.make = text, make  # make(offset) → the node
+
+    def __matmul__(self, other): return _binop(self, "@", other)
+    def __add__(self, other): return _binop(self, "+", other)
+    def __sub__(self, other): return _binop(self, "-", other)
+    def __mul__(self, other): return _binop(self, "*", other)
+    def __truediv__(self, other): return _binop(self, "/", other, tight=True)  # -1/m
+    def __neg__(self):
+        return _Piece("-" + self.text, lambda o: s.Neg(self.make(o + 1), (o, o + 1 + len(self.text))))
+
+
+def _name(id_: str) -> _Piece:
+    return _Piece(id_, lambda o: s.Name(id_, (o, o + len(id_))))
+
+
+def _num(value: int) -> _Piece:
+    text = str(value)
+    return _Piece(text, lambda o: s.Number(float(value), text, (o, o + len(text))))
+
+
+def _size(size: str | int) -> _Piece:
+    return _num(size) if isinstance(size, int) else _name(size)
+
+
+def _binop(left: _Piece, op: str, right: _Piece, tight: bool = False) -> _Piece:
+    space = "" if tight else " "
+    text = f"{left.text}{space}{op}{space}{right.text}"
+    at = len(left.text) + len(space)  # the operator's offset
+
+    def make(o):
+        return s.BinOp(op, left.make(o), right.make(o + at + len(op) + len(space)),
+                       (o, o + len(text)), (o + at, o + at + len(op)))
+    return _Piece(text, make)
+
+
+def _paren(inner: _Piece) -> _Piece:
+    return _Piece(f"({inner.text})", lambda o: inner.make(o + 1))
+
+
+def _call(func: str, *args: _Piece, axis: int | None = None, numpy: bool = False) -> _Piece:
+    written = ("np." if numpy else "") + func
+    parts = [a.text for a in args] + ([f"axis={axis}"] if axis is not None else [])
+    text = f"{written}({', '.join(parts)})"
+
+    def make(o):
+        at, made = o + len(written) + 1, []
+        for a in args:
+            made.append(a.make(at))
+            at += len(a.text) + 2
+        kwargs = ()
+        if axis is not None:
+            value = _num(axis).make(at + len("axis="))
+            kwargs = (s.Keyword("axis", value, (at, value.span[1])),)
+        return s.Call(func, tuple(made), kwargs, (o, o + len(text)), (o, o + len(written)),
+                      namespaced=numpy)
+    return _Piece(text, make)
+
+
+def _equation(lhs: str, rhs: _Piece) -> s.Equation:
+    text = f"{lhs} = {rhs.text}"
+    return s.Equation(s.Name(lhs, (0, len(lhs))), rhs.make(len(lhs) + 3), text, (0, len(text)))
+
+
 def network(last_layer: int, layout: str = "columns", batch: str | int = "m",
             fixed_functions: Mapping[str, str] | None = None,
             declared: Mapping[str, Shape] | None = None) -> Model:
@@ -146,25 +215,28 @@ def network(last_layer: int, layout: str = "columns", batch: str | int = "m",
             f"later layer (declare n{last_layer + 1}, or give --L {last_layer + 1}) so that "
             f"g{last_layer} is a hidden activation, or give the model with --forward")
     columns = layout == "columns"
-    texts = []
+    equations = []
     for layer in range(1, last_layer + 1):
-        previous = "X" if layer == 1 else f"A{layer - 1}"
-        product = f"W{layer} @ {previous}" if columns else f"{previous} @ W{layer}"
-        texts.append(f"Z{layer} = {product} + b{layer}")
+        previous = _name("X" if layer == 1 else f"A{layer - 1}")
+        weight, z = _name(f"W{layer}"), _name(f"Z{layer}")
+        product = weight @ previous if columns else previous @ weight
+        equations.append(_equation(f"Z{layer}", product + _name(f"b{layer}")))
         if layer == last_layer and fixed[f"g{layer}"] == "softmax":
-            texts.append(f"A{layer} = softmax(Z{layer}, axis={0 if columns else 1})")
+            equations.append(_equation(f"A{layer}", _call("softmax", z, axis=0 if columns else 1)))
         else:
-            texts.append(f"A{layer} = g{layer}(Z{layer})")
-    out = f"A{last_layer}"
+            equations.append(_equation(f"A{layer}", _call(f"g{layer}", z)))
+    out, y, one = _name(f"A{last_layer}"), _name("Y"), _num(1)
+    log = partial(_call, "log", numpy=True)
     if fixed[f"g{last_layer}"] == "softmax":
-        texts.append(f"J = -1/{batch} * np.sum(Y * np.log({out}))")
+        loss = y * log(out)
     else:
-        texts.append(f"J = -1/{batch} * np.sum(Y * np.log({out}) + (1 - Y) * np.log(1 - {out}))")
+        loss = y * log(out) + _paren(one - y) * log(one - out)
+    equations.append(_equation("J", -one / _size(batch) * _call("sum", loss, numpy=True)))
     shapes = network_shapes(last_layer, layout, batch)
     shapes.update({n: tuple(s) for n, s in (declared or {}).items() if n in shapes})  # --shape wins
     sizes = {d for shape in shapes.values() for d in shape if isinstance(d, str)}
     per_example = {"X", "Y"} | {f"{b}{l}" for b in "ZA" for l in range(1, last_layer + 1)}
-    return build(texts, {n: shapes[n] for n in ("X", "Y") + tuple(
+    return build(equations, {n: shapes[n] for n in ("X", "Y") + tuple(
                      f"{p}{l}" for l in range(1, last_layer + 1) for p in "Wb")},
                  sizes, labels={"Y"}, fixed_functions=fixed,
                  per_example=frozenset(per_example), batch=batch if isinstance(batch, str) else None,

@@ -90,16 +90,18 @@ def _called(node: s.Node) -> set[str]:
             if isinstance(n, (s.Call, s.Derivative)) and n.func not in KNOWN}
 
 
-def build(texts: Iterable[str], shapes: Mapping[str, Shape], sizes: Iterable[str],
+def build(texts: Iterable[str | s.Equation], shapes: Mapping[str, Shape], sizes: Iterable[str],
           labels: Iterable[str] = (), fixed_functions: Mapping[str, str] | None = None,
           **options) -> Model:
-    """Parse and check a forward model. `shapes` gives the inputs' shapes (convention or
+    """Check a forward model, its equations as text (parsed here) or as syntax nodes (the
+    built-in network). `shapes` gives the inputs' shapes (convention or
     --shape); every defined quantity's shape is inferred. Raises ModelError."""
     sizes = set(sizes)
     known: dict[str, Shape] = {}
     equations, uses, called = [], [], set()
     node_shapes: dict[int, Shape] = {}
-    parsed = [parse_equation(t.strip()) for t in texts if t.strip()]
+    parsed = [t if isinstance(t, s.Equation) else parse_equation(t.strip())
+              for t in texts if isinstance(t, s.Equation) or t.strip()]
     if not parsed:
         raise ModelError("the forward model has no equation")
     defined = {eq.lhs.id for eq in parsed}
