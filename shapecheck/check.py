@@ -20,6 +20,7 @@ from .errors import ModelError, ShapecheckError, UnknownNameError
 from .language.meaning import KNOWN, readings
 from .language.parse import parse_equation
 from .models.binding import Binder, at_layer_names, generic_in, natural_order, size_order
+from .models.names import gradient_name
 from .models.model import OPEN_ACTIVATIONS, Model
 from .numeric.evaluate import Evaluator
 from .numeric.truth import refuse_if_too_large, relative_error
@@ -180,7 +181,7 @@ class Check:
             example = sorted(model.weights)[0] if model.weights else model.inputs[0]
             raise UnknownNameError(
                 f"the left side {lhs} must name a gradient of the model, such as "
-                f"d{example} (the gradient of the cost {model.cost} with respect to "
+                f"{gradient_name(example)} (the gradient of the cost {model.cost} with respect to "
                 f"{example})", text, eq.lhs.span)
         lhs_var = binding[lhs][0]
         declared = dict(self.options.sizes)

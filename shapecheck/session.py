@@ -38,20 +38,23 @@ class Checker:
         self._check = Check(options, self.binder, self.drawer)
         self._derivers: dict[int | None, "Checker"] = {}  # for --derive (see _deriving)
         self._repairs: dict[str, dict] = {}  # formula → its repair or derivation (Result fields)
-        self._verdicts: dict[str, Result] = {}  # formula → its verdict (no source)
+        self._verdicts: dict = {}  # formula (text, or ("built", text)) → its verdict (no source)
 
     def check(self, text: str, source: Source | None = None) -> Result:
         """The verdict; a wrong formula's Result carries its smallest verified `repair`
         where one exists, else a verified derivation of its left side (`derived`)."""
         return self._repaired(text, self.verdict(text, source))
 
-    def verdict(self, text: str, source: Source | None = None) -> Result:
-        """The check (and a shape hint) alone, without looking for a repair. The same text
-        gets the same verdict under the same options: a repair that is a formula already
-        checked (or a formula written twice in notes) is not checked again."""
-        if text not in self._verdicts:
-            self._verdicts[text] = _hinted(text, self._check.verdict(text))
-        return replace(self._verdicts[text], source=source)
+    def verdict(self, formula: str | s.Equation, source: Source | None = None) -> Result:
+        """The check (and a shape hint) alone, without looking for a repair, of a formula's
+        text or of an equation already built (a derivation). The same formula gets the same
+        verdict under the same options: a repair that is a formula already checked (or a
+        formula written twice in notes) is not checked again."""
+        text = formula if isinstance(formula, str) else formula.text
+        key = text if isinstance(formula, str) else ("built", text)
+        if key not in self._verdicts:
+            self._verdicts[key] = _hinted(text, self._check.verdict(formula))
+        return replace(self._verdicts[key], source=source)
 
     def _repaired(self, text: str, result: Result) -> Result:
         """A wrong formula gets the smallest edit of its text that passes the same check
@@ -72,7 +75,7 @@ class Checker:
         expand = not names_a_gradient(eq)
         for derived in [self.derive(eq.lhs.id, expand)] + ([self.derive(eq.lhs.id)] if expand else []):
             if derived.verdict == "pass" and derived.derived \
-                    and self.verdict(derived.derived).verdict == "pass":
+                    and self.verdict(_equation(derived.derivation)).verdict == "pass":
                 return {"derived": derived.derived}
         return {}
 
@@ -111,7 +114,7 @@ class Checker:
             return Result(name, "error", f"cannot derive {name}: {e.reason}")
         except ShapecheckError as e:
             return Result(name, "error", f"cannot derive {name}: {e.message}")
-        result = checker.verdict(derivation.numpy)
+        result = checker.verdict(_equation(derivation))  # the tree itself, not its text
         if result.verdict != "pass":  # never shown: it did not pass
             why = result.message if result.verdict == "error" else \
                 f"the chain rule gave a formula whose verdict is {result.verdict}, not pass"
@@ -127,6 +130,12 @@ class Checker:
         if layers not in self._derivers:
             self._derivers[layers] = Checker(replace(self.options, layers=layers, values=True))
         return self._derivers[layers]
+
+
+def _equation(derivation) -> s.Equation:
+    """A derivation as the equation it is, to check as built: its text is for the user."""
+    return s.Equation(s.Name(derivation.name, (0, len(derivation.name))), derivation.node,
+                      derivation.numpy)
 
 
 def _hinted(text: str, result: Result) -> Result:
