@@ -10,6 +10,7 @@ import numpy as np
 
 from .models.binding import size_order
 from .models.model import Model
+from .models.names import EXAMPLES
 from .numeric.truth import relative_error
 
 
@@ -18,7 +19,7 @@ def _factor_names(sizes: Mapping[str, int], defaults: Mapping[str, int]) -> list
     declared sizes, and last the sizes chosen by default (whose values nobody chose)."""
     def of(names):
         named = []
-        for name in sorted(names, key=lambda n: (n != "m", size_order(n))):
+        for name in sorted(names, key=lambda n: (n != EXAMPLES, size_order(n))):
             value = sizes[name]
             if value != 1:
                 named += [(float(value), name), (1.0 / value, f"1/{name}"),
@@ -28,8 +29,8 @@ def _factor_names(sizes: Mapping[str, int], defaults: Mapping[str, int]) -> list
     # the examples' count m first (1/m is the course's classic slip), then small constants,
     # then the other declared sizes: a factor 2 is "2", not "n2" because n2 happens to be 2
     declared = [n for n in sizes if n not in defaults]
-    return ([(-1.0, "-1")] + of(n for n in declared if n == "m") + constants
-            + of(n for n in declared if n != "m") + of(n for n in sizes if n in defaults))
+    return ([(-1.0, "-1")] + of(n for n in declared if n == EXAMPLES) + constants
+            + of(n for n in declared if n != EXAMPLES) + of(n for n in sizes if n in defaults))
 
 
 def _with_values(name: str, sizes: Mapping[str, int]) -> str:

@@ -239,7 +239,7 @@ def test_a_kink_that_never_switches_still_gets_a_verdict():
 
 
 # Draws on which the true gradient was almost zero by chance, so that it was all rounding:
-# before the redraw (check.Checker._resolved) these right formulas got `value` verdicts.
+# before the redraw (draws.Drawer.resolved) these right formulas got `value` verdicts.
 LOGISTIC = ["--forward", "A = sigmoid(X @ w + b); J = -np.mean(Y * np.log(A) + (1 - Y) * "
             "np.log(1 - A))", "--shape", "X=m,n", "--shape", "w=n,1", "--shape", "b=",
             "--shape", "Y=m,1"]
