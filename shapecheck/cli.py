@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from .check import ACTIVATION_CHOICES, Options, Result
+from .result import ACTIVATION_CHOICES, Options, Result
 from .errors import BadOptionError, ShapecheckError
 from .session import Session
 
@@ -196,7 +196,7 @@ def command(args, shapes, forward, activations, layers, labels, layout, seed, to
     if explain:  # before the report; on stderr when stdout carries JSON
         from .advice.explain import render
         for text, result in zip(formulas, results):
-            render(session.checker(options).explain(text, result.layer), err if as_json else out)
+            render(session.explain(text, result.layer), err if as_json else out)
     if as_json:
         click.echo(report.json_report(results))
         for r in results:

@@ -15,8 +15,7 @@ from rich.console import Console
 from rich.text import Text
 from rich.theme import Theme
 
-from .check import Result
-from .shapes import show
+from .result import Result, show
 
 THEME = Theme({
     "pass": "bold green", "shape": "bold red", "value": "bold red", "error": "bold magenta",

@@ -1,15 +1,172 @@
 """Many formulas in one call: from the command line and from notes files.
 
-One `Checker` per distinct setting, so the parser, the models, their forward passes and
-their gradients are built once per process and shared by every formula that can use them.
+The session is the one orchestrator and the one owner of caches. For each distinct
+setting a `Checker` keeps the models, their draws and gradients and the verdicts, so each
+is computed once per process; a formula goes binding → check → (if it fails) advice →
+report, and nothing below calls back up:
+
+    Checker.check ─→ Check.verdict (models.binding, draws, diagnosis)
+                 └─→ advice: hints.suggest, repair.find(verify=Checker.verdict),
+                     calculus.derive.derive_name (verified by Check.verdict on its node)
 """
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Iterable, Iterator
 
-from .check import Checker, Options, Result, Source
-from .errors import UnreadableFileError
+import numpy as np
+
+from . import syntax as s
+from .check import Check, failed
+from .draws import Drawer
+from .errors import ShapecheckError, UnreadableFileError
+from .models.binding import Binder, at_layer_names, generic_in, names_a_gradient
+from .language.parse import parse_equation
+from .language.printer import to_numpy
+from .result import Options, Result, Source, show
+
+
+class Checker:
+    """Checks formulas under one set of options, sharing models and gradients between them:
+    `Checker(Options(sizes={'n0': 3, 'n1': 4, 'm': 5})).check("dZ2 = A2 - Y")`."""
+
+    def __init__(self, options: Options):
+        self.options = options
+        self.binder = Binder(options, {})
+        self.drawer = Drawer(options, {}, {})
+        self._check = Check(options, self.binder, self.drawer)
+        self._derivers: dict[int | None, "Checker"] = {}  # for --derive (see _deriving)
+        self._repairs: dict[str, dict] = {}  # formula → its repair or derivation (Result fields)
+        self._verdicts: dict = {}  # formula (text, or ("built", text)) → its verdict (no source)
+
+    def check(self, text: str, source: Source | None = None) -> Result:
+        """The verdict; a wrong formula's Result carries its smallest verified `repair`
+        where one exists, else a verified derivation of its left side (`derived`)."""
+        return self._repaired(text, self.verdict(text, source))
+
+    def verdict(self, formula: str | s.Equation, source: Source | None = None) -> Result:
+        """The check (and a shape hint) alone, without looking for a repair, of a formula's
+        text or of an equation already built (a derivation). The same formula gets the same
+        verdict under the same options: a repair that is a formula already checked (or a
+        formula written twice in notes) is not checked again."""
+        text = formula if isinstance(formula, str) else formula.text
+        key = text if isinstance(formula, str) else ("built", text)
+        if key not in self._verdicts:
+            self._verdicts[key] = _hinted(text, self._check.verdict(formula))
+        return replace(self._verdicts[key], source=source)
+
+    def _repaired(self, text: str, result: Result) -> Result:
+        """A wrong formula gets the smallest edit of its text that passes the same check
+        (values included), else the derived formula, once it passes that check too."""
+        if result.verdict not in ("shape", "value") or not self.options.values:
+            return result
+        from .advice.repair import find
+
+        if text not in self._repairs:
+            found = find(text, result, self.verdict, {**self.options.sizes, **result.sizes})
+            self._repairs[text] = {"repair": found} if found else self._derived_instead(text)
+        return replace(result, searched=True, **self._repairs[text])
+
+    def _derived_instead(self, text: str) -> dict:
+        """The derivation of the formula's left side, if it passes this checker's check; in
+        the model's own quantities where the formula names no gradient (`(Y - T)`, not `dY`)."""
+        eq = parse_equation(text)
+        expand = not names_a_gradient(eq)
+        for derived in [self.derive(eq.lhs.id, expand)] + ([self.derive(eq.lhs.id)] if expand else []):
+            if derived.verdict == "pass" and derived.derived \
+                    and self.verdict(_equation(derived.derivation)).verdict == "pass":
+                return {"derived": derived.derived}
+        return {}
+
+    def explain(self, text: str, layer: int | None = None):
+        """How `text` is read, for --explain: its numpy reading and the shape of each part
+        (at generic layer `layer`, default 1), as plain data for `explain.render`."""
+        from .advice.explain import explanation, failed as unexplained
+
+        try:
+            eq = parse_equation(text)
+            generic = generic_in(eq)
+            if generic and self.options.layers and not self.options.forward:
+                eq = s.rename(eq, at_layer_names(generic, layer or 1))
+            read = self._check.read(eq)
+        except ShapecheckError as e:
+            return unexplained(text, e)
+        lhs = read.binding.get(read.equation.lhs.id)
+        lhs_shape = read.model.shapes[lhs[0]] if lhs and lhs[1] else None
+        return explanation(text, read.equation, read.env, lhs_shape, read.notes)
+
+    def derive(self, name: str, expand: bool = False) -> Result:
+        """`--derive dZ1`: the gradient `name` derived by the chain rule over the model
+        (calculus.derive) and verified by the same check as a user's formula: a `pass`
+        Result whose `derived` is "dZ1 = W2.T @ dZ2 * g1'(Z1)", else an `error` Result."""
+        from .calculus.derive import Underivable, derive_name
+
+        checker = self._deriving(name)
+        try:
+            if not re.fullmatch(r"[A-Za-z_]\w*", name):
+                raise Underivable("write the name of a gradient, such as dW1")
+            model, binding = checker.binder.bind(s.Equation(s.Name(name, (0, len(name))),
+                                                            s.Name(name, (0, len(name))), name))
+            derivation = derive_name(model, binding, name, expand, self.options.layers,
+                                     bool(self.options.forward))
+        except Underivable as e:
+            return Result(name, "error", f"cannot derive {name}: {e.reason}")
+        except ShapecheckError as e:
+            return Result(name, "error", f"cannot derive {name}: {e.message}")
+        result = checker.verdict(_equation(derivation))  # the tree itself, not its text
+        if result.verdict != "pass":  # never shown: it did not pass
+            why = result.message if result.verdict == "error" else \
+                f"the chain rule gave a formula whose verdict is {result.verdict}, not pass"
+            return Result(name, "error", f"no derivation of {name} could be verified: {why}")
+        return replace(result, derived=derivation.numpy, derivation=derivation)
+
+    def _deriving(self, name: str) -> "Checker":
+        """The checker that verifies a derivation: values always checked, on the depth
+        binding chooses for it."""
+        layers = self.binder.derivation_layers(name)
+        if layers == self.options.layers and self.options.values:
+            return self
+        if layers not in self._derivers:
+            self._derivers[layers] = Checker(replace(self.options, layers=layers, values=True))
+        return self._derivers[layers]
+
+
+def _equation(derivation) -> s.Equation:
+    """A derivation as the equation it is, to check as built: its text is for the user."""
+    return s.Equation(s.Name(derivation.name, (0, len(derivation.name))), derivation.node,
+                      derivation.numpy)
+
+
+def _hinted(text: str, result: Result) -> Result:
+    """A shape result with the hint of advice.hints, when a small edit lines the shapes up:
+    said in the message before the note on how the notation was read."""
+    unhinted = result.unhinted
+    if unhinted is None:
+        return result
+    from .advice.hints import suggest
+
+    result = replace(result, unhinted=None)
+    try:
+        with np.errstate(all="ignore"):
+            found = suggest(unhinted.rhs, unhinted.node, unhinted.lhs_shape, unhinted.env)
+    except ShapecheckError as e:
+        return failed(text, e)
+    except RecursionError:
+        return Result(text, "error", "the formula is nested too deeply to check")
+    if not found:
+        return result
+    whole = unhinted.node is None  # the whole right side: the edit may sit anywhere in it
+    part = found[2] if whole else found[0]
+    hint = to_numpy(s.rename(part, unhinted.shown) if unhinted.shown else part)
+    if whole:
+        said = f". Did you mean {hint}? It gives {show(unhinted.lhs_shape)}."
+    else:
+        said = (f". Did you mean {hint}? It is {show(found[1])}, and the right side then has "
+                f"the shape {show(unhinted.lhs_shape)} that {unhinted.lhs} needs.")
+    note = f" (read {result.reading})" if result.reading else ""
+    at = len(result.message) - len(note)
+    return replace(result, hint=hint, message=result.message[:at] + said + result.message[at:])
 
 
 class Session:
@@ -44,6 +201,10 @@ class Session:
                                 steps=result.derivation.steps if steps else ())
                 result = replace(result, derivation=shown)
             yield result
+
+    def explain(self, text: str, layer: int | None = None):
+        """How `text` is read (--explain), as plain data for advice.explain.render."""
+        return self.checker(self.options).explain(text, layer)
 
     def defaults(self):
         from .notes import Setting  # Markdown parsing is loaded only for notes files

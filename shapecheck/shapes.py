@@ -14,18 +14,9 @@ from typing import Iterable, Mapping
 from . import functions
 from . import syntax as s
 from .errors import UnknownNameError
-from .functions import broadcast, show  # show: the stages' way to write a shape
+from .functions import broadcast
 from .language.printer import to_numpy
-
-Dim = int | str
-Shape = tuple[Dim, ...]
-
-
-@dataclass(frozen=True)
-class Operand:
-    text: str
-    span: s.Span
-    shape: Shape
+from .result import Operand, Shape, show  # plain data, shared with the report
 
 
 @dataclass(frozen=True)

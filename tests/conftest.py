@@ -10,7 +10,8 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from shapecheck.check import Checker, Options
+from shapecheck.result import Options
+from shapecheck.session import Checker
 from shapecheck.cli import command
 
 COURSE = {"n0": 3, "n1": 4, "n2": 2, "m": 5}

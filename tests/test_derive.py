@@ -7,9 +7,10 @@ import re
 import pytest
 
 from shapecheck.calculus import derive as derive_module
-from shapecheck.check import Checker, Options
+from shapecheck.result import Options
+from shapecheck.session import Checker
 from shapecheck.calculus.derive import Derivation, derive
-from shapecheck.models.model import network
+from shapecheck.models.binding import network
 from shapecheck.language.parse import parse_equation
 from shapecheck.language.printer import to_numpy
 from shapecheck.calculus.simplify import simplify
@@ -323,7 +324,7 @@ def test_library_derive_returns_none_where_no_rule_applies():
     assert derive(model, "W1", expand=True).numpy == \
         "dW1 = 1/m * (W2.T @ (A2 - Y) * g1'(Z1)) @ X.T"
     checker = Checker(Options(forward=("J = np.max(X)",), shapes={"X": ("n", "k")}))
-    assert derive(checker._forward_model(), "X") is None
+    assert derive(checker.binder.forward_model(), "X") is None
 
 
 @pytest.mark.parametrize("model, shapes, sizes, name, formula", [

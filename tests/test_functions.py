@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from shapecheck import functions
-from shapecheck.check import Checker, Options
+from shapecheck.result import Options
+from shapecheck.session import Checker
 from shapecheck.errors import UnknownNameError
 from shapecheck.language.latex import to_latex
 from shapecheck.language.meaning import lower

@@ -8,9 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import shapecheck.check as check_module
+import shapecheck.draws as check_module
 import shapecheck.numeric.truth as truth
-from shapecheck.check import Checker, Options
+from shapecheck.result import Options
+from shapecheck.session import Checker
 from shapecheck.language.meaning import lower
 from shapecheck.numeric.truth import Gradient, Method
 
@@ -132,7 +133,7 @@ def test_the_whole_gradient_of_a_left_side_serves_a_right_side(monkeypatch):
 
 
 def test_a_formula_checked_again_keeps_its_verdict_and_gets_its_own_source():
-    from shapecheck.check import Source
+    from shapecheck.result import Source
 
     checker = Checker(Options(sizes={"n0": 3, "n1": 4, "n2": 2, "m": 5}))
     first = checker.check("dW1 = dZ1 @ X.T", Source("a.md", 3, 1))
@@ -147,7 +148,7 @@ def test_the_moves_of_one_input_at_a_time_add_up_to_the_move_of_all_at_once():
     """A step is so small that the sum of the moves of the inputs one at a time is the move
     of all of them at once (to its square): what truth.edge_margin measures."""
     from shapecheck.numeric.evaluate import BaseValues
-    from shapecheck.models.model import network
+    from shapecheck.models.binding import network
 
     model = network(2)
     sizes = {"n0": 5, "n1": 4, "n2": 3, "m": 6}
@@ -228,7 +229,7 @@ SIZES = {"m": 9, "h": 5, "y": 4}
 
 
 def differentiator(forward, shapes, sizes, functions=None, **method):
-    from shapecheck.check import EXAMPLES
+    from shapecheck.models.names import EXAMPLES
     from shapecheck.models.model import build
 
     model = build(forward, shapes, set(sizes), labels={"T"} & set(shapes),
@@ -269,7 +270,7 @@ def test_a_model_whose_examples_meet_is_not_grouped(forward, shapes):
 
 @pytest.mark.parametrize("layout, axis", [("columns", 1), ("rows", 0)])
 def test_the_built_in_network_is_grouped_along_its_examples(layout, axis):
-    from shapecheck.models.model import network
+    from shapecheck.models.binding import network
 
     model = network(2, layout)
     sizes = {"n0": 6, "n1": 5, "n2": 3, "m": 7}
@@ -287,7 +288,7 @@ def test_groups_serve_a_left_side_only_where_they_cost_little_more_than_directio
     network_sizes = {"n0": 40, "n1": 60, "n2": 3, "m": 50}
     checker = Checker(Options(sizes=network_sizes, exact_max=0))
     checker.check("dZ1 = W2.T @ dZ2 * g1'(Z1)")
-    assert {d.gradients[("Z1", True)].method for d in checker._draws.values()} == {"grouped"}
+    assert {d.gradients[("Z1", True)].method for d in checker.drawer.draws.values()} == {"grouped"}
     d = differentiator(STACKEXCHANGE, STACKEXCHANGE_SHAPES, {"m": 50, "h": 60, "y": 40},
                        exact_max=0)
     assert d.gradient("H", whole=False).method == "directional"

@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from shapecheck.check import Checker, Options
+from shapecheck.result import Options
+from shapecheck.session import Checker
 from shapecheck.models.model import build
 from shapecheck.numeric.truth import draw_forward, draw_inputs
 
@@ -227,3 +228,20 @@ def test_a_factor_m_against_a_cost_that_is_no_mean_is_a_slip_not_the_convention(
     assert Checker(mean).check("dY = 2 * (Y - T) / (m * y)").verdict == "pass"
     r = Checker(mean).check("dY = 2 * (Y - T) / y")
     assert r.diagnosis == {"kind": "convention", "factor": "m"}
+
+
+@pytest.mark.parametrize("layers, layout, batch, output", [
+    (1, "columns", "m", "sigmoid"), (2, "rows", "m", "softmax"), (3, "columns", 1, "sigmoid"),
+    (2, "columns", 1, "softmax")])
+def test_the_built_in_network_is_built_as_the_nodes_its_text_parses_to(layers, layout, batch,
+                                                                       output):
+    """The network is built as syntax nodes, not parsed: the same trees, spans included,
+    as its equations' text would parse (and lower) to."""
+    from shapecheck.language.meaning import lower
+    from shapecheck.language.parse import parse_equation
+    from shapecheck.models.binding import network
+
+    model = network(layers, layout, batch, {f"g{layers}": output})
+    defined = {eq.lhs.id for eq in model.equations} | set(model.inputs)
+    assert model.equations == tuple(lower(parse_equation(eq.text), defined.__contains__)
+                                    for eq in model.equations)

@@ -14,7 +14,8 @@ import pytest
 from rich.console import Console
 
 from shapecheck import syntax as s
-from shapecheck.check import Checker, Options
+from shapecheck.result import Options
+from shapecheck.session import Checker
 from shapecheck.errors import FormulaSyntaxError
 from shapecheck.advice.explain import render
 from shapecheck.language.meaning import lower, readings

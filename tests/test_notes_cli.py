@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from shapecheck import check
+from shapecheck.models import binding
 
 from shapecheck.language import parse
-from shapecheck.check import Options
+from shapecheck.result import Options
 from shapecheck.cli import command
 from shapecheck.session import Session
 
@@ -513,7 +513,7 @@ def test_the_parser_and_the_network_are_built_once_not_per_formula(tmp_path, mon
 
     monkeypatch.setattr(parse, "_parser", None)
     monkeypatch.setattr(parse, "_load_parser", counting("parser", parse._load_parser))
-    monkeypatch.setattr(check, "network", counting("network", check.network))
+    monkeypatch.setattr(binding, "network", counting("network", binding.network))
     formulas = ("dZ2 = A2 - Y\ndW2 = 1/m * dZ2 @ A1.T\ndZ1 = W2.T @ dZ2 * g1'(Z1)\n"
                 "dW1 = 1/m * dZ1 @ X.T\n")
     block = "```shapecheck\nsizes: n0=3 n1=4 n2=2 m=5\n" + formulas * 5 + "```\n\n"

@@ -28,7 +28,8 @@ from click.testing import CliRunner
 from hypothesis import given, settings, strategies as st
 
 from conftest_hypothesis import Figures, examples, timed
-from shapecheck.check import Checker, Options
+from shapecheck.result import Options
+from shapecheck.session import Checker
 from shapecheck.cli import command
 from shapecheck.language.latex import to_latex
 from shapecheck.models.names import latex_mark

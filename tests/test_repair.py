@@ -16,7 +16,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from shapecheck import report
-from shapecheck.check import Result
+from shapecheck.result import Result
 from shapecheck.language.parse import parse_equation
 from shapecheck.advice.edits import Edit, apply
 from shapecheck.advice.repair import MAX_CANDIDATES, find

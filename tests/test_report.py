@@ -12,7 +12,7 @@ import math
 import pytest
 
 from shapecheck import report
-from shapecheck.check import Result, Source
+from shapecheck.result import Result, Source
 from shapecheck.shapes import Operand
 
 from conftest import COURSE, SPEC_EXAMPLE

@@ -239,7 +239,7 @@ def test_a_kink_that_never_switches_still_gets_a_verdict():
 
 
 # Draws on which the true gradient was almost zero by chance, so that it was all rounding:
-# before the redraw (check.Checker._resolved) these right formulas got `value` verdicts.
+# before the redraw (draws.Drawer.resolved) these right formulas got `value` verdicts.
 LOGISTIC = ["--forward", "A = sigmoid(X @ w + b); J = -np.mean(Y * np.log(A) + (1 - Y) * "
             "np.log(1 - A))", "--shape", "X=m,n", "--shape", "w=n,1", "--shape", "b=",
             "--shape", "Y=m,1"]
@@ -265,11 +265,12 @@ def test_the_rounding_of_a_true_gradient_is_measured_against_its_size():
     """The draw of the course-db2 case above: its gradient for g1 = tanh is within a
     thousand times its rounding at one step; longer steps blur it a hundred times less,
     still too much, and the next draw's is far clear of it."""
-    from shapecheck.check import Checker, Options
+    from shapecheck.result import Options
+    from shapecheck.session import Checker
 
     checker = Checker(Options(sizes={"n0": 2, "n1": 3, "n2": 1, "m": 3}, seed=876))
     functions = {"g1": "tanh", "g2": "sigmoid"}
-    differentiator = checker._draw(checker._network(2, "m"), {"n0": 2, "n1": 3, "n2": 1, "m": 3},
+    differentiator = checker.drawer.draw(checker.binder.network(2, "m"), {"n0": 2, "n1": 3, "n2": 1, "m": 3},
                                    functions).differentiator
     one_step = differentiator.exact("b2")
     assert one_step.noise > 1e-3 * abs(one_step.full.item())
@@ -277,7 +278,7 @@ def test_the_rounding_of_a_true_gradient_is_measured_against_its_size():
     assert first.noise < one_step.noise / 50
     assert abs(first.full.item() - one_step.full.item()) < 2 * one_step.noise
     assert first.noise > 1e-7 * abs(first.full.item())
-    draw, truth = checker._resolved(checker._network(2, "m"),
+    draw, truth = checker.drawer.resolved(checker.binder.network(2, "m"),
                                     {"n0": 2, "n1": 3, "n2": 1, "m": 3}, functions, "b2")
     assert truth.noise < 1e-7 * abs(truth.full.item())
 
@@ -285,7 +286,7 @@ def test_the_rounding_of_a_true_gradient_is_measured_against_its_size():
 def test_a_draw_taken_again_that_fails_keeps_the_first(monkeypatch):
     """Where the seeds past the first draw give no usable draw, the first one is kept: the
     check goes on with it (as before the redraw), it does not end in an error."""
-    import shapecheck.check as check
+    import shapecheck.draws as check
     from shapecheck.errors import ModelError
 
     first_seeds = check.draw_forward
@@ -317,7 +318,8 @@ def test_the_generic_formulas_hold_at_every_layer_of_a_deep_network(layers):
 
 
 def test_a_deep_networks_first_layer_is_compared_at_what_the_differences_resolve():
-    from shapecheck.check import Checker, Options
+    from shapecheck.result import Options
+    from shapecheck.session import Checker
 
     options = Options(sizes={"m": 6}, layers=10)
     right = Checker(options).check("dW = 1/m * dZ @ A_prev.T")
@@ -332,13 +334,14 @@ def test_a_deep_networks_first_layer_is_compared_at_what_the_differences_resolve
 
 
 def test_longer_steps_blur_a_deep_networks_gradient_less_and_agree_with_one_step():
-    from shapecheck.check import Checker, Options
+    from shapecheck.result import Options
+    from shapecheck.session import Checker
 
     sizes = {"m": 5, **{f"n{i}": 3 + i for i in range(9)}}
     checker = Checker(Options(sizes=sizes, layers=8))
-    model = checker._network(8, "m")
+    model = checker.binder.network(8, "m")
     functions = {**model.fixed_functions, **{g: "sigmoid" for g in model.open_functions}}
-    differentiator = checker._draw(model, sizes, functions).differentiator
+    differentiator = checker.drawer.draw(model, sizes, functions).differentiator
     one_step = differentiator.exact("X")
     refined = differentiator.gradient("X", whole=True)
     assert differentiator.stretch() == 100  # no kink, no edge nearby: the longest steps
@@ -348,7 +351,8 @@ def test_longer_steps_blur_a_deep_networks_gradient_less_and_agree_with_one_step
 
 
 def test_a_gradient_no_difference_resolves_is_an_error_placed_at_the_left_side():
-    from shapecheck.check import Checker, Options
+    from shapecheck.result import Options
+    from shapecheck.session import Checker
 
     text = "dZ30 = W31.T @ dZ31 * g30'(Z30)"
     result = Checker(Options(sizes={"m": 5}, layers=60)).check(text)
@@ -363,11 +367,12 @@ def test_the_edges_of_a_model_with_many_inputs_are_measured_all_at_once(monkeypa
     of what lies downstream of each: quadratic in the depth. All at once is one pass per
     direction, and measures the same distance to within the directions' chance."""
     from shapecheck.numeric import truth
-    from shapecheck.check import Checker, Options
+    from shapecheck.result import Options
+    from shapecheck.session import Checker
 
     sizes = {"m": 5, **{f"n{i}": 3 + i for i in range(7)}}
     checker = Checker(Options(sizes=sizes, layers=6))
-    model = checker._network(6, "m")
+    model = checker.binder.network(6, "m")
     functions = {**model.fixed_functions, **{g: "tanh" for g in model.open_functions}}
     values = truth.forward(model, truth.draw_inputs(model, sizes, 0), functions, sizes)
     inputs = {n: values[n] for n in model.inputs}
@@ -380,7 +385,8 @@ def test_the_edges_of_a_model_with_many_inputs_are_measured_all_at_once(monkeypa
 
 
 def test_a_deep_networks_open_activations_are_named_by_the_first_and_the_last():
-    from shapecheck.check import Checker, Options
+    from shapecheck.result import Options
+    from shapecheck.session import Checker
 
     result = Checker(Options(sizes={"m": 5}, layers=10)).check("dZ5 = W6.T @ dZ6 * (1 - A5 ** 2)")
     assert result.verdict == "value"
@@ -391,7 +397,8 @@ def test_a_deep_networks_open_activations_are_named_by_the_first_and_the_last():
 
 
 def test_a_generic_pass_shows_the_error_of_the_layer_closest_to_its_tolerance():
-    from shapecheck.check import Checker, Options
+    from shapecheck.result import Options
+    from shapecheck.session import Checker
 
     checker = Checker(Options(sizes={"n0": 4, "n1": 5, "n2": 3, "n3": 2, "m": 6}, layers=3))
     generic = checker.check("dW = 1/m * dZ @ A_prev.T")

@@ -11,9 +11,8 @@ from typing import Callable
 import numpy as np
 
 from .. import syntax as s
+from ..result import Dim, Shape, show  # shapes as plain data, shared with the report
 
-Dim = int | str
-Shape = tuple[Dim, ...]
 NOWHERE = (0, 0)
 
 
@@ -29,13 +28,6 @@ def constant_int(node: s.Node) -> int | None:
 
 
 # -- shapes as plain tuples
-def show(shape: Shape) -> str:
-    """(n1, m) as text; a scalar is ()."""
-    if len(shape) == 1:
-        return f"({shape[0]},)"
-    return "(" + ", ".join(str(d) for d in shape) + ")"
-
-
 def broadcast(a: Shape, b: Shape) -> Shape | None:
     """numpy's broadcasting on symbolic shapes: only a literal 1 stretches."""
     result = []

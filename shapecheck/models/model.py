@@ -1,6 +1,6 @@
 """Forward models: equations in order, the last one defining the scalar cost.
 
-The built-in network of the course is generated as such equations (`network`), so a
+The built-in network of the course is built as such equations (`binding.network`), so a
 `--forward` model, the course network and the truth all share one path.
 """
 from __future__ import annotations
@@ -12,7 +12,6 @@ from .. import functions
 from .. import syntax as s
 from ..errors import ModelError, UnknownNameError
 from ..language.meaning import lower
-from .names import EXAMPLES, network_shapes
 from ..language.parse import parse_equation
 from ..shapes import Mismatch, Shape, ShapeEnv, infer, show
 
@@ -92,16 +91,18 @@ def _called(node: s.Node) -> set[str]:
             if isinstance(n, (s.Call, s.Derivative)) and not functions.known(n.func)}
 
 
-def build(texts: Iterable[str], shapes: Mapping[str, Shape], sizes: Iterable[str],
+def build(texts: Iterable[str | s.Equation], shapes: Mapping[str, Shape], sizes: Iterable[str],
           labels: Iterable[str] = (), fixed_functions: Mapping[str, str] | None = None,
           **options) -> Model:
-    """Parse and check a forward model. `shapes` gives the inputs' shapes (convention or
+    """Check a forward model, its equations as text (parsed here) or as syntax nodes (the
+    built-in network). `shapes` gives the inputs' shapes (convention or
     --shape); every defined quantity's shape is inferred. Raises ModelError."""
     sizes = set(sizes)
     known: dict[str, Shape] = {}
     equations, uses, called = [], [], set()
     node_shapes: dict[int, Shape] = {}
-    parsed = [parse_equation(t.strip()) for t in texts if t.strip()]
+    parsed = [t if isinstance(t, s.Equation) else parse_equation(t.strip())
+              for t in texts if isinstance(t, s.Equation) or t.strip()]
     if not parsed:
         raise ModelError("the forward model has no equation")
     defined = {eq.lhs.id for eq in parsed}
@@ -251,49 +252,3 @@ def _summed_examples_axis(cost: s.Equation, node_shapes: Mapping[int, Shape],
 def _natural(node: s.Node) -> bool:
     """A power that is defined and smooth everywhere: 0, 1, 2, ..."""
     return isinstance(node, s.Number) and float(node.value).is_integer() and node.value >= 0
-
-
-def network(last_layer: int, layout: str = "columns", batch: str | int = "m",
-            fixed_functions: Mapping[str, str] | None = None,
-            declared: Mapping[str, Shape] | None = None) -> Model:
-    """The course's L-layer network: hidden activations open, a sigmoid (or softmax) output
-    and the mean cross-entropy cost."""
-    if last_layer > MAX_LAYERS:
-        raise ModelError(
-            f"the network would have {last_layer} layers (the highest layer that the formula "
-            f"names, that a size n{{l}} declares or that --L gives); shapecheck builds at most "
-            f"{MAX_LAYERS}")
-    fixed = {f"g{last_layer}": "sigmoid", **(fixed_functions or {})}
-    output = fixed[f"g{last_layer}"]
-    if output not in ("sigmoid", "softmax"):
-        # the cross-entropy's logs are undefined for any other output: no draw would do
-        raise ModelError(
-            f"g{last_layer} is the output activation of this {last_layer}-layer network, and "
-            f"its cross-entropy cost needs sigmoid (or softmax) there, not {output}: name a "
-            f"later layer (declare n{last_layer + 1}, or give --L {last_layer + 1}) so that "
-            f"g{last_layer} is a hidden activation, or give the model with --forward")
-    columns = layout == "columns"
-    texts = []
-    for layer in range(1, last_layer + 1):
-        previous = "X" if layer == 1 else f"A{layer - 1}"
-        product = f"W{layer} @ {previous}" if columns else f"{previous} @ W{layer}"
-        texts.append(f"Z{layer} = {product} + b{layer}")
-        if layer == last_layer and fixed[f"g{layer}"] == "softmax":
-            texts.append(f"A{layer} = softmax(Z{layer}, axis={0 if columns else 1})")
-        else:
-            texts.append(f"A{layer} = g{layer}(Z{layer})")
-    out = f"A{last_layer}"
-    if fixed[f"g{last_layer}"] == "softmax":
-        texts.append(f"J = -1/{batch} * np.sum(Y * np.log({out}))")
-    else:
-        texts.append(f"J = -1/{batch} * np.sum(Y * np.log({out}) + (1 - Y) * np.log(1 - {out}))")
-    shapes = network_shapes(last_layer, layout, batch)
-    shapes.update({n: tuple(s) for n, s in (declared or {}).items() if n in shapes})  # --shape wins
-    sizes = {d for shape in shapes.values() for d in shape if isinstance(d, str)}
-    per_example = {"X", "Y"} | {f"{b}{l}" for b in "ZA" for l in range(1, last_layer + 1)}
-    return build(texts, {n: shapes[n] for n in ("X", "Y") + tuple(
-                     f"{p}{l}" for l in range(1, last_layer + 1) for p in "Wb")},
-                 sizes, labels={"Y"}, fixed_functions=fixed,
-                 per_example=frozenset(per_example), batch=batch if isinstance(batch, str) else None,
-                 class_axis=0 if columns else 1, examples=EXAMPLES,
-                 weights=frozenset(f"W{l}" for l in range(1, last_layer + 1)))

@@ -60,6 +60,11 @@ def role(name: str, last_layer: int) -> Role | None:
     return None
 
 
+def gradient_name(var: str) -> str:
+    """The name of the cost's gradient with respect to `var`: 'W1' → 'dW1'."""
+    return "d" + var
+
+
 def highest_layer(name: str) -> int:
     """The layer a name refers to, 0 if none: 'dW3' → 3."""
     match = re.search(r"(\d+)$", name)

@@ -1,0 +1,244 @@
+"""Binding: which model a formula is checked on, at which layer, and what its names mean.
+
+With `names` (the convention itself) this is the only code that knows the course's names
+(`W2`, `dZ`, `A_prev`, `g1`, `n1`): check and model ask here. The models built are kept
+in a dictionary the session owns and hands in.
+"""
+from __future__ import annotations
+
+import re
+from functools import partial
+from typing import Mapping
+
+from .. import syntax as s
+from ..errors import ModelError
+from ..result import Options, Shape
+from .model import MAX_LAYERS, Model, build
+from .names import (EXAMPLES, GENERIC_FUNCTION, at_layer, highest_layer, is_generic,
+                    network_shapes, role)
+
+Binding = Mapping[str, tuple[str, bool]]  # a formula's name → (model variable, is gradient)
+_SIZE = re.compile(r"n(\d+)")
+
+
+class Binder:
+    """The models of one set of options (cached in `models`), and formulas bound to them."""
+
+    def __init__(self, options: Options, models: dict[tuple, Model] | None = None):
+        self.options = options
+        self.models = {} if models is None else models
+
+    def network(self, layers: int, batch) -> Model:
+        key = ("network", layers, batch, self.options.layout)
+        if key not in self.models:
+            self.models[key] = network(layers, self.options.layout, batch,
+                                       dict(self.options.activations), self.options.shapes)
+        return self.models[key]
+
+    def layers(self, names: set[str]) -> int:
+        """The network's depth: --L, else the highest layer named or declared by a size."""
+        if self.options.layers:
+            return self.options.layers
+        named = [highest_layer(n) for n in names if role(n, 1)]
+        declared = [int(k[1:]) for k in self.options.sizes if _SIZE.fullmatch(k)]
+        return max(named + declared + [1])
+
+    def derivation_layers(self, name: str) -> int | None:
+        """The depth a derivation is verified at: the course network with at least two
+        layers (so that dZ1 is written in dZ2, as the course does); --forward's own model."""
+        if self.options.forward or self.options.layers:
+            return self.options.layers
+        return max(self.layers({name}), 2)
+
+    def forward_model(self) -> Model:
+        key = ("forward",)
+        if key not in self.models:
+            text = "; ".join(self.options.forward)
+            equations = [t for t in re.split(r"[;\n]", text) if t.strip()]
+            words = re.findall(r"[A-Za-z_]\w*", text)
+            layers = max([highest_layer(n) for n in words] + [1])
+            convention = network_shapes(layers, self.options.layout, "m")
+            shapes = {}
+            for name in set(words):
+                found = role(name, layers)
+                if found and not found.gradient and found.var in convention:
+                    shapes[name] = convention[found.var]
+            shapes.update(self.options.shapes)
+            sizes = {d for shape in shapes.values() for d in shape if isinstance(d, str)}
+            sizes |= set(self.options.sizes)
+            labels = {n for n in ("Y", "T", "y", "t") if n in shapes} | set(self.options.labels)
+            self.models[key] = build(equations, shapes, sizes, labels=labels,
+                                     fixed_functions=dict(self.options.activations),
+                                     class_axis=0 if self.options.layout == "columns" else 1,
+                                     examples=EXAMPLES)
+        return self.models[key]
+
+    def bind(self, eq: s.Equation) -> tuple[Model, dict[str, tuple[str, bool]]]:
+        """The model, and each of the formula's names bound to (model variable, is gradient)."""
+        names = {n.id for n in s.walk(eq.rhs) if isinstance(n, s.Name)} | {eq.lhs.id}
+        binding: dict[str, tuple[str, bool]] = {}
+        if self.options.forward:
+            model = self.forward_model()
+            for name in names:
+                if name in model.shapes:
+                    binding[name] = (name, False)
+                elif name.startswith("d") and name[1:] in model.shapes:
+                    binding[name] = (name[1:], True)
+            return model, binding
+        layers = self.layers(names)
+        roles = {n: role(n, layers) for n in names}
+        single = any(r and r.single_example for r in roles.values())
+        model = self.network(layers, 1 if single else "m")
+        for name, found in roles.items():
+            if found and found.var in model.shapes:
+                binding[name] = (found.var, found.gradient)
+            elif name in self.options.shapes:
+                binding[name] = (name, False)  # declared, outside the model: shapes only
+        return model, binding
+
+
+def generic_in(eq: s.Equation) -> list[str]:
+    """The generic-layer names (`W`, `dZ`, `A_prev`) a formula uses, on either side."""
+    return sorted({n.id for n in s.walk(eq.rhs) if isinstance(n, s.Name) and is_generic(n.id)}
+                  | ({eq.lhs.id} if is_generic(eq.lhs.id) else set()))
+
+
+def at_layer_names(generic: list[str], layer: int) -> dict[str, str]:
+    """Each generic name, and the generic activation `g`, as it is at `layer`."""
+    return {n: at_layer(n, layer) for n in generic + [GENERIC_FUNCTION]}
+
+
+def names_a_gradient(eq: s.Equation) -> bool:
+    """Whether the right side reads a gradient by name (`dZ2`, `dz1`), not only the model's
+    own quantities (`Y - T`)."""
+    return any(isinstance(n, s.Name) and re.fullmatch(r"d[A-Z]\w*|d[a-z]\d\w*", n.id)
+               for n in s.walk(eq.rhs))
+
+
+def size_order(name: str):
+    """n0, n1, n2, ... in layer order, then the other sizes by name."""
+    match = _SIZE.fullmatch(name)
+    return (0, int(match.group(1)), "") if match else (1, 0, name)
+
+
+def natural_order(name: str) -> tuple:
+    """g2 before g10."""
+    stem = name.rstrip("0123456789")
+    return (stem, int(name[len(stem):]) if name[len(stem):] else -1)
+
+
+class _Piece:
+    """A node to be, with the text it prints as: placed at an offset, it gets the spans
+    the parser would give that text, so the network is built as nodes, never parsed."""
+
+    def __init__(self, text: str, make):
+        self.text, self.make = text, make  # make(offset) → the node
+
+    def __matmul__(self, other): return _binop(self, "@", other)
+    def __add__(self, other): return _binop(self, "+", other)
+    def __sub__(self, other): return _binop(self, "-", other)
+    def __mul__(self, other): return _binop(self, "*", other)
+    def __truediv__(self, other): return _binop(self, "/", other, tight=True)  # -1/m
+    def __neg__(self):
+        return _Piece("-" + self.text, lambda o: s.Neg(self.make(o + 1), (o, o + 1 + len(self.text))))
+
+
+def _name(id_: str) -> _Piece:
+    return _Piece(id_, lambda o: s.Name(id_, (o, o + len(id_))))
+
+
+def _num(value: int) -> _Piece:
+    text = str(value)
+    return _Piece(text, lambda o: s.Number(float(value), text, (o, o + len(text))))
+
+
+def _size(size: str | int) -> _Piece:
+    return _num(size) if isinstance(size, int) else _name(size)
+
+
+def _binop(left: _Piece, op: str, right: _Piece, tight: bool = False) -> _Piece:
+    space = "" if tight else " "
+    text = f"{left.text}{space}{op}{space}{right.text}"
+    at = len(left.text) + len(space)  # the operator's offset
+
+    def make(o):
+        return s.BinOp(op, left.make(o), right.make(o + at + len(op) + len(space)),
+                       (o, o + len(text)), (o + at, o + at + len(op)))
+    return _Piece(text, make)
+
+
+def _paren(inner: _Piece) -> _Piece:
+    return _Piece(f"({inner.text})", lambda o: inner.make(o + 1))
+
+
+def _call(func: str, *args: _Piece, axis: int | None = None, numpy: bool = False) -> _Piece:
+    written = ("np." if numpy else "") + func
+    parts = [a.text for a in args] + ([f"axis={axis}"] if axis is not None else [])
+    text = f"{written}({', '.join(parts)})"
+
+    def make(o):
+        at, made = o + len(written) + 1, []
+        for a in args:
+            made.append(a.make(at))
+            at += len(a.text) + 2
+        kwargs = ()
+        if axis is not None:
+            value = _num(axis).make(at + len("axis="))
+            kwargs = (s.Keyword("axis", value, (at, value.span[1])),)
+        return s.Call(func, tuple(made), kwargs, (o, o + len(text)), (o, o + len(written)),
+                      namespaced=numpy)
+    return _Piece(text, make)
+
+
+def _equation(lhs: str, rhs: _Piece) -> s.Equation:
+    text = f"{lhs} = {rhs.text}"
+    return s.Equation(s.Name(lhs, (0, len(lhs))), rhs.make(len(lhs) + 3), text, (0, len(text)))
+
+
+def network(last_layer: int, layout: str = "columns", batch: str | int = "m",
+            fixed_functions: Mapping[str, str] | None = None,
+            declared: Mapping[str, Shape] | None = None) -> Model:
+    """The course's L-layer network: hidden activations open, a sigmoid (or softmax) output
+    and the mean cross-entropy cost."""
+    if last_layer > MAX_LAYERS:
+        raise ModelError(
+            f"the network would have {last_layer} layers (the highest layer that the formula "
+            f"names, that a size n{{l}} declares or that --L gives); shapecheck builds at most "
+            f"{MAX_LAYERS}")
+    fixed = {f"g{last_layer}": "sigmoid", **(fixed_functions or {})}
+    output = fixed[f"g{last_layer}"]
+    if output not in ("sigmoid", "softmax"):
+        # the cross-entropy's logs are undefined for any other output: no draw would do
+        raise ModelError(
+            f"g{last_layer} is the output activation of this {last_layer}-layer network, and "
+            f"its cross-entropy cost needs sigmoid (or softmax) there, not {output}: name a "
+            f"later layer (declare n{last_layer + 1}, or give --L {last_layer + 1}) so that "
+            f"g{last_layer} is a hidden activation, or give the model with --forward")
+    columns = layout == "columns"
+    equations = []
+    for layer in range(1, last_layer + 1):
+        previous = _name("X" if layer == 1 else f"A{layer - 1}")
+        weight, z = _name(f"W{layer}"), _name(f"Z{layer}")
+        product = weight @ previous if columns else previous @ weight
+        equations.append(_equation(f"Z{layer}", product + _name(f"b{layer}")))
+        if layer == last_layer and fixed[f"g{layer}"] == "softmax":
+            equations.append(_equation(f"A{layer}", _call("softmax", z, axis=0 if columns else 1)))
+        else:
+            equations.append(_equation(f"A{layer}", _call(f"g{layer}", z)))
+    out, y, one = _name(f"A{last_layer}"), _name("Y"), _num(1)
+    log = partial(_call, "log", numpy=True)
+    if fixed[f"g{last_layer}"] == "softmax":
+        loss = y * log(out)
+    else:
+        loss = y * log(out) + _paren(one - y) * log(one - out)
+    equations.append(_equation("J", -one / _size(batch) * _call("sum", loss, numpy=True)))
+    shapes = network_shapes(last_layer, layout, batch)
+    shapes.update({n: tuple(s) for n, s in (declared or {}).items() if n in shapes})  # --shape wins
+    sizes = {d for shape in shapes.values() for d in shape if isinstance(d, str)}
+    per_example = {"X", "Y"} | {f"{b}{l}" for b in "ZA" for l in range(1, last_layer + 1)}
+    return build(equations, {n: shapes[n] for n in ("X", "Y") + tuple(
+                     f"{p}{l}" for l in range(1, last_layer + 1) for p in "Wb")},
+                 sizes, labels={"Y"}, fixed_functions=fixed,
+                 per_example=frozenset(per_example), batch=batch if isinstance(batch, str) else None,
+                 class_axis=0 if columns else 1, examples=EXAMPLES,
+                 weights=frozenset(f"W{l}" for l in range(1, last_layer + 1)))

@@ -1,0 +1,84 @@
+"""Plain data every stage hands up: the options a formula is checked with and its verdict.
+
+Nothing here computes anything; the report and the JSON depend on this module alone.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from . import syntax as s
+
+Dim = int | str
+Shape = tuple[Dim, ...]
+
+ACTIVATION_CHOICES = ("tanh", "sigmoid", "relu", "softplus", "identity", "softmax")
+
+
+def show(shape: Shape) -> str:
+    """(n1, m) as text; a scalar is ()."""
+    if len(shape) == 1:
+        return f"({shape[0]},)"
+    return "(" + ", ".join(str(d) for d in shape) + ")"
+
+
+@dataclass(frozen=True)
+class Operand:
+    text: str
+    span: s.Span
+    shape: Shape
+
+
+@dataclass(frozen=True)
+class Options:
+    """Everything a formula is checked with, as the command line or a notes file gives it."""
+    sizes: Mapping[str, int] = field(default_factory=dict)
+    shapes: Mapping[str, Shape] = field(default_factory=dict)
+    activations: Mapping[str, str] = field(default_factory=dict)
+    layout: str = "columns"
+    layers: int | None = None
+    forward: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
+    seed: int = 0
+    tol: float = 1e-6
+    values: bool = True
+    exact: bool = False     # entry-by-entry finite differences for every variable
+    exact_max: int = 512    # variables up to this many entries are always taken exactly
+    probes: int = 8         # random directions for larger ones
+
+
+@dataclass(frozen=True)
+class Source:
+    file: str
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class Result:
+    """The verdict on one formula, as plain data (the JSON report is this)."""
+    formula: str
+    verdict: str  # pass | shape | value | error
+    message: str
+    source: Source | None = None
+    lhs_shape: Shape | None = None
+    rhs_shape: Shape | None = None
+    span: s.Span | None = None
+    op_span: s.Span | None = None
+    operands: tuple[Operand, ...] = ()
+    hint: str | None = None
+    rule: str | None = None  # the broken rule alone (message adds the hint in words)
+    rel_error: float | None = None
+    tolerance: float | None = None
+    diagnosis: dict | None = None
+    layer: int | None = None
+    activation: dict | None = None
+    sizes: Mapping[str, int] = field(default_factory=dict)
+    defaults: Mapping[str, int] = field(default_factory=dict)
+    reading: str | None = None  # how notation with more than one reading was read
+    repair: dict | None = None  # the smallest verified edit that passes (advice.repair)
+    derived: str | None = None  # a verified derivation by the chain rule (calculus.derive)
+    derivation: object | None = None  # its derive.Derivation: LaTeX, steps (not in the JSON)
+    searched: bool = False  # a repair and a derivation were looked for (values are checked)
+    # what the session needs to look for a shape hint (check.Unhinted; not in the JSON)
+    unhinted: object | None = field(default=None, compare=False, repr=False)
