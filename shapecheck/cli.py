@@ -8,7 +8,8 @@ import sys
 
 import click
 
-from .result import ACTIVATION_CHOICES, Options, Result
+from . import functions
+from .result import Options, Result
 from .errors import BadOptionError, ShapecheckError
 from .session import Session
 
@@ -70,9 +71,9 @@ def parse_shape(text: str) -> tuple[str, tuple]:
 
 def parse_activation(text: str) -> tuple[str, str]:
     name, eq, func = (part.strip() for part in text.partition("="))
-    if not eq or not _IDENTIFIER.match(name) or func not in ACTIVATION_CHOICES:
+    if not eq or not _IDENTIFIER.match(name) or func not in functions.activations():
         raise BadOptionError(f"--activation {text}: write NAME=FUNC with FUNC one of "
-                             + ", ".join(ACTIVATION_CHOICES))
+                             + ", ".join(functions.activations()))
     return name, func
 
 
@@ -120,7 +121,8 @@ def exit_status(results: list[Result]) -> int:
               help="Declare a variable's shape: --shape H=1,h (scalar: s=; 1-D: b=c).")
 @click.option("--forward", metavar="'EQ; EQ'", help="The forward model; its last equation is the cost.")
 @click.option("--activation", "activations", multiple=True, metavar="NAME=FUNC",
-              help=f"Fix an open activation: g1=tanh ({', '.join(ACTIVATION_CHOICES)}).")
+              help=f"Fix an open activation: g1={functions.activations()[0]} "
+                   f"({', '.join(functions.activations())}).")
 @click.option("--L", "layers", type=click.IntRange(min=1), metavar="N",
               help="Number of layers of the built-in network (turns on generic names W, dZ, A_prev).")
 @click.option("--label", "labels", multiple=True, metavar="NAME", help="Mark a --forward input as labels.")

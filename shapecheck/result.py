@@ -12,8 +12,6 @@ from . import syntax as s
 Dim = int | str
 Shape = tuple[Dim, ...]
 
-ACTIVATION_CHOICES = ("tanh", "sigmoid", "relu", "softplus", "identity", "softmax")
-
 
 def show(shape: Shape) -> str:
     """(n1, m) as text; a scalar is ()."""

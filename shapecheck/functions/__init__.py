@@ -100,6 +100,12 @@ def open_activations() -> tuple[str, ...]:
     return tuple(f.name for f in FUNCTIONS if f.open_choice)
 
 
+def cross_entropy_outputs() -> tuple[str, ...]:
+    """The output activations a cross-entropy cost pairs with, the binary one first."""
+    return tuple(sorted((f.name for f in FUNCTIONS if f.cross_entropy),
+                        key=lambda name: lookup(name).cross_entropy != "binary"))
+
+
 _UNARY = Function("")  # an element-wise function, or a model's activation (g1)
 
 

@@ -10,6 +10,7 @@ import re
 from functools import partial
 from typing import Mapping
 
+from .. import functions
 from .. import syntax as s
 from ..errors import ModelError
 from ..result import Options, Shape
@@ -205,13 +206,15 @@ def network(last_layer: int, layout: str = "columns", batch: str | int = "m",
             f"the network would have {last_layer} layers (the highest layer that the formula "
             f"names, that a size n{{l}} declares or that --L gives); shapecheck builds at most "
             f"{MAX_LAYERS}")
-    fixed = {f"g{last_layer}": "sigmoid", **(fixed_functions or {})}
-    output = fixed[f"g{last_layer}"]
-    if output not in ("sigmoid", "softmax"):
+    outputs = functions.cross_entropy_outputs()
+    fixed = {f"g{last_layer}": outputs[0], **(fixed_functions or {})}
+    output = functions.lookup(fixed[f"g{last_layer}"])
+    if output is None or not output.cross_entropy:
         # the cross-entropy's logs are undefined for any other output: no draw would do
         raise ModelError(
             f"g{last_layer} is the output activation of this {last_layer}-layer network, and "
-            f"its cross-entropy cost needs sigmoid (or softmax) there, not {output}: name a "
+            f"its cross-entropy cost needs {' (or '.join(outputs)}{')' * (len(outputs) - 1)} there, "
+            f"not {fixed[f'g{last_layer}']}: name a "
             f"later layer (declare n{last_layer + 1}, or give --L {last_layer + 1}) so that "
             f"g{last_layer} is a hidden activation, or give the model with --forward")
     columns = layout == "columns"
@@ -221,13 +224,13 @@ def network(last_layer: int, layout: str = "columns", batch: str | int = "m",
         weight, z = _name(f"W{layer}"), _name(f"Z{layer}")
         product = weight @ previous if columns else previous @ weight
         equations.append(_equation(f"Z{layer}", product + _name(f"b{layer}")))
-        if layer == last_layer and fixed[f"g{layer}"] == "softmax":
-            equations.append(_equation(f"A{layer}", _call("softmax", z, axis=0 if columns else 1)))
+        if layer == last_layer and output.normalises:
+            equations.append(_equation(f"A{layer}", _call(output.name, z, axis=0 if columns else 1)))
         else:
             equations.append(_equation(f"A{layer}", _call(f"g{layer}", z)))
     out, y, one = _name(f"A{last_layer}"), _name("Y"), _num(1)
     log = partial(_call, "log", numpy=True)
-    if fixed[f"g{last_layer}"] == "softmax":
+    if output.cross_entropy == "categorical":
         loss = y * log(out)
     else:
         loss = y * log(out) + _paren(one - y) * log(one - out)
