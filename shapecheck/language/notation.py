@@ -88,13 +88,13 @@ class _Notation(Transformer):
         if isinstance(base, _Primed):  # g'^{[1]}
             return _Primed(self._layered(base.name, spec, span, written, where), span)
         if not isinstance(base, s.Name):
-            self._fail(f"a layer mark {written} belongs right after a name, as in W^{{[2]}}",
+            self._refuse(f"a layer mark {written} belongs right after a name, as in W^{{[2]}}",
                        where)
         if re.search(r"\d$", base.id):
-            self._fail(f"{base.id} already has a layer number", where)
+            self._refuse(f"{base.id} already has a layer number", where)
         found = layered(base.id, spec)
         if found is None:
-            self._fail(f"{written} is not a layer mark shapecheck reads: a layer is a number, "
+            self._refuse(f"{written} is not a layer mark shapecheck reads: a layer is a number, "
                        "l, l-1, l+1, L or L-1", where)
         return s.Name(found, (base.span[0], span[1]))
 
@@ -102,8 +102,6 @@ class _Notation(Transformer):
     def mark(self, meta, children):
         base, mark = children
         match = _MARK.fullmatch(str(mark))
-        if isinstance(base, s.Name) and re.search(r"\d$", base.id):
-            self._fail("indexing is only read in A.shape[i]", _span(meta))
         named = (meta.start_pos, meta.end_pos - len(match["t"]))  # W[2] of W[2]T
         node = self._layered(base, match["spec"], named, str(mark), _span(meta))
         # W'^[2]T: the prime before the mark, with no bracket after, is a transpose too
@@ -129,8 +127,6 @@ class _Notation(Transformer):
         base, _prime = children
         if isinstance(base, s.Name):
             return _Primed(base, _span(meta))
-        if isinstance(base, _Primed):
-            self._fail("a second derivative g'' is not something shapecheck reads", _span(meta))
         return s.Transpose(self._finish(base), _span(meta))
 
     @v_args(meta=True)
@@ -144,7 +140,7 @@ class _Notation(Transformer):
         if hasattr(node, "type"):  # a NAME token
             return s.Name(canonical_name(str(node)), _tok_span(node))
         if not isinstance(node, s.Name):
-            self._fail("an accent such as \\hat belongs on a name: \\hat{Y}", node.span)
+            self._refuse("an accent such as \\hat belongs on a name: \\hat{Y}", node.span)
         return node
 
     @v_args(meta=True)
@@ -172,7 +168,7 @@ class _Notation(Transformer):
                 node = s.Transpose(power, whole)
             elif kind == "star":
                 if not isinstance(node, s.Name):
-                    self._fail("^* marks a name, as in Y^*", whole)
+                    self._refuse("^* marks a name, as in Y^*", whole)
                 node = s.Name(node.id + "_star", whole)
             elif kind == "prime":
                 node = _Primed(node, whole) if isinstance(node, s.Name) else \
@@ -195,17 +191,10 @@ class _Notation(Transformer):
 
     @v_args(meta=True)
     def sup_inverse_transpose(self, meta, children):
-        if str(children[0]) != "-":
-            self._fail("after ^ shapecheck reads T, -T, \\top, *, a layer mark [2] or a number",
-                       _span(meta))
         return ("-T", None, _span(meta))
 
     @v_args(meta=True)
     def sup_star(self, meta, children):
-        tok = children[0]
-        if str(tok) not in ("*", "\\ast"):
-            self._fail(f"^{tok} is not read; after ^ shapecheck reads T, \\top, *, a layer mark "
-                       "[2] or a number", _tok_span(tok))
         return ("star", None, _span(meta))
 
     @v_args(meta=True)
@@ -224,16 +213,8 @@ class _Notation(Transformer):
     # -- ∂J/∂W as the name dW
     @v_args(meta=True)
     def gradient(self, meta, children):
-        nodes = [c for c in children if not hasattr(c, "type")]
-        ops = [c for c in children if hasattr(c, "type") and c.type == "MULOP"]
-        if ops and str(ops[0]) != "/":
-            self._fail(f"∂J/∂W is written with /, not {ops[0]}", _tok_span(ops[0]))
-        cost, var = (self._finish(n) for n in nodes)
-        if not isinstance(cost, s.Name) or cost.id not in s.COST_NAMES:
-            self._fail("a gradient ∂J/∂W is read where J is the cost: J, L, E, C, \\mathcal{L}, "
-                       "\\ell", cost.span)
-        if not isinstance(var, s.Name):
-            self._fail("a gradient ∂J/∂W is read with respect to one name", var.span)
+        # the cost and one name (validate checked them)
+        _cost, var = (c for c in children if not hasattr(c, "type"))
         return s.Name("d" + var.id, _span(meta))
 
     @v_args(meta=True)

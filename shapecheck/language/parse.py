@@ -15,8 +15,9 @@ from lark.exceptions import UnexpectedInput
 
 from .. import syntax as s
 from ..errors import FormulaSyntaxError
+from . import validate
 from .diagnose import notation_problem, syntax_error
-from .notation import (_MARK, GREEK, _Attribute, _dotted, _is_chain, _Notation, _Primed, _span,
+from .notation import (_MARK, _Attribute, _dotted, _is_chain, _Notation, _Primed, _span,
                        _tok_span, canonical_name)
 # re-exported: the tables' developer step and the tests reach them through this module
 from .tables import LEXER, _grammar_digest, _grammar_dir, _load_parser, write_tables  # noqa: F401
@@ -55,12 +56,33 @@ _OPERATORS = {"\\odot": "*", "\\circ": "*", "\\ast": "*", "⊙": "*", "∘": "*"
 class _ToSyntax(_Notation):
     """Parse tree → `syntax` nodes. Builds nodes only; meaning is decided later."""
 
-    def __init__(self, text: str):
+    def __init__(self, text: str, terminals):
         super().__init__()
         self.text = text
+        self.terminals = terminals  # the grammar's, to tell a misplaced command from unknown
 
-    def _fail(self, message: str, span: s.Span):
-        raise FormulaSyntaxError(message, self.text, span)
+    def _call_userfunc(self, tree, new_children=None):
+        """A rule's node, or a `Refused` one: its first refused child, else its own check's
+        problem (validate.CHECKS), else a part that cannot be built (`_refuse`)."""
+        children = new_children if new_children is not None else tree.children
+        refused = next((c for c in children if isinstance(c, validate.Refused)), None)
+        if refused is not None:
+            return refused
+        check = validate.CHECKS.get(tree.data)
+        problem = check(self, tree.meta, children) if check else None
+        if problem:
+            return validate.Refused(*problem)
+        try:
+            return super()._call_userfunc(tree, new_children)
+        except lark.exceptions.VisitError as e:
+            if isinstance(e.orig_exc, _Unbuildable):
+                return validate.Refused(*e.orig_exc.args)
+            raise
+
+    def _refuse(self, message: str, span: s.Span):
+        """Stop building a rule's node: a part of it is not what the language reads (a layer
+        mark after something other than a name, a marker left without what it waits for)."""
+        raise _Unbuildable(message, span)
 
     def _source(self, span: s.Span) -> str:
         return self.text[span[0]:span[1]]
@@ -75,25 +97,25 @@ class _ToSyntax(_Notation):
         return s.Equation(self._lhs(self._finish(lhs)), self._finish(rhs), self.text, _span(meta))
 
     def _lhs(self, node) -> s.Name:
-        """The left side is one name; `dJ/dW` written with plain names is the name dW."""
-        if isinstance(node, s.Name):
-            return node
-        if isinstance(node, s.BinOp) and node.op == "/" and all(
-                isinstance(n, s.Name) and n.id.startswith("d") for n in (node.left, node.right)) \
-                and node.left.id[1:] in s.COST_NAMES:
-            return s.Name(node.right.id, node.span)
-        self._fail("the left side must be one name, such as dW2, dW^{[2]}, dJ/dW or "
-                   "\\frac{\\partial J}{\\partial W}", node.span)
+        """The left side is one name (validate checked it); `dJ/dW` is the name dW."""
+        return s.Name(node.right.id, node.span) if validate.is_gradient_name(node) else node
+
+    def unfinished(self, node):
+        """The problem of a marker left waiting for what follows, or None."""
+        if isinstance(node, _Attribute):
+            return (f"'.{node.name}' is not something shapecheck knows; "
+                    "attributes it reads are .T and .shape[i]", node.span)
+        if isinstance(node, _Function):
+            return f"{self._source(node.span)} needs an argument", node.span
+        return None
 
     def _finish(self, node):
         """A node as a finished sub-expression: no marker is left waiting for what follows."""
-        if isinstance(node, _Attribute):
-            self._fail(f"'.{node.name}' is not something shapecheck knows; "
-                       "attributes it reads are .T and .shape[i]", node.span)
+        problem = self.unfinished(node)
+        if problem:
+            self._refuse(*problem)
         if isinstance(node, _Primed):
             return s.Transpose(node.name, node.span)  # X' with no bracket after it
-        if isinstance(node, _Function):
-            self._fail(f"{self._source(node.span)} needs an argument", node.span)
         if _is_chain(node) and isinstance(node.right, _Primed):
             return replace(node, right=self._finish(node.right))
         return node
@@ -120,12 +142,6 @@ class _ToSyntax(_Notation):
     @v_args(meta=True)
     def name(self, meta, children):
         tok = children[0]
-        if tok.type == "COMMAND" and tok[1:] not in GREEK:
-            # a command the grammar reads elsewhere (\cdot, \top) is out of place here
-            known = any(re.fullmatch(t.pattern.to_regexp(), str(tok)) for t in parser().terminals
-                        if t.name not in ("COMMAND", "SPACE"))
-            self._fail(f"unexpected {str(tok)!r} here" if known else
-                       f"{tok} is not LaTeX that shapecheck reads", _tok_span(tok))
         return s.Name(canonical_name(str(tok)), _tok_span(tok))
 
     @v_args(meta=True)
@@ -139,9 +155,7 @@ class _ToSyntax(_Notation):
     def index(self, meta, children):
         obj, name, mark = children
         match = _MARK.fullmatch(str(mark))
-        if str(name) != "shape" or not re.fullmatch(r"-?\d+", match["spec"]) or match["t"]:
-            self._fail("indexing is only read in A.shape[i]", _span(meta))
-        return s.Index(self._finish(obj), "shape", int(match["spec"]), _span(meta))
+        return s.Index(self._finish(obj), str(name), int(match["spec"]), _span(meta))
 
     def arguments(self, children):
         return [self._finish(c) if not isinstance(c, s.Keyword) else c for c in children
@@ -153,15 +167,10 @@ class _ToSyntax(_Notation):
         return s.Keyword(str(name), self._finish(value), _span(meta))
 
     def _split(self, arguments, span):
-        args, kwargs = [], []
-        for a in arguments or []:
-            if isinstance(a, s.Keyword):
-                kwargs.append(a)
-            elif kwargs:
-                self._fail("a positional argument follows a keyword argument", a.span)
-            else:
-                args.append(a)
-        return tuple(args), tuple(kwargs)
+        """Positional arguments and keywords (validate checked that the keywords come last)."""
+        arguments = arguments or []
+        return (tuple(a for a in arguments if not isinstance(a, s.Keyword)),
+                tuple(a for a in arguments if isinstance(a, s.Keyword)))
 
     @v_args(meta=True)
     def call(self, meta, children):
@@ -261,12 +270,8 @@ class _ToSyntax(_Notation):
         items = mark if isinstance(mark, list) else \
             [("prime", None, _tok_span(mark))] if mark.type == "PRIME" else []
         primed = head.primed
-        for kind, _value, span in items:
-            if kind == "prime":
-                primed = True
-            elif kind != "mark":  # a layer mark on \sigma changes nothing
-                self._fail(f"{self._source(head.span)} is a function: it takes no "
-                           f"{self._source(span)}", span)
+        # a layer mark on \sigma changes nothing (validate refuses any other superscript)
+        primed = head.primed or any(kind == "prime" for kind, _value, _where in items)
         return _Function(head.func, _span(meta), primed, head.numpy)
 
     @v_args(meta=True)
@@ -282,8 +287,6 @@ class _ToSyntax(_Notation):
 
     def _function(self, head: _Function, args, kwargs, span):
         if head.primed:
-            if kwargs:
-                self._fail("a derivative g'(...) takes no keyword arguments", kwargs[0].span)
             return s.Derivative(head.func, args, span, head.span)
         return s.Call(head.func, args, kwargs, span, head.span, namespaced=head.numpy)
 
@@ -297,12 +300,11 @@ def parse_equation(text: str) -> s.Equation:
         if problem:
             raise FormulaSyntaxError(problem[0], text, problem[1]) from None
         raise syntax_error(e, text) from None
-    try:
-        return _ToSyntax(text).transform(tree)
-    except lark.exceptions.VisitError as e:
-        if isinstance(e.orig_exc, FormulaSyntaxError):
-            raise e.orig_exc from None
-        raise
+    return validate.report(_ToSyntax(text, parser().terminals).transform(tree), text)
+
+
+class _Unbuildable(Exception):
+    """A part of a rule's node cannot be built; it becomes a `validate.Refused` node."""
 
 
 if __name__ == "__main__":
