@@ -331,3 +331,18 @@ def test_a_positional_argument_after_a_keyword():
 def test_no_equals_sign():
     with pytest.raises(FormulaSyntaxError):
         parse_equation("A2 - Y")
+
+
+@pytest.mark.parametrize("text, message, where", [
+    # the command is refused while its operand is read, before the sum asks for '.foo'
+    ("dW = a.foo + \\foo", "\\foo is not LaTeX", "\\foo"),
+    ("dW = a.foo + b.bar", "'.foo' is not something", "a.foo"),
+    # the left side is refused before a marker left at the end of the right side
+    ("dW2 dW1 = c.foo", "the left side must be one name", "dW2 dW1"),
+    ("dW = \\frac{\\partial X}{\\partial W} + W^{[2][3]}", "read where J is the cost", "X"),
+])
+def test_of_two_problems_the_first_in_reading_order_is_reported(text, message, where):
+    with pytest.raises(FormulaSyntaxError, match=re.escape(message)) as e:
+        parse_equation(text)
+    assert e.value.span == at(text, where)
+    assert e.value.__cause__ is None and e.value.__context__ is None  # not a VisitError's

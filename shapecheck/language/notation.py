@@ -1,0 +1,229 @@
+"""The notation of slides and LaTeX: names with layer marks (`W^{[2]T}`, `dz^[1]`, `W_{2}`),
+accents, `Y^*`, primes, superscripts, and the gradient `\\partial J/\\partial W`.
+
+`_Notation` is the part of the parse-tree Transformer that reads them; `parse._ToSyntax`
+adds the numpy expressions and the functions LaTeX writes as commands.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from lark import Transformer, v_args
+
+from .. import syntax as s
+
+
+@dataclass(frozen=True, slots=True)
+class _Attribute:
+    """`obj.name` before we know whether it is a call, an index or a mistake."""
+    obj: object
+    name: str
+    span: s.Span
+
+
+@dataclass(frozen=True, slots=True)
+class _Primed:
+    """`g'`, `g^{[1]\\prime}` before we know what follows: a bracket makes it a derivative
+    (`g'(z)`), anything else a transpose (MATLAB's `X'`)."""
+    name: s.Name
+    span: s.Span
+
+
+_ACCENTS = {"\\hat": "_hat", "\\bar": "_bar", "\\tilde": "_tilde"}
+# the LaTeX commands read as names
+GREEK = set("alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta kappa lambda mu nu "
+            "xi pi rho tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma "
+            "Phi Psi Omega ell".split())
+_MARK = re.compile(r"\[\s*(?P<spec>-?\d+|[lL](?:\s*[-+]\s*\d+)?)\s*\](?P<t>[Tᵀ]?)")
+_SUBSCRIPTED = re.compile(r"(?P<base>[A-Za-z]+)_(?P<layer>\d+)")
+
+
+def _span(meta) -> s.Span:
+    return (meta.start_pos, meta.end_pos)
+
+
+def _tok_span(tok) -> s.Span:
+    return (tok.start_pos, tok.end_pos)
+
+
+def _dotted(node) -> str | None:
+    """`np.linalg` → 'np.linalg'; None when `node` is not a chain of plain names."""
+    if isinstance(node, s.Name):
+        return node.id
+    if isinstance(node, _Attribute):
+        head = _dotted(node.obj)
+        return f"{head}.{node.name}" if head else None
+    return None
+
+
+def canonical_name(text: str) -> str:
+    """A name token as shapecheck names it: `W_2` → 'W2', `\\delta` → 'delta'."""
+    if text.startswith("\\"):
+        return text[1:]  # a Greek letter (the transformer refuses other commands)
+    match = _SUBSCRIPTED.fullmatch(text)
+    return match["base"] + match["layer"] if match else text
+
+
+def layered(base: str, spec: str) -> str | None:
+    """`W` with the layer mark `2` → 'W2'; generic layers: `l` → 'W', `l-1` → 'W_prev',
+    `l+1` → 'W_next', `L` → 'WL', `L-1` → 'WL_prev'. None for any other mark."""
+    spec = re.sub(r"\s+", "", spec)
+    if re.fullmatch(r"\d+", spec):
+        return base + str(int(spec))
+    return {"l": base, "l-1": base + "_prev", "l+1": base + "_next", "L": base + "L",
+            "L-1": base + "L_prev"}.get(spec)
+
+
+def _is_chain(node) -> bool:
+    return isinstance(node, s.BinOp) and node.op in (s.JUXTAPOSE, s.CDOT)
+
+
+class _Notation(Transformer):
+    """Slide and LaTeX notation, parse tree → `syntax` nodes (a part of `parse._ToSyntax`)."""
+
+    # -- names with layer marks, transposes, primes: W^{[2]T}, dz^[1], W_{2}, Y^*, g'
+    def _layered(self, base, spec: str, span: s.Span, written: str, where: s.Span):
+        """`base` with the layer mark `spec`, spanning `span`; errors point at `where`."""
+        if isinstance(base, _Primed):  # g'^{[1]}
+            return _Primed(self._layered(base.name, spec, span, written, where), span)
+        if not isinstance(base, s.Name):
+            self._refuse(f"a layer mark {written} belongs right after a name, as in W^{{[2]}}",
+                       where)
+        if re.search(r"\d$", base.id):
+            self._refuse(f"{base.id} already has a layer number", where)
+        found = layered(base.id, spec)
+        if found is None:
+            self._refuse(f"{written} is not a layer mark shapecheck reads: a layer is a number, "
+                       "l, l-1, l+1, L or L-1", where)
+        return s.Name(found, (base.span[0], span[1]))
+
+    @v_args(meta=True)
+    def mark(self, meta, children):
+        base, mark = children
+        match = _MARK.fullmatch(str(mark))
+        named = (meta.start_pos, meta.end_pos - len(match["t"]))  # W[2] of W[2]T
+        node = self._layered(base, match["spec"], named, str(mark), _span(meta))
+        # W'^[2]T: the prime before the mark, with no bracket after, is a transpose too
+        return s.Transpose(self._finish(node), _span(meta)) if match["t"] else node
+
+    @v_args(meta=True)
+    def subscript(self, meta, children):
+        base, _sub, (spec, span) = children
+        return self._layered(base, spec, _span(meta), f"_{{{spec}}}", _span(meta))
+
+    def sub(self, children):
+        item = children[0]
+        return item if isinstance(item, tuple) else (str(item), _tok_span(item))
+
+    @v_args(meta=True)
+    def subitem(self, meta, children):
+        text = self._source(_span(meta))
+        match = _MARK.fullmatch(text)
+        return (match["spec"] if match else text), _span(meta)
+
+    @v_args(meta=True)
+    def primed(self, meta, children):
+        base, _prime = children
+        if isinstance(base, s.Name):
+            return _Primed(base, _span(meta))
+        return s.Transpose(self._finish(base), _span(meta))
+
+    @v_args(meta=True)
+    def accent(self, meta, children):
+        accent, base = children
+        base = self.name_of(base) if not isinstance(base, s.Name) else base
+        return s.Name(canonical_name(base.id if isinstance(base, s.Name) else str(base))
+                      + _ACCENTS[str(accent)], _span(meta))
+
+    def name_of(self, node):
+        if hasattr(node, "type"):  # a NAME token
+            return s.Name(canonical_name(str(node)), _tok_span(node))
+        if not isinstance(node, s.Name):
+            self._refuse("an accent such as \\hat belongs on a name: \\hat{Y}", node.span)
+        return node
+
+    @v_args(meta=True)
+    def font(self, meta, children):
+        _font, base = children
+        return s.Name(base.id, _span(meta)) if isinstance(base, s.Name) else base
+
+    @v_args(meta=True)
+    def superscript(self, meta, children):
+        base, sup, items = children
+        node = base
+        for kind, value, span in items:
+            whole = (base.span[0], span[1])
+            if kind == "mark":
+                match = _MARK.fullmatch(value)
+                named = (whole[0], whole[1] - len(match["t"]))
+                node = self._layered(node, match["spec"], named, f"^{value}", _span(meta))
+                if match["t"]:
+                    node = s.Transpose(self._finish(node), whole)
+            elif kind == "T":
+                node = s.Transpose(self._finish(node), whole)
+            elif kind == "-T":
+                power = s.BinOp(s.SUPERSCRIPT, self._finish(node), s.Number(-1.0, "-1", span),
+                                whole, _tok_span(sup))
+                node = s.Transpose(power, whole)
+            elif kind == "star":
+                if not isinstance(node, s.Name):
+                    self._refuse("^* marks a name, as in Y^*", whole)
+                node = s.Name(node.id + "_star", whole)
+            elif kind == "prime":
+                node = _Primed(node, whole) if isinstance(node, s.Name) else \
+                    s.Transpose(self._finish(node), whole)
+            else:  # a power: A^2, A^{-1}
+                node = s.BinOp(s.SUPERSCRIPT, self._finish(node), s.Number(value, self._source(span)
+                               .strip("{}^ "), span), whole, _tok_span(sup))
+        return replace(node, span=_span(meta))  # with the closing brace of ^{...}
+
+    @v_args(meta=True)
+    def transposed(self, meta, children):
+        return s.Transpose(self._finish(children[0]), _span(meta))
+
+    def sup(self, children):
+        return [c for c in children]
+
+    @v_args(meta=True)
+    def sup_transpose(self, meta, children):
+        return ("T", None, _span(meta))
+
+    @v_args(meta=True)
+    def sup_inverse_transpose(self, meta, children):
+        return ("-T", None, _span(meta))
+
+    @v_args(meta=True)
+    def sup_star(self, meta, children):
+        return ("star", None, _span(meta))
+
+    @v_args(meta=True)
+    def sup_prime(self, meta, children):
+        return ("prime", None, _span(meta))
+
+    @v_args(meta=True)
+    def sup_mark(self, meta, children):
+        return ("mark", str(children[0]), _span(meta))
+
+    @v_args(meta=True)
+    def sup_power(self, meta, children):
+        value = float(children[-1])
+        return ("power", -value if str(children[0]) == "-" else value, _span(meta))
+
+    # -- ∂J/∂W as the name dW
+    @v_args(meta=True)
+    def gradient(self, meta, children):
+        # the cost and one name (validate checked them)
+        _cost, var = (c for c in children if not hasattr(c, "type"))
+        return s.Name("d" + var.id, _span(meta))
+
+    @v_args(meta=True)
+    def frac(self, meta, children):
+        op, top, bottom = children
+        return s.BinOp("/", self._finish(top), self._finish(bottom), _span(meta), _tok_span(op))
+
+    @v_args(meta=True)
+    def over(self, meta, children):
+        top, op, bottom = children
+        return s.BinOp("/", self._finish(top), self._finish(bottom), _span(meta), _tok_span(op))
+

@@ -1,0 +1,152 @@
+"""What the formula language refuses, checked apart from the building of nodes.
+
+Each check reads one grammar rule's children (already turned into nodes) and returns a
+problem, `(message, span)`, or None. `parse._ToSyntax` runs a rule's check before building
+its node: a problem becomes a `Refused` node that stands for the whole rule, and every rule
+above it passes it up unbuilt, so the first refusal in reading order reaches the top, where
+`report` raises it (the Transformer itself never raises, so no error arrives wrapped).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .. import syntax as s
+from ..errors import FormulaSyntaxError
+from .notation import _MARK, GREEK, _Primed, _span, _tok_span
+
+Problem = "tuple[str, s.Span] | None"  # a message and where it points
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """A part of the formula the language does not read, standing in for its node."""
+    message: str
+    span: s.Span
+
+
+def report(result, text: str):
+    """The Transformer's result, or the formula's first refusal raised at its span."""
+    if isinstance(result, Refused):
+        raise FormulaSyntaxError(result.message, text, result.span)
+    return result
+
+
+def is_gradient_name(node) -> bool:
+    """`dJ/dW` written with plain names: the name dW."""
+    return isinstance(node, s.BinOp) and node.op == "/" and all(
+        isinstance(n, s.Name) and n.id.startswith("d") for n in (node.left, node.right)) \
+        and node.left.id[1:] in s.COST_NAMES
+
+
+def _equation(t, meta, children) -> Problem:
+    lhs, rhs = children
+    problem = t.unfinished(lhs)
+    if problem:
+        return problem
+    if not isinstance(lhs, s.Name) and not is_gradient_name(lhs):
+        return ("the left side must be one name, such as dW2, dW^{[2]}, dJ/dW or "
+                "\\frac{\\partial J}{\\partial W}", lhs.span)
+    return t.unfinished(rhs)
+
+
+def _name(t, meta, children) -> Problem:
+    tok = children[0]
+    if tok.type == "COMMAND" and tok[1:] not in GREEK:
+        # a command the grammar reads elsewhere (\cdot, \top) is out of place here
+        known = any(re.fullmatch(term.pattern.to_regexp(), str(tok)) for term in t.terminals
+                    if term.name not in ("COMMAND", "SPACE"))
+        return (f"unexpected {str(tok)!r} here" if known else
+                f"{tok} is not LaTeX that shapecheck reads", _tok_span(tok))
+    return None
+
+
+def _index(t, meta, children) -> Problem:
+    _obj, name, mark = children
+    match = _MARK.fullmatch(str(mark))
+    if str(name) != "shape" or not re.fullmatch(r"-?\d+", match["spec"]) or match["t"]:
+        return "indexing is only read in A.shape[i]", _span(meta)
+    return None
+
+
+def _positional_after_keyword(arguments) -> Problem:
+    seen_keyword = False
+    for a in arguments or []:
+        if isinstance(a, s.Keyword):
+            seen_keyword = True
+        elif seen_keyword:
+            return "a positional argument follows a keyword argument", a.span
+    return None
+
+
+def _call(t, meta, children) -> Problem:
+    return _positional_after_keyword(children[-1])
+
+
+def _fcall(t, meta, children) -> Problem:
+    head, arguments = children
+    problem = _positional_after_keyword(arguments)
+    if problem or not head.primed:
+        return problem
+    keywords = [a for a in arguments or [] if isinstance(a, s.Keyword)]
+    if keywords:
+        return "a derivative g'(...) takes no keyword arguments", keywords[0].span
+    return None
+
+
+def _fhead_decorated(t, meta, children) -> Problem:
+    head, mark = children[0], children[-1]
+    for kind, _value, span in mark if isinstance(mark, list) else []:
+        if kind not in ("prime", "mark"):  # a layer mark on \sigma changes nothing
+            return (f"{t._source(head.span)} is a function: it takes no {t._source(span)}",
+                    span)
+    return None
+
+
+def _mark(t, meta, children) -> Problem:
+    base = children[0]
+    if isinstance(base, s.Name) and re.search(r"\d$", base.id):
+        return "indexing is only read in A.shape[i]", _span(meta)
+    return None
+
+
+def _primed(t, meta, children) -> Problem:
+    if isinstance(children[0], _Primed):
+        return "a second derivative g'' is not something shapecheck reads", _span(meta)
+    return None
+
+
+def _sup_inverse_transpose(t, meta, children) -> Problem:
+    if str(children[0]) != "-":
+        return ("after ^ shapecheck reads T, -T, \\top, *, a layer mark [2] or a number",
+                _span(meta))
+    return None
+
+
+def _sup_star(t, meta, children) -> Problem:
+    tok = children[0]
+    if str(tok) not in ("*", "\\ast"):
+        return (f"^{tok} is not read; after ^ shapecheck reads T, \\top, *, a layer mark "
+                "[2] or a number", _tok_span(tok))
+    return None
+
+
+def _gradient(t, meta, children) -> Problem:
+    ops = [c for c in children if hasattr(c, "type") and c.type == "MULOP"]
+    if ops and str(ops[0]) != "/":
+        return f"∂J/∂W is written with /, not {ops[0]}", _tok_span(ops[0])
+    cost, var = (c for c in children if not hasattr(c, "type"))
+    # a primed name here is read as a transpose: neither the cost nor one name
+    if not isinstance(cost, s.Name) or cost.id not in s.COST_NAMES:
+        return ("a gradient ∂J/∂W is read where J is the cost: J, L, E, C, \\mathcal{L}, "
+                "\\ell", cost.span)
+    if not isinstance(var, s.Name):
+        return "a gradient ∂J/∂W is read with respect to one name", var.span
+    return None
+
+
+# grammar rule (or alias) → its check
+CHECKS = {"equation": _equation, "name": _name, "index": _index, "call": _call,
+          "method": _call, "fcall": _fcall, "fhead_decorated": _fhead_decorated, "mark": _mark,
+          "primed": _primed, "sup_inverse_transpose": _sup_inverse_transpose,
+          "sup_star": _sup_star, "gradient": _gradient}
