@@ -4,7 +4,8 @@
    names (every layer, the generic layer's names, one example's lower-case names, both
    layouts) at random sizes, mostly shape-correct so that the value check runs too, and
    their LaTeX form: a verdict, or an error with a message and a position; never an
-   exception; none slow.
+   exception; none slow. The formula's own verdict is the one its shapes call for, read
+   by an independent shape reader (expected_verdict) wherever numpy and SPEC settle it.
 2. The public corpus's formulas and their LaTeX forms with characters inserted, deleted or
    replaced, through the command line: exit 0, 1 or 2, a message, no traceback.
 3. Random option values (sizes, --shape, --activation, --seed, --layout): the same; and
