@@ -9,7 +9,6 @@ import shutil
 import subprocess
 import sys
 import venv
-from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -23,18 +22,34 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # --- the grammar as package data ----------------------------------------------------------
 
-def test_the_grammar_is_found_through_importlib_resources():
-    grammar = resources.files("shapecheck.grammar")
-    assert (grammar / "formula.lark").is_file()
-    assert (grammar / "formula.lalr").is_file()
-    assert "equation" in (grammar / "formula.lark").read_text(encoding="utf-8")
+# `python -m pytest` puts the current directory first on sys.path: run from the checkout,
+# `import shapecheck` here is then the source folder, which has no `shapecheck.grammar` (the
+# grammar is mapped into the package only when installed). So the installed package is
+# asked in a fresh interpreter started away from the checkout.
+_PROBE_GRAMMAR = (
+    "import json; from importlib import resources; from shapecheck.language import parse; "
+    "g = resources.files('shapecheck.grammar'); "
+    "print(json.dumps([(g / 'formula.lark').is_file(), (g / 'formula.lalr').is_file(), "
+    "'equation' in (g / 'formula.lark').read_text(encoding='utf-8'), "
+    "str(parse._grammar_dir()) == str(g)]))")
+
+
+def test_the_grammar_is_found_through_importlib_resources(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+    probe = subprocess.run([sys.executable, "-c", _PROBE_GRAMMAR], cwd=tmp_path, env=env,
+                           capture_output=True, text=True, timeout=120)
+    assert probe.returncode == 0, probe.stderr
+    has_grammar, has_tables, is_the_grammar, parser_reads_it = json.loads(probe.stdout)
+    assert has_grammar and has_tables and is_the_grammar
     # and the parser reads it from there, not from a path relative to the source tree
-    assert str(parse._grammar_dir()) == str(grammar)
+    assert parser_reads_it
 
 
 def test_the_shipped_tables_are_current():
+    # the parser's own look-up: the package data when installed, the checkout's grammar/
+    # when the source folder shadows the installed package
     _, digest = parse._grammar_digest()
-    header = (resources.files("shapecheck.grammar") / "formula.lalr").read_bytes().split(b"\n", 1)[0]
+    header = (parse._grammar_dir() / "formula.lalr").read_bytes().split(b"\n", 1)[0]
     assert header.decode() == digest, "run `python -m shapecheck.language.parse` to rebuild the tables"
 
 

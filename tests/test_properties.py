@@ -4,7 +4,8 @@
    names (every layer, the generic layer's names, one example's lower-case names, both
    layouts) at random sizes, mostly shape-correct so that the value check runs too, and
    their LaTeX form: a verdict, or an error with a message and a position; never an
-   exception; none slow.
+   exception; none slow. The formula's own verdict is the one its shapes call for, read
+   by an independent shape reader (expected_verdict) wherever numpy and SPEC settle it.
 2. The public corpus's formulas and their LaTeX forms with characters inserted, deleted or
    replaced, through the command line: exit 0, 1 or 2, a message, no traceback.
 3. Random option values (sizes, --shape, --activation, --seed, --layout): the same; and
@@ -19,7 +20,9 @@ The number of examples and the time limits are the profiles' (tests/conftest_hyp
 """
 from __future__ import annotations
 
+import ast
 import json
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -267,6 +270,214 @@ def _broadcast(draw, sub, any_shape, family, shape, layout):
     return _paren(f"{sub(shape)} {op} {sub(column)}")
 
 
+# --- the verdict a generated formula's shapes call for, read independently ---------------
+# The formula's text is read with Python's own parser (after `g1'(` becomes `g1__prime(`)
+# and its shape computed by numpy's rules over the names' symbolic shapes: nothing of
+# shapecheck is used. A size symbol never equals another one, even where their drawn
+# values agree (shapecheck compares sizes by name). Where numpy and the SPEC leave the
+# verdict open (np.dot of a scalar, the trace of a non-square matrix, a size that may be 1,
+# ...) the reader gives up, and only the general invariants are checked.
+
+class Unsure(Exception):
+    """numpy or the SPEC do not settle this construct's shape."""
+
+
+class Misfit(Exception):
+    """The shapes do not line up: the verdict is `shape`."""
+
+
+_SAME_SHAPE = {"exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu", "softplus", "log1p",
+               "square", "absolute", "ones_like", "zeros_like"}
+_TOTALS = {"sum", "mean", "norm"}
+_BROADCAST = {"add", "subtract", "multiply", "divide"}
+
+
+def _call_name(func: ast.expr) -> str:
+    """`np.linalg.inv` → 'inv', `softmax` → 'softmax', `(x).sum` → 'sum'."""
+    return func.attr if isinstance(func, ast.Attribute) else func.id
+
+
+_LAST_LAYER = {"Y", "y", "AL", "ZL", "dY", "dy", "dAL", "dZL"}
+
+
+class ShapeReader:
+    def __init__(self, family: Family, layout: str, options: Options):
+        self.names = {name: _flip(shape, layout) for shape, names in family.table.items()
+                      for name in names}
+        self.sizes = set(family.sizes) | set(family.dims)
+        # a size that may be 1 broadcasts in numpy: comparisons that need it are left open
+        declared = self.declared = options.sizes
+        ones = {name for name, value in declared.items() if value == 1}
+        if family.layers and ones:
+            ones |= {"nl", "np"}
+        self.maybe_one = ones
+
+    def shape_of(self, text: str) -> tuple:
+        tree = ast.parse(re.sub(r"(\w+)'\(", r"\1__prime(", text), mode="eval")
+        return self.read(tree.body)
+
+    def _dims_meet(self, a, b) -> bool:
+        if a == b:
+            return True
+        if a in self.maybe_one or b in self.maybe_one:
+            raise Unsure(f"{a} or {b} may be 1")
+        return False
+
+    def broadcast(self, a: tuple, b: tuple) -> tuple:
+        if len(a) < len(b):
+            a, b = b, a
+        b = (1,) * (len(a) - len(b)) + b
+        out = []
+        for x, y in zip(a, b):
+            if x == 1 or y == 1:
+                out.append(y if x == 1 else x)
+            elif self._dims_meet(x, y):
+                out.append(x)
+            else:
+                raise Misfit(f"{a} and {b} do not broadcast")
+        return tuple(out)
+
+    def matmul(self, a: tuple, b: tuple, dot: bool) -> tuple:
+        if a == () or b == ():
+            if dot:
+                raise Unsure("np.dot of a scalar multiplies")
+            raise Misfit("@ of a scalar")
+        if not self._dims_meet(a[1], b[0]):
+            raise Misfit(f"{a} @ {b}")
+        return (a[0], b[1])
+
+    def read(self, node: ast.expr) -> tuple:
+        if isinstance(node, ast.Constant):
+            return ()
+        if isinstance(node, ast.Name):
+            if node.id in self.names:
+                return self.names[node.id]
+            if node.id in self.declared or node.id == "m" and "m" in self.sizes:
+                return ()
+            if node.id in self.sizes:  # a size as a scalar: defined if declared, or
+                raise Unsure(f"undeclared size {node.id}")  # if the network has it
+            raise Unsure(f"name {node.id}")
+        if isinstance(node, ast.UnaryOp):
+            return self.read(node.operand)
+        if isinstance(node, ast.BinOp):
+            left, right = self.read(node.left), self.read(node.right)
+            if isinstance(node.op, ast.MatMult):
+                return self.matmul(left, right, dot=False)
+            if isinstance(node.op, ast.Pow):
+                return left
+            return self.broadcast(left, right)
+        if isinstance(node, ast.Compare):
+            return self.broadcast(self.read(node.left), self.read(node.comparators[0]))
+        if isinstance(node, ast.Attribute) and node.attr == "T":
+            return self.read(node.value)[::-1]
+        if isinstance(node, ast.Subscript):  # x.shape[k]
+            inner = self.read(node.value.value)
+            if len(inner) != 2:
+                raise Unsure(".shape of a scalar")
+            return ()
+        if isinstance(node, ast.Call):
+            return self.call(node)
+        raise Unsure(ast.dump(node))
+
+    def call(self, node: ast.Call) -> tuple:
+        name = _call_name(node.func)
+        method = isinstance(node.func, ast.Attribute) \
+            and ast.unparse(node.func.value) not in ("np", "np.linalg")
+        args = ([node.func.value] if method else []) + list(node.args)
+        keywords = {k.arg: k.value.value for k in node.keywords}
+        if name.endswith("__prime") or name in _SAME_SHAPE or name in {"g", "f", "h"} \
+                or re.fullmatch(r"g\d", name):
+            return self.read(args[0])
+        if name in _BROADCAST or name == "maximum":
+            return self.broadcast(self.read(args[0]), self.read(args[1]))
+        if name == "power":
+            return self.read(args[0])
+        if name == "where":
+            return self.read(args[0])
+        if name in ("dot", "matmul"):
+            return self.matmul(self.read(args[0]), self.read(args[1]), dot=name == "dot")
+        if name == "transpose":
+            return self.read(args[0])[::-1]
+        if name in _TOTALS | {"max", "min"} and "axis" not in keywords:
+            self.read(args[0])
+            return ()
+        if name in _TOTALS | {"max", "min"}:
+            inner = self.read(args[0])
+            if len(inner) != 2:
+                raise Misfit("an axis of a scalar")
+            return tuple(1 if i == keywords["axis"] else d for i, d in enumerate(inner))
+        if name == "softmax":
+            inner = self.read(args[0])
+            if len(inner) != 2:
+                raise Misfit("the softmax of a scalar")
+            return inner
+        if name == "eye":
+            return (args[0].id, args[0].id)
+        inner = self.read(args[0])
+        square = len(inner) == 2 and inner[0] == inner[1]
+        if name in ("inv", "det"):
+            if square:
+                return inner if name == "inv" else ()
+            if len(inner) == 2 and not {inner[0], inner[1]} & (self.maybe_one | {1}):
+                raise Misfit(f"{name} of {inner}")
+            raise Unsure(f"{name} of {inner}")
+        if name == "trace" and square:
+            return ()
+        if name == "outer":
+            other = self.read(args[1])
+            if len(inner) == 2 and len(other) == 2 and 1 in inner and 1 in other:
+                a = inner[0] if inner[1] == 1 else inner[1]
+                b = other[0] if other[1] == 1 else other[1]
+                return (a, b)
+        raise Unsure(f"{name} of {inner}")
+
+
+def _last_layer(text: str, family: Family, options: Options) -> int:
+    """SPEC: the larger of the highest layer a formula names and the highest n{l}
+    declared, unless --L says otherwise; at least 1."""
+    if family.layers:
+        return family.layers
+    # an activation's call (`g2(...)`, `g2'(...)`) names no layer: shapecheck reads so
+    named = [int(n) for n in re.findall(r"[A-Za-z](\d)\b(?!'|\()", text)]
+    declared = [int(n[1:]) for n in options.sizes if re.fullmatch(r"n\d", n)]
+    return max([1] + named + declared)
+
+
+def expected_verdict(text: str, family: Family, layout: str, options: Options) -> str | None:
+    """'shape', 'error' (an --activation the network cannot take), or 'pass' (the shapes
+    line up: with values off, that is the verdict); None where the reader gives up."""
+    lhs, rhs = text.split(" = ", 1)
+    last = _last_layer(text, family, options)
+    if set(re.findall(r"[A-Za-z_]\w*", text)) & _LAST_LAYER and last != max(
+            int(s[1:]) for s in family.sizes if re.fullmatch(r"n\d", s)):
+        return None  # the family's shapes for Y, AL, ZL are those of its own last layer
+    if set(re.findall(r"[A-Za-z_]\w*", text)) & _LAST_LAYER and options.activations:
+        return None  # a known wrong verdict: test_the_last_layer_is_the_highest_one_named
+    if options.values and any(function == "softmax" and f"{name}'(" in text
+                              for name, function in options.activations.items()):
+        return None  # softmax's derivative is no element-wise function: refused by values
+    setting_error = False
+    for name, function in options.activations.items():
+        layer = int(name[1:])
+        if layer == last and function not in ("sigmoid", "softmax"):
+            setting_error = True  # an output activation the cross-entropy cannot take
+        elif layer != last and function == "softmax" or layer > last:
+            return None  # a hidden softmax, or an activation that may name a layer itself
+    reader = ShapeReader(family, layout, options)
+    try:
+        shape = reader.shape_of(rhs)
+        target = reader.names[lhs]
+        if len(shape) != len(target) or not all(
+                a == b or reader._dims_meet(a, b) for a, b in zip(shape, target)):
+            raise Misfit(f"{shape} is not {target}")
+    except Misfit:
+        # which one shapecheck says first, the shapes or the setting, the SPEC leaves open
+        return None if options.activations else "shape"
+    except Unsure:
+        return None
+    return "error" if setting_error else "pass"
+
+
 @st.composite
 def formulas(draw):
     """(formula text, Options) over one family of names, at random sizes."""
@@ -284,7 +495,7 @@ def formulas(draw):
                       seed=draw(st.integers(0, 2**16)), values=draw(st.integers(0, 5)) > 0,
                       activations=draw(st.sampled_from(
                           [{}, {}, {"g1": "tanh"}, {"g1": "relu"}, {"g2": "softmax"}])))
-    return f"d{target} = {rhs}", options
+    return f"d{target} = {rhs}", options, family
 
 
 def _check_invariants(result, text: str) -> None:
@@ -317,22 +528,50 @@ def _figures():
             print("\n" + figures.line())
 
 
+def _check_verdict(result, expected: str | None, options: Options, text: str) -> None:
+    """The verdict the shapes call for (expected_verdict): exactly, with values off; with
+    values on, `shape` and `error` exactly, and where the shapes line up pass or value, as
+    the values decide (which one is not read here)."""
+    if expected is None:
+        return
+    if expected == "pass" and options.values:
+        assert result.verdict in ("pass", "value"), (text, options, result.message)
+    else:
+        assert result.verdict == expected, (text, options, result.message)
+
+
 @settings(max_examples=examples(150))
 @given(formulas())
 def test_a_generated_formula_gets_a_verdict_or_a_placed_error(case):
-    text, options = case
+    text, options, family = case
     result = timed(lambda: Checker(options).check(text), FORMULA_FIGURES, text)
     _check_invariants(result, text)
+    _check_verdict(result, expected_verdict(text, family, options.layout, options), options, text)
 
 
 @settings(max_examples=examples(150))
 @given(formulas())
 def test_its_latex_form_gets_a_verdict_or_a_placed_error(case):
-    text, options = case
+    text, options, _ = case
     latex = to_latex(parse_equation(text), scalars=options.sizes,
                      mark=latex_mark("generic" if options.layers else "network"))
     result = timed(lambda: Checker(options).check(latex), LATEX_FIGURES, latex)
     _check_invariants(result, latex)
+    # no expected verdict here: the LaTeX form is not always the same formula (to_latex
+    # writes np.zeros_like(X) as 0, a scalar) nor always read (`\\max(0, Z)`)
+
+
+@pytest.mark.xfail(strict=True, reason="shapecheck reads L = 1 where ZL or AL is named beside "
+                   "an activation's call (found by the shape reader; the tool is not changed here)")
+@pytest.mark.parametrize("values", [False, True])
+def test_the_last_layer_is_the_highest_one_named(values):
+    """SPEC: L is the highest layer a formula names (here A2), so g1 is hidden and may be
+    tanh, and `ZL` is Z2: the formula is `dZ2 = A2 * g1(A2)`, which passes shapes (and is
+    a value failure). shapecheck calls g1 the output activation of a 1-layer network."""
+    options = Options(sizes={}, activations={"g1": "tanh"}, values=values)
+    same = Checker(options).check("dZ2 = A2 * g1(A2)").verdict
+    assert same == ("value" if values else "pass")
+    assert Checker(options).check("dZL = A2 * g1(A2)").verdict == same
 
 
 # --- 2. mutated text through the command line ------------------------------------------
@@ -588,7 +827,7 @@ def test_the_large_size_methods_agree_with_entry_by_entry_on_generated_models(ca
 @settings(max_examples=examples(100))
 @given(formulas())
 def test_the_large_size_methods_agree_with_entry_by_entry_on_generated_formulas(case):
-    text, options = case
+    text, options, _ = case
     if not options.values:
         return
     large = timed(lambda: Checker(replace(options, exact_max=0)).verdict(text),

@@ -351,14 +351,25 @@ def test_a_softmax_axis_out_of_range(check, axis):
 
 
 @pytest.mark.parametrize("formula", ["dZ2 = A2 - Y + 0 * softmax(m)",
-                                     "dZ2 = A2 - Y + 0 * softmax(m, axis=0)",
-                                     "dZ2 = softmax(Z2, axis=(0, 1))"])
-def test_odd_softmax_arguments_do_not_crash(check, formula):
-    assert check(formula).verdict in ("pass", "shape", "value", "error")
+                                     "dZ2 = A2 - Y + 0 * softmax(m, axis=0)"])
+def test_a_softmax_of_a_scalar_is_a_shape_failure(check, formula):
+    # a scalar has no axis to normalise along: no axis means the class axis (0 in
+    # columns), and axis 0 is out of range, as in np.sum(m, axis=0)
+    r = check(formula)
+    assert r.verdict == "shape", r.message
+    assert r.message == "softmax normalises along an axis, but m is a scalar"
+
+
+def test_a_softmax_along_two_axes_is_refused(check):
+    # SPEC's softmax normalises along one axis; a tuple is outside the language
+    r = check("dZ2 = softmax(Z2, axis=(0, 1))")
+    assert r.verdict == "error", r.message
+    assert r.message == "softmax normalises along one axis"
 
 
 def test_a_norm_along_an_axis_has_numpys_shape(check):
-    # numpy: np.linalg.norm(dZ2, axis=1, keepdims=True) is (n2, 1), not a scalar;
-    # shapecheck may also refuse the axis, but must not read it as the total
+    # numpy: np.linalg.norm(dZ2, axis=1, keepdims=True) is (n2, 1), not a scalar: it has
+    # db2's shape (read as the total it would be a scalar)
     r = check("db2 = np.linalg.norm(dZ2, axis=1, keepdims=True)", values=False)
-    assert r.verdict in ("pass", "error"), r.message
+    assert r.verdict == "pass", r.message
+    assert r.rhs_shape == ("n2", 1)

@@ -17,7 +17,6 @@ import shutil
 import stat
 import subprocess
 import sys
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -135,8 +134,16 @@ def snapshot(*roots: Path) -> dict[str, tuple]:
     return seen
 
 
-def package_dirs() -> list[Path]:
-    return [Path(str(resources.files(package))) for package in ("shapecheck", "shapecheck.grammar")]
+def package_dirs(cwd: Path, env: dict) -> list[Path]:
+    """The folders of the package that shapecheck_process runs: asked of a fresh interpreter
+    in the same place, since under `python -m pytest` this one may import the checkout's
+    source folder (the current directory comes first on sys.path), not the installed one."""
+    code = ("import json; from importlib import resources; print(json.dumps("
+            "[str(resources.files(p)) for p in ('shapecheck', 'shapecheck.grammar')]))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return [Path(folder) for folder in json.loads(done.stdout)]
 
 
 @pytest.fixture
@@ -168,7 +175,7 @@ def sandbox(tmp_path):
 @pytest.mark.parametrize("output", [[], ["--json"], ["--no-values"]])
 def test_a_check_writes_nothing_anywhere(sandbox, output):
     work, env, watched = sandbox
-    watched = watched + package_dirs()
+    watched = watched + package_dirs(work, env)
     files = sorted(p.name for p in work.iterdir())
     before = snapshot(*watched)
     done = shapecheck_process(FORMULAS + files + ["missing.md"] + COURSE + output,

@@ -179,8 +179,9 @@ def test_values_that_are_not_finite(check):
 
 
 def test_a_right_side_that_names_its_own_left_side_does_not_crash(check):
+    # dZ1 on the right is the true gradient, so the claim is off by b1 (drawn non-zero)
     r = check("dZ1 = dZ1 + b1")
-    assert r.verdict in ("value", "error")
+    assert r.verdict == "value", r.message
 
 
 # --- tolerance and seed -------------------------------------------------------------------
@@ -243,7 +244,8 @@ def test_a_norm_along_an_axis_is_not_the_total(check):
     # the cost sums the column norms; X / ||X|| (the total's gradient) is not its gradient
     r = check("dX = X / np.linalg.norm(X)", sizes={"n": 3, "k": 4},
               forward=("J = np.sum(np.linalg.norm(X, axis=0))",), shapes={"X": ("n", "k")})
-    assert r.verdict in ("value", "error"), r.message
+    # its gradient is X divided by each column's norm: same shape, other values
+    assert r.verdict == "value", r.message
 
 
 def test_softplus_is_log_one_plus_exp_everywhere():
