@@ -132,5 +132,6 @@ def _generic(model: Model, name_: str, layers: int, expand: bool) -> Derivation:
         raise Underivable(f"with --expand, {name_} is written in quantities of several layers, "
                           "which have no generic names; derive it at a layer (say "
                           f"{at_layer(name_, 1)}) or without --expand")
-    raise Underivable(f"{name_} has no formula in the names of one generic layer (W, b, Z, A, "
-                      "A_prev and their gradients): its chain rule reaches other layers")
+    quantities = ", ".join(n for n in GENERIC_NAMES if gradient_name(n) in GENERIC_NAMES)
+    raise Underivable(f"{name_} has no formula in the names of one generic layer ({quantities} "
+                      "and their gradients): its chain rule reaches other layers")

@@ -256,7 +256,8 @@ class Chain:
         product, and where the operand was broadcast (its gradient is then a sum)."""
         if isinstance(node, s.BinOp) and node.op == "@":
             return not (grad_shape == () and all(d == 1 for d in node_shape))
-        if isinstance(node, s.Call) and node.func in ("linalg.inv", "outer"):
+        if isinstance(node, s.Call) and node.func in (functions.superscripted(-1).name,
+                                                      functions.dyad().name):  # inverse, outer
             return True
         elementwise = isinstance(node, s.BinOp) or (
             isinstance(node, s.Call) and node.func in ("maximum", "minimum", "where"))
@@ -277,8 +278,8 @@ class Chain:
                      if d == 1 and shape[lead + j] != 1)
         if kept:
             axis = _axis_node(kept)
-            real = call("sum", real, axis=axis, keepdims=name("True"))
-            shown = call("sum", shown, axis=axis, keepdims=name("True"))
+            real = functions.with_axis(call("sum", real), axis, keepdims=True)
+            shown = functions.with_axis(call("sum", shown), axis, keepdims=True)
         if lead > 0:
             axis = _axis_node(tuple(range(lead)))
             real, shown = call("sum", real, axis=axis), call("sum", shown, axis=axis)
