@@ -340,3 +340,16 @@ def test_a_path_that_cannot_be_written_is_a_clear_error(cli, here, path, reason)
 def test_the_options_are_in_help(cli):
     text = cli("--help").stdout
     assert "--svg" in text and "--html" in text
+
+
+def test_advice_and_derivation_never_reach_back_into_the_checker():
+    """Advice is given a verify() to call, and derivations are verified by the session: no
+    module of advice/ or of the derivation imports check or session."""
+    from test_flow import PACKAGE, imported
+
+    modules = [p.relative_to(PACKAGE).as_posix()
+               for p in sorted((PACKAGE / "advice").glob("*.py"))]
+    for module in modules + ["calculus/derive.py", "calculus/walk.py"]:
+        names = imported(module)
+        assert not {n for n in names
+                    if n.startswith(("shapecheck.check", "shapecheck.session"))}, module

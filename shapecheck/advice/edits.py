@@ -5,7 +5,11 @@ and keepdims of a sum, a constant factor in, out or changed.
 An edit replaces spans of the text the user typed, in the notation it was typed in (`W[2]`
 → `W[2]T`, `A^{[1]}` → `A^{[1]T}`, `A1` → `A1.T`), so a repaired formula reads like its
 original. Edits are plain data; `apply` puts several together where they do not overlap.
-shapecheck.repair decides which to try, and the checker whether one is right.
+advice.repair decides which to try, and the caller's verify() whether one is right.
+
+The same kinds of edit on the syntax tree (`node_edits`, `whole_edits`) give advice.hints
+the nodes to put in place of an operator whose shapes do not line up: one module knows
+every kind of edit, in text for a repair and in nodes for a shape hint.
 """
 from __future__ import annotations
 
@@ -13,13 +17,13 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Mapping
 
-from .. import syntax as s
+from .. import functions, syntax as s
 from ..language.parse import parse_equation
 from ..language.printer import precedence
 
 _MATRIX = ("@", s.JUXTAPOSE, s.CDOT, s.TIMES)  # the operators that multiply matrices
 _POSTFIX = 6                                   # printer's level of `A.T`: binds tightest
-_REDUCTIONS = ("sum", "mean", "max", "min")
+_REDUCTIONS = ("sum", "mean", "max", "min")    # the calls whose axis and keepdims are edited
 # what follows a transposed operand: `.T`, the `T` after a layer mark, `^T`, `^\top`, `'`
 _TRANSPOSE_MARK = re.compile(r"\s*(?:\.T|[Tᵀ]|'|\^\s*\{?\s*(?:T|\\top|\\intercal|ᵀ)\s*\}?)")
 
@@ -109,7 +113,8 @@ class Editor:
     def swaps(self, node: s.Node, transposing: bool = False) -> Iterator[Edit]:
         """`A @ B` → `B @ A`; in `1/m * X.T @ dZ1` also the neighbours `X.T` and `dZ1`. With
         `transposing`, the two edits `dZ W` → `W.T dZ` and `dZ.T W` (rows vs columns)."""
-        if isinstance(node, s.Call) and node.func in ("dot", "matmul") and len(node.args) == 2:
+        if isinstance(node, s.Call) and functions.operator(node.func) == ("@", 2) \
+                and len(node.args) == 2:
             pairs = [(node.args[0], node.args[1], 0.0)]
         elif isinstance(node, s.BinOp) and node.op in _MATRIX:
             pairs = [(node.left, node.right, _level(node))]
@@ -311,3 +316,66 @@ class Editor:
                 seen.add(edit.parts)
                 unique.append(edit)
         return unique
+
+
+# -- the same kinds of edit on the tree, for a shape hint (advice.hints) ------------------
+NodeEdit = tuple[s.Node, s.Node]  # (node to replace, replacement)
+
+
+def _toggled(node: s.Node) -> s.Node:
+    """`A` → `A.T`, `A.T` → `A`."""
+    if isinstance(node, s.Transpose):
+        return node.operand
+    return s.Transpose(node, node.span)
+
+
+def _op(op: str, left: s.Node, right: s.Node, like: s.Node) -> s.BinOp:
+    return s.BinOp(op, left, right, like.span, getattr(like, "op_span", like.span))
+
+
+def _parent(root: s.Node, child: s.Node) -> s.Node | None:
+    for node in s.walk(root):
+        if any(c is child for c in s.children(node)):
+            return node
+    return None
+
+
+def node_edits(root: s.Node, node: s.BinOp) -> Iterator[NodeEdit]:
+    """The edits of one operator `node` of `root`, likeliest first: swap the operands of
+    `@`, transpose one of them, `@` for `*` or the reverse, and regroup what Python's
+    precedence grouped."""
+    a, b = node.left, node.right
+    if node.op == "@":
+        yield node, _op("@", b, a, node)
+        yield node, _op("@", a, _toggled(b), node)
+        yield node, _op("@", _toggled(a), b, node)
+        yield node, _op("*", a, b, node)
+    elif node.op == "*":
+        yield node, _op("@", a, b, node)
+        yield node, _op("@", b, a, node)
+    if node.op in ("*", "+", "-", "/"):
+        yield node, _op(node.op, a, _toggled(b), node)
+        yield node, _op(node.op, _toggled(a), b, node)
+    parent = _parent(root, node)
+    # `a * b @ c` is `(a * b) @ c` in Python: try `a * (b @ c)`
+    if isinstance(parent, s.BinOp) and parent.left is node and precedence(parent) == precedence(node):
+        yield parent, _op(node.op, a, _op(parent.op, b, parent.right, parent), parent)
+
+
+def _axis_edits(node: s.Call) -> Iterator[NodeEdit]:
+    """`np.sum(A)` → `np.sum(A, axis=1, keepdims=True)` and the other settings."""
+    for axis in (1, 0):
+        for keep in (True, False):
+            yield node, functions.with_axis(node, s.Number(float(axis), str(axis), node.span), keep)
+
+
+def whole_edits(rhs: s.Node) -> Iterator[NodeEdit]:
+    """Edits anywhere in the right side, for a result of the wrong shape: the whole
+    transposed, the axis of a reduction, then each matrix product's edits."""
+    yield rhs, _toggled(rhs)
+    for node in s.walk(rhs):
+        if isinstance(node, s.Call) and node.func in _REDUCTIONS:
+            yield from _axis_edits(node)
+    for node in s.walk(rhs):
+        if isinstance(node, s.BinOp) and node.op == "@":
+            yield from node_edits(rhs, node)

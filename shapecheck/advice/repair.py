@@ -11,24 +11,32 @@ from __future__ import annotations
 
 import itertools
 import re
-from typing import Callable, Mapping
+from typing import Callable, Mapping, Protocol
 
 from .. import syntax as s
 from .edits import Edit, Editor, apply
 from ..errors import ShapecheckError
+from ..models.names import EXAMPLES
 
 # how many candidate formulas are checked at most for one repair (each is a full check)
 MAX_CANDIDATES = 40
 _KIND_ORDER = {"swap": 0, "transpose": 1, "untranspose": 1, "axis": 1, "group": 2, "operator": 2}
 
 
+class Checked(Protocol):
+    """What a repair reads of a verdict (the fields of result.Result): never the checker."""
+    verdict: str
+    span: s.Span | None
+    diagnosis: dict | None
+
+
 def _named(value: float, sizes: Mapping[str, int]) -> str | None:
-    """A constant of that value as people write it: sizes like `m` first, then `2`, `1/2`,
-    `-1`, then the other sizes (`1/n2`); None for anything else (`1/25`), which would be
-    right only at the sizes of this draw."""
+    """A constant of that value as people write it: the number of examples (`m`) first,
+    then `2`, `1/2`, `-1`, then the other sizes (`1/n2`); None for anything else (`1/25`),
+    which would be right only at the sizes of this draw."""
     def forms(body: str, of: float) -> list[tuple[str, float]]:
         return [(body, of), (f"1/{body}", 1 / of), (f"-{body}", -of), (f"-1/{body}", -1 / of)]
-    batch = [n for n in sizes if n == "m"]
+    batch = [n for n in sizes if n == EXAMPLES]
     names = [f for n in batch if sizes[n] > 1 for f in forms(n, sizes[n])]
     names += [("-1", -1.0)] + forms("2", 2.0)
     names += [f for n in sorted(sizes) if n not in batch and sizes[n] > 1 for f in forms(n, sizes[n])]
@@ -69,7 +77,7 @@ def _factor_edits(editor: Editor, factor: str) -> list[Edit]:
     return out + ([editor.factor(inverse)] if inverse else [])
 
 
-def _fixes(editor: Editor, result) -> list[Edit]:
+def _fixes(editor: Editor, result: Checked) -> list[Edit]:
     """The edits a result's diagnosis asks for: a factor, or the transpose of the whole."""
     diagnosis = getattr(result, "diagnosis", None) or {}
     if diagnosis.get("kind") in ("factor", "convention") and diagnosis.get("factor"):
@@ -80,7 +88,7 @@ def _fixes(editor: Editor, result) -> list[Edit]:
     return []
 
 
-def _ordered(editor: Editor, result) -> list[Edit]:
+def _ordered(editor: Editor, result: Checked) -> list[Edit]:
     """Single edits, likeliest first: what the diagnosis asks for, then those inside the part
     that failed, then the rest, each group by kind."""
     fixes = _fixes(editor, result)
@@ -92,7 +100,7 @@ def _ordered(editor: Editor, result) -> list[Edit]:
     return fixes + [e for e in rest if e not in fixes]
 
 
-def find(text: str, result, verify: Callable[[str], object], sizes: Mapping[str, int],
+def find(text: str, result: Checked, verify: Callable[[str], Checked], sizes: Mapping[str, int],
          limit: int = MAX_CANDIDATES) -> dict | None:
     """The smallest verified repair of the failing formula `text`, as plain data:
     `{"formula": "dZ1 = W2.T @ dZ2 * g1'(Z1)", "edits": [{"kind": "swap", ...}]}`, or None.
