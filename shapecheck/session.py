@@ -75,7 +75,7 @@ class Checker:
         expand = not names_a_gradient(eq)
         for derived in [self.derive(eq.lhs.id, expand)] + ([self.derive(eq.lhs.id)] if expand else []):
             if derived.verdict == "pass" and derived.derived \
-                    and self.verdict(_equation(derived.derivation)).verdict == "pass":
+                    and self.verdict(derived.derivation.equation).verdict == "pass":
                 return {"derived": derived.derived}
         return {}
 
@@ -114,7 +114,7 @@ class Checker:
             return Result(name, "error", f"cannot derive {name}: {e.reason}")
         except ShapecheckError as e:
             return Result(name, "error", f"cannot derive {name}: {e.message}")
-        result = checker.verdict(_equation(derivation))  # the tree itself, not its text
+        result = checker.verdict(derivation.equation)  # the tree itself, not its text
         if result.verdict != "pass":  # never shown: it did not pass
             why = result.message if result.verdict == "error" else \
                 f"the chain rule gave a formula whose verdict is {result.verdict}, not pass"
@@ -130,12 +130,6 @@ class Checker:
         if layers not in self._derivers:
             self._derivers[layers] = Checker(replace(self.options, layers=layers, values=True))
         return self._derivers[layers]
-
-
-def _equation(derivation) -> s.Equation:
-    """A derivation as the equation it is, to check as built: its text is for the user."""
-    return s.Equation(s.Name(derivation.name, (0, len(derivation.name))), derivation.node,
-                      derivation.numpy)
 
 
 def _hinted(text: str, result: Result) -> Result:

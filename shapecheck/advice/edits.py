@@ -23,7 +23,6 @@ from ..language.printer import precedence
 
 _MATRIX = ("@", s.JUXTAPOSE, s.CDOT, s.TIMES)  # the operators that multiply matrices
 _POSTFIX = 6                                   # printer's level of `A.T`: binds tightest
-_REDUCTIONS = ("sum", "mean", "max", "min")    # the calls whose axis and keepdims are edited
 # what follows a transposed operand: `.T`, the `T` after a layer mark, `^T`, `^\top`, `'`
 _TRANSPOSE_MARK = re.compile(r"\s*(?:\.T|[Tᵀ]|'|\^\s*\{?\s*(?:T|\\top|\\intercal|ᵀ)\s*\}?)")
 
@@ -206,12 +205,12 @@ class Editor:
 
     def axes(self, node: s.Call) -> Iterator[Edit]:
         """`np.sum(A)` → `np.sum(A, axis=1, keepdims=True)` and the other settings."""
-        if node.func not in _REDUCTIONS or not node.args or not self.text[:node.span[1]].endswith(")"):
+        if not _reduction(node.func) or not node.args or not self.text[:node.span[1]].endswith(")"):
             return
         kwargs = {k.name: k for k in node.kwargs}
         axis = kwargs.get("axis") or (node.args[1] if len(node.args) > 1 else None)
         axis_value = axis.value if isinstance(axis, s.Keyword) else axis
-        keep = kwargs.get("keepdims")
+        keep = functions.kept_axis(node)
         now = (self.source(axis_value.span) if axis_value else None,
                bool(keep) and self.source(keep.value.span) == "True")
         close = node.span[1] - 1
@@ -226,11 +225,11 @@ class Editor:
             if keep is not None and now[1] != want[1]:
                 parts.append((tuple(keep.value.span), str(want[1])))
             elif keep is None and want[1]:
-                added.append("keepdims=True")
+                added.append(functions.kept_written(True))
             if added:
                 lead = "" if node.method and len(node.args) == 1 and not node.kwargs else ", "
                 parts.append(((close, close), lead + ", ".join(added)))
-            yield Edit("axis", f"axis={want[0]}, keepdims={want[1]}", tuple(sorted(parts)))
+            yield Edit("axis", f"axis={want[0]}, {functions.kept_written(want[1])}", tuple(sorted(parts)))
 
     def factor(self, factor: str) -> Edit:
         """The right side times a constant: `1/m * (A2 - Y)`, `-W2.T @ dZ2`."""
@@ -374,8 +373,14 @@ def whole_edits(rhs: s.Node) -> Iterator[NodeEdit]:
     transposed, the axis of a reduction, then each matrix product's edits."""
     yield rhs, _toggled(rhs)
     for node in s.walk(rhs):
-        if isinstance(node, s.Call) and node.func in _REDUCTIONS:
+        if isinstance(node, s.Call) and _reduction(node.func):
             yield from _axis_edits(node)
     for node in s.walk(rhs):
         if isinstance(node, s.BinOp) and node.op == "@":
             yield from node_edits(rhs, node)
+
+
+def _reduction(func: str) -> bool:
+    """A reduction whose axis and kept axis advice edits: one an array has as a method."""
+    record = functions.lookup(func)
+    return record is not None and record.method

@@ -278,15 +278,15 @@ class Chain:
                      if d == 1 and shape[lead + j] != 1)
         if kept:
             axis = _axis_node(kept)
-            real = functions.with_axis(call("sum", real), axis, keepdims=True)
-            shown = functions.with_axis(call("sum", shown), axis, keepdims=True)
+            real = functions.with_axis(call("sum", real), axis, True)
+            shown = functions.with_axis(call("sum", shown), axis, True)
         if lead > 0:
             axis = _axis_node(tuple(range(lead)))
             real, shown = call("sum", real, axis=axis), call("sum", shown, axis=axis)
         axes = ", ".join(str(a) for a in kept + tuple(range(lead)))
         step.words.append(f"{to_numpy(child)} is {show(child_shape)}, broadcast to "
                           f"{show(node_shape)}, so its gradient is summed over axis {axes}"
-                          + (" (keepdims=True)" if kept else ""))
+                          + (f" ({functions.kept_written(True)})" if kept else ""))
         return real, shown, child_shape
 
     def record(self, anchor: _Anchor, named, target: str, shown: s.Node, path: _Walk):

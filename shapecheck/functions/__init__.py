@@ -6,6 +6,7 @@ written with. May import only `syntax`, `errors` and numpy; imported by language
 from __future__ import annotations
 
 from .records import (FUNCTIONS, OPERATOR_METHODS, OPERATORS, Arguments, Function, arguments,
+                      kept_axis, kept_written,
                       call, elementwise_chain, with_axis)
 from ..syntax import Call
 from .rules import (Shape, ShapeCall, ShapeProblem, Underivable, broadcast, constant_int, show,

@@ -55,6 +55,9 @@ class Function:
 
 
 # -- the one argument reader
+_KEEP = "keepdims"  # the keyword that keeps a reduced axis as a 1
+
+
 def keyword(node: s.Call, key: str) -> s.Node | None:
     return next((k.value for k in node.kwargs if k.name == key), None)
 
@@ -96,19 +99,29 @@ def arguments(node: s.Call) -> Arguments:
         axis = node.args[1]
     if isinstance(axis, s.Name) and axis.id == "None":
         axis = None
-    keep = keyword(node, "keepdims")
+    keep = keyword(node, _KEEP)
     keepdims = isinstance(keep, s.Name) and keep.id == "True" or (
         isinstance(keep, s.Number) and keep.value != 0)
     return Arguments(axis, keepdims, keyword(node, "ord"))
 
 
+def kept_axis(node: s.Call) -> s.Keyword | None:
+    """The keyword of a reduction that keeps its axis, as written (advice edits its text)."""
+    return next((k for k in node.kwargs if k.name == _KEEP), None)
+
+
+def kept_written(value: bool | str) -> str:
+    """How the keyword that keeps a reduced axis is written: `keepdims=True`."""
+    return f"{_KEEP}={value}"
+
+
 def with_axis(node: s.Call, axis: s.Node, keepdims: bool) -> s.Call:
     """`np.sum(A)` → `np.sum(A, axis=1, keepdims=True)`: the reduction over `axis`, its
     other keywords kept after these (for advice and derivations that write one)."""
-    others = tuple(k for k in node.kwargs if k.name not in ("axis", "keepdims"))
+    others = tuple(k for k in node.kwargs if k.name not in ("axis", _KEEP))
     written = (s.Keyword("axis", axis, node.span),)
     if keepdims:
-        written += (s.Keyword("keepdims", s.Name("True", node.span), node.span),)
+        written += (s.Keyword(_KEEP, s.Name("True", node.span), node.span),)
     return replace(node, args=node.args[:1], kwargs=written + others)
 
 

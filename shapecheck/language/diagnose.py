@@ -7,7 +7,7 @@ import re
 
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
-from .. import syntax as s
+from .. import functions, syntax as s
 from ..errors import FormulaSyntaxError
 
 
@@ -83,7 +83,7 @@ def notation_problem(text: str) -> tuple[str, s.Span] | None:
     match = re.search(r"\\sum\s*[_^]", text)
     if match:
         return ("limits on \\sum are not read: write \\sum(A) for the total of all entries, or "
-                "np.sum(A, axis=1, keepdims=True) for the sum over examples",
+                f"np.sum(A, axis=1, {functions.kept_written(True)}) for the sum over examples",
                 (match.start(), match.end()))
     match = re.search(r"\^\s*\{?[^}^]*?\(\s*[a-z]\s*\)", text)
     if match:
