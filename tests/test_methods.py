@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 
 import shapecheck.draws as check_module
+import shapecheck.numeric.differences as differences
+import shapecheck.numeric.margins as margins
 import shapecheck.numeric.truth as truth
 from shapecheck.result import Options
 from shapecheck.session import Checker
@@ -60,7 +62,7 @@ def test_methods_give_the_same_verdicts_and_close_errors(exact_max):
 def test_batching_changes_no_result(monkeypatch):
     sizes = {"n0": 20, "n1": 12, "n2": 4, "m": 9}
     whole = [Checker(Options(sizes=sizes, exact_max=0)).check(f) for f in COURSE]
-    monkeypatch.setattr(truth, "BATCH_BYTES", 512)  # one or two perturbations per batch
+    monkeypatch.setattr(differences, "BATCH_BYTES", 512)  # one or two perturbations per batch
     batched = [Checker(Options(sizes=sizes, exact_max=0)).check(f) for f in COURSE]
     for a, b in zip(whole, batched):
         assert (a.verdict, a.diagnosis) == (b.verdict, b.diagnosis)
@@ -156,7 +158,7 @@ def test_the_moves_of_one_input_at_a_time_add_up_to_the_move_of_all_at_once():
     inputs = truth.draw_inputs(model, sizes, 0)
     values = truth.forward(model, inputs, functions, sizes)
     base = BaseValues(values, functions, sizes, model.class_axis)
-    moves = truth._edge_moves(model, inputs, base, seed=0)
+    moves = margins._edge_moves(model, inputs, base, seed=0)
     # all inputs at once, in the same directions (drawn in the same order)
     rng = np.random.default_rng([0, 11])
     moved = {}

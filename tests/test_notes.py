@@ -64,6 +64,13 @@ def test_non_gradient_left_sides(lhs):
     assert not is_gradient_lhs(lhs)
 
 
+def test_the_naming_convention_decides_what_a_gradient_left_side_is():
+    """notes asks the convention's one owner, models.names, rather than keeping its own."""
+    from shapecheck.models import names
+
+    assert is_gradient_lhs is names.is_gradient_lhs
+
+
 # --- Markdown blocks ---------------------------------------------------------------
 
 BLOCKS = """\

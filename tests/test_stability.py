@@ -373,7 +373,7 @@ def test_the_edges_of_a_model_with_many_inputs_are_measured_all_at_once(monkeypa
     """A deep network's edges (the logs of the cost) moved one input at a time cost a pass
     of what lies downstream of each: quadratic in the depth. All at once is one pass per
     direction, and measures the same distance to within the directions' chance."""
-    from shapecheck.numeric import truth
+    from shapecheck.numeric import margins, truth
     from shapecheck.result import Options
     from shapecheck.session import Checker
 
@@ -385,7 +385,7 @@ def test_the_edges_of_a_model_with_many_inputs_are_measured_all_at_once(monkeypa
     inputs = {n: values[n] for n in model.inputs}
     assert len(inputs) > truth.EDGE_ONE_AT_A_TIME
     at_once = truth.edge_margin(model, inputs, values, functions, sizes, 0)
-    monkeypatch.setattr(truth, "EDGE_ONE_AT_A_TIME", len(inputs))
+    monkeypatch.setattr(margins, "EDGE_ONE_AT_A_TIME", len(inputs))
     one_at_a_time = truth.edge_margin(model, inputs, values, functions, sizes, 0)
     assert at_once != one_at_a_time  # the other way was taken
     assert one_at_a_time / 10 < at_once < 10 * one_at_a_time
