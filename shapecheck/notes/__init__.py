@@ -48,7 +48,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from shapecheck.models.names import is_gradient_lhs
+from ..models.names import is_gradient_lhs
 
 from .directives import OptIn
 from .formats import read_latex, read_markdown, read_notebook, read_text

@@ -7,11 +7,11 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from shapecheck.errors import BadOptionError
+from .. import functions
+from ..errors import BadOptionError
 
 from .items import Item, NoteError, Piece, Setting, split_equation
 
-ACTIVATIONS = ("tanh", "sigmoid", "relu", "softplus", "identity", "softmax")
 LAYOUTS = ("columns", "rows")
 DIRECTIVES = ("sizes", "shape", "activation", "layout", "label", "forward")
 _ALIASES = {"size": "sizes", "shapes": "shape", "activations": "activation",
@@ -64,9 +64,9 @@ class Scope:
     def _activation(self, value: str) -> None:
         activations = {}
         for name, func, span in _pairs(value, "activation", "NAME=FUNC"):
-            if func not in ACTIVATIONS:
+            if func not in functions.activations():
                 raise BadOptionError(f"activation '{name}' must be one of "
-                                     f"{', '.join(ACTIVATIONS)}, not '{func}'", value, span)
+                                     f"{', '.join(functions.activations())}, not '{func}'", value, span)
             activations[name] = func
         self.setting = replace(self.setting,
                                activations={**self.setting.activations, **activations})

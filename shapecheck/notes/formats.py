@@ -13,7 +13,7 @@ from typing import Iterator
 from markdown_it import MarkdownIt
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
-from shapecheck.errors import UnreadableFileError
+from ..errors import UnreadableFileError
 
 from .directives import OptIn
 from .formulas import read_block, read_math

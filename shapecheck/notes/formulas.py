@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from shapecheck.models.names import is_gradient_lhs
+from ..models.names import is_gradient_lhs
 
 from .directives import DIRECTIVE, Scope, directive
 from .items import Item, NoteFormula, Piece, Setting, has_equals, split_equation

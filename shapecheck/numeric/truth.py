@@ -11,6 +11,7 @@ from typing import Mapping
 
 import numpy as np
 
+from .. import syntax as s
 from ..errors import BadOptionError, ModelError
 from .evaluate import Shared
 from ..models.model import Model
@@ -108,12 +109,12 @@ def draw_forward(model: Model, sizes: Mapping[str, int], functions: Mapping[str,
                 continue
             gaps = kink_gaps(model, values, functions, sizes) if model.kinks else []
             if gaps and kink_margin(model, values, functions, sizes, gaps) < KINK_MARGIN:
-                problem = "a relu/abs/max or a comparison sits at its switch"
+                problem = f"{_switches(model)} sits at its switch"
                 continue
             if model.edges and edge_margin(model, inputs, values, functions, sizes,
                                            seed + attempt, shared) < EDGE_MARGIN:
-                problem = ("a log, sqrt, divisor or inverse reads a value next to the edge of "
-                           "its domain (0, or a singular matrix)")
+                problem = ("a log, square root, divisor or inverse reads a value next to the "
+                           "edge of its domain (0, or a singular matrix)")
                 continue
             if one_sided(gaps):  # usable, but a draw that shows both branches is better
                 fallback = fallback or (values, shared)
@@ -123,5 +124,11 @@ def draw_forward(model: Model, sizes: Mapping[str, int], functions: Mapping[str,
         return fallback
     raise ModelError(f"no draw of the model's inputs gives finite, differentiable values "
                      f"({DRAW_ATTEMPTS} tried; on the last, {problem}): check where its "
-                     "functions are defined (log and sqrt of what may be negative?)")
+                     "functions are defined (logs and square roots of what may be negative?)")
 
+
+def _switches(model: Model) -> str:
+    """What switches in `model`, for a message: `a relu/abs or a comparison`."""
+    calls = "/".join(sorted({node.func for node in model.kinks if isinstance(node, s.Call)}))
+    compares = any(not isinstance(node, s.Call) for node in model.kinks)
+    return f"a {calls} or a comparison" if calls and compares else f"a {calls or 'comparison'}"
