@@ -146,7 +146,9 @@ class Check:
 
         def is_variable(name: str) -> bool:  # also names the formula does not spell out (H in HW)
             if name not in binding and name not in probed:
-                probe = s.Equation(eq.lhs, s.Name(name, eq.lhs.span), eq.text)
+                # beside the formula's own names, so the network has the depth they give it
+                probe = s.Equation(eq.lhs, s.Tuple((eq.rhs, s.Name(name, eq.lhs.span)), eq.span),
+                                   eq.text)
                 probed[name] = name in self.binder.bind(probe)[1]
             return name in binding or probed[name]
 

@@ -561,13 +561,12 @@ def test_its_latex_form_gets_a_verdict_or_a_placed_error(case):
     # writes np.zeros_like(X) as 0, a scalar) nor always read (`\\max(0, Z)`)
 
 
-@pytest.mark.xfail(strict=True, reason="shapecheck reads L = 1 where ZL or AL is named beside "
-                   "an activation's call (found by the shape reader; the tool is not changed here)")
 @pytest.mark.parametrize("values", [False, True])
 def test_the_last_layer_is_the_highest_one_named(values):
     """SPEC: L is the highest layer a formula names (here A2), so g1 is hidden and may be
     tanh, and `ZL` is Z2: the formula is `dZ2 = A2 * g1(A2)`, which passes shapes (and is
-    a value failure). shapecheck calls g1 the output activation of a 1-layer network."""
+    a value failure). It once called g1 the output activation of a 1-layer network: the
+    probe that asks whether g1 is a variable bound it beside dZL alone."""
     options = Options(sizes={}, activations={"g1": "tanh"}, values=values)
     same = Checker(options).check("dZ2 = A2 * g1(A2)").verdict
     assert same == ("value" if values else "pass")
