@@ -1,4 +1,7 @@
-"""The chain rule: local rules per node, simplification, derivation of gradients as syntax nodes.
+"""The chain rule, as syntax nodes.
 
-Imports the base, language, shapes, models and numeric.
+Owns: each node's local rule (`chain`), simplification (`simplify`), the outputs paired
+with their cross-entropy (`pairing`), the reverse walk over a model's equations (`walk`)
+and derivations of named gradients (`derive`), returned as nodes; text only for showing.
+May import: the base, `functions`, language/, `shapes`, models/, numeric/.
 """

@@ -1,4 +1,8 @@
-"""Models and binding: the naming convention (the only place that knows W{l}, dZ, A_prev), forward models, the built-in network.
+"""Models and binding: which model, which layer, which names mean what.
 
-Imports the base, language and shapes.
+Owns: the naming convention (`names`: `W{l}`, `dZ`, `A_prev`, `g{l}`, the examples' size;
+the only code that knows it, with `binding`), forward models built from syntax nodes
+(`model`), and the binding of a formula's names to one (`binding`, which also builds the
+course's network as nodes).
+May import: the base, `functions`, language/, `shapes`.
 """

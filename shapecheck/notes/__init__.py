@@ -5,6 +5,8 @@
 
 This package only finds formulas, splits lines, strips comments, parses the small
 directive language and keeps positions; the core's grammar parses and checks the text.
+It may import the base, `functions` and models/ (which left sides name a gradient);
+the session calls it.
 
 Where formulas are found:
 

@@ -1,4 +1,8 @@
-"""Numbers: evaluation of nodes with numpy (a leading stack axis), structured perturbations, the finite-difference truth.
+"""Numbers: the finite-difference truth.
 
-Imports the base, language, shapes and models.
+Owns: evaluation of nodes with numpy, any value with a leading stack axis (`evaluate`),
+structured perturbations (`structured`), step sizes and the margins of a draw from kinks
+and domain edges (`margins`), central differences and their methods (`differences`), and
+the draws of a model's inputs (`truth`).
+May import: the base, `functions`, language/, `shapes`, models/.
 """
