@@ -48,7 +48,7 @@ KINKS_AND_EDGES = [
 
 
 # right formulas whose gradient is a mean over a few examples, which a draw may make almost
-# zero (then all rounding: such a draw is drawn again, check.Checker._resolved)
+# zero (then all rounding: such a draw is drawn again, draws.Drawer.resolved)
 LOGISTIC = ["--forward", "A = sigmoid(X @ w + b); J = -np.mean(Y * np.log(A) + (1 - Y) * "
             "np.log(1 - A))", "--shape", "X=m,n", "--shape", "w=n,1", "--shape", "b=",
             "--shape", "Y=m,1", "--m", "3", "--n", "2"]
