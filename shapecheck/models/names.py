@@ -67,19 +67,21 @@ def gradient_name(var: str) -> str:
 
 # a left side, as notes write it, that names a gradient: the convention's `d` prefix and
 # the calculus notations for a derivative
-_GRADIENT_LHS = re.compile(r"""
+_GRADIENT_LHS = r"""
     d[A-Za-z][\w{}\[\]^_'+\-]*              # dW, dZ1, dA_prev, dW^{[2]}, dW[1]
   | d[A-Za-z]\w*/d.+                        # dJ/dW
   | (\\partial|∂).*/(\\partial|∂).+         # \partial J/\partial W
   | \\[dt]?frac\{(\\partial|∂|d[A-Za-z\\]).*  # \frac{\partial J}{\partial W}
   | \{(\\partial|∂).*\\over(\\partial|∂).*\}  # {\partial J \over \partial W}
   | \\nabla.+                               # \nabla_W J
-""", re.VERBOSE)
+"""
 
 
 def is_gradient_lhs(lhs: str) -> bool:
     """Whether an equation's left side names a gradient: `is_gradient_lhs("dW^{[2]}")`."""
-    return _GRADIENT_LHS.fullmatch(re.sub(r"\s+", "", lhs)) is not None
+    # compiled on first use (by re's cache): only notes files ask, so a formula's start-up
+    # does not pay for it
+    return re.fullmatch(_GRADIENT_LHS, re.sub(r"\s+", "", lhs), re.VERBOSE) is not None
 
 
 def highest_layer(name: str) -> int:
