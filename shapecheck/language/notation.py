@@ -23,6 +23,18 @@ class _Attribute:
 
 
 @dataclass(frozen=True, slots=True)
+class _LayerMark:
+    """A layer mark as the grammar read it: `[l - 1]T` has the layer 'l-1' (its tokens, no
+    spaces), written 'l - 1', `number` False, and a transpose; `named_end` ends its `]`."""
+    layer: str
+    written: str
+    number: bool
+    transposed: bool
+    named_end: int
+    span: s.Span
+
+
+@dataclass(frozen=True, slots=True)
 class _Primed:
     """`g'`, `g^{[1]\\prime}` before we know what follows: a bracket makes it a derivative
     (`g'(z)`), anything else a transpose (MATLAB's `X'`)."""
@@ -35,7 +47,6 @@ _ACCENTS = {"\\hat": "_hat", "\\bar": "_bar", "\\tilde": "_tilde"}
 GREEK = set("alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta kappa lambda mu nu "
             "xi pi rho tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma "
             "Phi Psi Omega ell".split())
-_MARK = re.compile(r"\[\s*(?P<spec>-?\d+|[lL](?:\s*[-+]\s*\d+)?)\s*\](?P<t>[Tᵀ]?)")
 _SUBSCRIPTED = re.compile(r"(?P<base>[A-Za-z]+)_(?P<layer>\d+)")
 
 
@@ -99,13 +110,27 @@ class _Notation(Transformer):
         return s.Name(found, (base.span[0], span[1]))
 
     @v_args(meta=True)
+    def layer_mark(self, meta, children):
+        _open, (layer, written, number), close, tee = children
+        return _LayerMark(layer, written, number, tee is not None, close.end_pos, _span(meta))
+
+    @v_args(meta=True)
+    def layer_number(self, meta, children):
+        sign, number = children
+        return (sign or "") + number, self._source(_span(meta)), True
+
+    @v_args(meta=True)
+    def layer_generic(self, meta, children):
+        name, sign, number = children
+        return name + (sign or "") + (number or ""), self._source(_span(meta)), False
+
+    @v_args(meta=True)
     def mark(self, meta, children):
         base, mark = children
-        match = _MARK.fullmatch(str(mark))
-        named = (meta.start_pos, meta.end_pos - len(match["t"]))  # W[2] of W[2]T
-        node = self._layered(base, match["spec"], named, str(mark), _span(meta))
+        named = (meta.start_pos, mark.named_end)  # W[2] of W[2]T
+        node = self._layered(base, mark.layer, named, self._source(mark.span), _span(meta))
         # W'^[2]T: the prime before the mark, with no bracket after, is a transpose too
-        return s.Transpose(self._finish(node), _span(meta)) if match["t"] else node
+        return s.Transpose(self._finish(node), _span(meta)) if mark.transposed else node
 
     @v_args(meta=True)
     def subscript(self, meta, children):
@@ -118,9 +143,10 @@ class _Notation(Transformer):
 
     @v_args(meta=True)
     def subitem(self, meta, children):
-        text = self._source(_span(meta))
-        match = _MARK.fullmatch(text)
-        return (match["spec"] if match else text), _span(meta)
+        # W_{[2]T}: the mark's layer (its transpose unread, as ever); else the text as written
+        mark = children[0]
+        return (mark.written if isinstance(mark, _LayerMark) else self._source(_span(meta)),
+                _span(meta))
 
     @v_args(meta=True)
     def primed(self, meta, children):
@@ -155,10 +181,10 @@ class _Notation(Transformer):
         for kind, value, span in items:
             whole = (base.span[0], span[1])
             if kind == "mark":
-                match = _MARK.fullmatch(value)
-                named = (whole[0], whole[1] - len(match["t"]))
-                node = self._layered(node, match["spec"], named, f"^{value}", _span(meta))
-                if match["t"]:
+                named = (whole[0], value.named_end)
+                node = self._layered(node, value.layer, named, "^" + self._source(value.span),
+                                     _span(meta))
+                if value.transposed:
                     node = s.Transpose(self._finish(node), whole)
             elif kind == "T":
                 node = s.Transpose(self._finish(node), whole)
@@ -203,7 +229,7 @@ class _Notation(Transformer):
 
     @v_args(meta=True)
     def sup_mark(self, meta, children):
-        return ("mark", str(children[0]), _span(meta))
+        return ("mark", children[0], _span(meta))
 
     @v_args(meta=True)
     def sup_power(self, meta, children):

@@ -18,7 +18,7 @@ from .. import syntax as s
 from ..errors import FormulaSyntaxError
 from . import validate
 from .diagnose import notation_problem, syntax_error
-from .notation import (_MARK, _Attribute, _dotted, _is_chain, _Notation, _Primed, _span,
+from .notation import (_Attribute, _LayerMark, _dotted, _is_chain, _Notation, _Primed, _span,
                        _tok_span, canonical_name)
 # re-exported: the tables' developer step and the tests reach them through this module
 from .tables import LEXER, _grammar_digest, _grammar_dir, _load_parser, write_tables  # noqa: F401
@@ -151,8 +151,7 @@ class _ToSyntax(_Notation):
     @v_args(meta=True)
     def index(self, meta, children):
         obj, name, mark = children
-        match = _MARK.fullmatch(str(mark))
-        return s.Index(self._finish(obj), str(name), int(match["spec"]), _span(meta))
+        return s.Index(self._finish(obj), str(name), int(mark.layer), _span(meta))
 
     def arguments(self, children):
         return [self._finish(c) if not isinstance(c, s.Keyword) else c for c in children
@@ -263,8 +262,8 @@ class _ToSyntax(_Notation):
     @v_args(meta=True)
     def fhead_decorated(self, meta, children):
         head, mark = children[0], children[-1]
-        items = mark if isinstance(mark, list) else \
-            [("prime", None, _tok_span(mark))] if mark.type == "PRIME" else []
+        items = mark if isinstance(mark, list) else [] if isinstance(mark, _LayerMark) else \
+            [("prime", None, _tok_span(mark))]
         primed = head.primed
         # a layer mark on \sigma changes nothing (validate refuses any other superscript)
         primed = head.primed or any(kind == "prime" for kind, _value, _where in items)

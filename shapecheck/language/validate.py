@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from .. import syntax as s
 from ..errors import FormulaSyntaxError
-from .notation import _MARK, GREEK, _Primed, _span, _tok_span
+from .notation import GREEK, _Primed, _span, _tok_span
 
 Problem = "tuple[str, s.Span] | None"  # a message and where it points
 
@@ -63,8 +63,7 @@ def _name(t, meta, children) -> Problem:
 
 def _index(t, meta, children) -> Problem:
     _obj, name, mark = children
-    match = _MARK.fullmatch(str(mark))
-    if str(name) != "shape" or not re.fullmatch(r"-?\d+", match["spec"]) or match["t"]:
+    if str(name) != "shape" or not mark.number or mark.transposed:
         return "indexing is only read in A.shape[i]", _span(meta)
     return None
 
