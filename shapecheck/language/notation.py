@@ -23,6 +23,27 @@ class _Attribute:
 
 
 @dataclass(frozen=True, slots=True)
+class _Function:
+    """A function LaTeX writes as a command (`\\sigma`, `\\log`, `\\operatorname{relu}`),
+    waiting for its argument."""
+    func: str
+    span: s.Span
+    primed: bool = False
+    numpy: bool = False  # \log, \exp: print as np.log, np.exp
+
+
+@dataclass(frozen=True, slots=True)
+class _Odd:
+    """What a builder could not make into a node, recorded as written for validate.py to
+    word: `kind` is 'mark' (a layer mark on `subject`), 'star' (^* on it), 'accent' (an
+    accent on it) or 'unfinished' (`subject`, a `.name` or a `\\sigma`, left waiting)."""
+    kind: str
+    subject: object
+    span: s.Span
+    written: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class _LayerMark:
     """A layer mark as the grammar read it: `[l - 1]T` has the layer 'l-1' (its tokens, no
     spaces), written 'l - 1', `number` False, and a transpose; `named_end` ends its `]`."""
@@ -93,20 +114,23 @@ def _is_chain(node) -> bool:
 class _Notation(Transformer):
     """Slide and LaTeX notation, parse tree → `syntax` nodes (a part of `parse._ToSyntax`)."""
 
+    def _odd(self, kind: str, subject, span: s.Span, written: str = "") -> _Odd:
+        """Record a part that cannot be built and stand it in for its node: the rule being
+        built is then refused, worded by validate.py (the first part recorded, in building
+        order, is the one reported), and nothing is raised while building."""
+        odd = _Odd(kind, subject, span, written)
+        self.odd.append(odd)
+        return odd
+
     # -- names with layer marks, transposes, primes: W^{[2]T}, dz^[1], W_{2}, Y^*, g'
     def _layered(self, base, spec: str, span: s.Span, written: str, where: s.Span):
-        """`base` with the layer mark `spec`, spanning `span`; errors point at `where`."""
+        """`base` with the layer mark `spec`, spanning `span`; an odd part points at `where`."""
         if isinstance(base, _Primed):  # g'^{[1]}
             return _Primed(self._layered(base.name, spec, span, written, where), span)
-        if not isinstance(base, s.Name):
-            self._refuse(f"a layer mark {written} belongs right after a name, as in W^{{[2]}}",
-                       where)
-        if re.search(r"\d$", base.id):
-            self._refuse(f"{base.id} already has a layer number", where)
-        found = layered(base.id, spec)
-        if found is None:
-            self._refuse(f"{written} is not a layer mark shapecheck reads: a layer is a number, "
-                       "l, l-1, l+1, L or L-1", where)
+        found = layered(base.id, spec) if isinstance(base, s.Name) and \
+            not re.search(r"\d$", base.id) else None
+        if found is None:  # not a name, a name with its layer already, or not a layer
+            return self._odd("mark", base, where, written)
         return s.Name(found, (base.span[0], span[1]))
 
     @v_args(meta=True)
@@ -158,16 +182,11 @@ class _Notation(Transformer):
     @v_args(meta=True)
     def accent(self, meta, children):
         accent, base = children
-        base = self.name_of(base) if not isinstance(base, s.Name) else base
-        return s.Name(canonical_name(base.id if isinstance(base, s.Name) else str(base))
-                      + _ACCENTS[str(accent)], _span(meta))
-
-    def name_of(self, node):
-        if hasattr(node, "type"):  # a NAME token
-            return s.Name(canonical_name(str(node)), _tok_span(node))
-        if not isinstance(node, s.Name):
-            self._refuse("an accent such as \\hat belongs on a name: \\hat{Y}", node.span)
-        return node
+        if hasattr(base, "type"):  # \hat Y: a NAME token
+            base = s.Name(canonical_name(str(base)), _tok_span(base))
+        if not isinstance(base, s.Name):
+            return self._odd("accent", base, base.span)
+        return s.Name(base.id + _ACCENTS[str(accent)], _span(meta))
 
     @v_args(meta=True)
     def font(self, meta, children):
@@ -193,9 +212,8 @@ class _Notation(Transformer):
                                 whole, _tok_span(sup))
                 node = s.Transpose(power, whole)
             elif kind == "star":
-                if not isinstance(node, s.Name):
-                    self._refuse("^* marks a name, as in Y^*", whole)
-                node = s.Name(node.id + "_star", whole)
+                node = s.Name(node.id + "_star", whole) if isinstance(node, s.Name) else \
+                    self._odd("star", node, whole)
             elif kind == "prime":
                 node = _Primed(node, whole) if isinstance(node, s.Name) else \
                     s.Transpose(self._finish(node), whole)
