@@ -68,7 +68,6 @@ _ACCENTS = {"\\hat": "_hat", "\\bar": "_bar", "\\tilde": "_tilde"}
 GREEK = set("alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta kappa lambda mu nu "
             "xi pi rho tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma "
             "Phi Psi Omega ell".split())
-_SUBSCRIPTED = re.compile(r"(?P<base>[A-Za-z]+)_(?P<layer>\d+)")
 
 
 def _span(meta) -> s.Span:
@@ -89,12 +88,14 @@ def _dotted(node) -> str | None:
     return None
 
 
-def canonical_name(text: str) -> str:
+def canonical_name(tok) -> str:
     """A name token as shapecheck names it: `W_2` → 'W2', `\\delta` → 'delta'."""
-    if text.startswith("\\"):
-        return text[1:]  # a Greek letter (the transformer refuses other commands)
-    match = _SUBSCRIPTED.fullmatch(text)
-    return match["base"] + match["layer"] if match else text
+    if tok.type in ("LAYERNAME", "LAYERCALL"):  # the grammar's letters_digits: one `_`
+        base, _, layer = tok.partition("_")
+        return base + layer
+    if tok.startswith("\\"):
+        return tok[1:]  # a Greek letter (validate refuses other commands)
+    return str(tok)
 
 
 def layered(base: str, spec: str) -> str | None:
@@ -183,7 +184,7 @@ class _Notation(Transformer):
     def accent(self, meta, children):
         accent, base = children
         if hasattr(base, "type"):  # \hat Y: a NAME token
-            base = s.Name(canonical_name(str(base)), _tok_span(base))
+            base = s.Name(canonical_name(base), _tok_span(base))
         if not isinstance(base, s.Name):
             return self._odd("accent", base, base.span)
         return s.Name(base.id + _ACCENTS[str(accent)], _span(meta))

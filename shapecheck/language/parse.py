@@ -115,7 +115,7 @@ class _ToSyntax(_Notation):
     @v_args(meta=True)
     def name(self, meta, children):
         tok = children[0]
-        return s.Name(canonical_name(str(tok)), _tok_span(tok))
+        return s.Name(canonical_name(tok), _tok_span(tok))
 
     @v_args(meta=True)
     def attribute(self, meta, children):
@@ -148,7 +148,7 @@ class _ToSyntax(_Notation):
     def call(self, meta, children):
         name, arguments = children
         args, kwargs = self._split(arguments, _span(meta))
-        return s.Call(canonical_name(str(name)), args, kwargs, _span(meta), _tok_span(name))
+        return s.Call(canonical_name(name), args, kwargs, _span(meta), _tok_span(name))
 
     @v_args(meta=True)
     def method(self, meta, children):
@@ -233,7 +233,7 @@ class _ToSyntax(_Notation):
         if len(children) == 1:
             record = functions.command(str(children[0]))  # \sigma, \log: the table's
             return _Function(record.name, _span(meta), numpy=record.numpy)
-        return _Function(functions.slide_name(canonical_name(str(children[1]))), _span(meta))
+        return _Function(functions.slide_name(canonical_name(children[1])), _span(meta))
 
     @v_args(meta=True)
     def fhead_decorated(self, meta, children):
