@@ -100,8 +100,8 @@ def canonical_name(tok) -> str:
 
 def layered(base: str, spec: str) -> str | None:
     """`W` with the layer mark `2` → 'W2'; generic layers: `l` → 'W', `l-1` → 'W_prev',
-    `l+1` → 'W_next', `L` → 'WL', `L-1` → 'WL_prev'. None for any other mark."""
-    spec = re.sub(r"\s+", "", spec)
+    `l+1` → 'W_next', `L` → 'WL', `L-1` → 'WL_prev'. None for any other mark. `spec` is the
+    layer's tokens as the grammar read them, without spaces."""
     if re.fullmatch(r"\d+", spec):
         return base + str(int(spec))
     return {"l": base, "l-1": base + "_prev", "l+1": base + "_next", "L": base + "L",
@@ -159,19 +159,21 @@ class _Notation(Transformer):
 
     @v_args(meta=True)
     def subscript(self, meta, children):
-        base, _sub, (spec, span) = children
-        return self._layered(base, spec, _span(meta), f"_{{{spec}}}", _span(meta))
+        base, _sub, (layer, written) = children
+        return self._layered(base, layer, _span(meta), f"_{{{written}}}", _span(meta))
 
     def sub(self, children):
         item = children[0]
-        return item if isinstance(item, tuple) else (str(item), _tok_span(item))
+        return item if isinstance(item, tuple) else (str(item), str(item))
 
     @v_args(meta=True)
     def subitem(self, meta, children):
-        # W_{[2]T}: the mark's layer (its transpose unread, as ever); else the text as written
+        # the layer (its tokens, no spaces) and how it was written; W_{[2]T}: the mark's
+        # layer, its transpose unread, as ever
         mark = children[0]
-        return (mark.written if isinstance(mark, _LayerMark) else self._source(_span(meta)),
-                _span(meta))
+        if isinstance(mark, _LayerMark):
+            return mark.layer, mark.written
+        return "".join(c for c in children if c is not None), self._source(_span(meta))
 
     @v_args(meta=True)
     def primed(self, meta, children):

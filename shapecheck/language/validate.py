@@ -5,6 +5,8 @@ problem, `(message, span)`, or None. `parse._ToSyntax` runs a rule's check befor
 its node: a problem becomes a `Refused` node that stands for the whole rule, and every rule
 above it passes it up unbuilt, so the first refusal in reading order reaches the top, where
 `report` raises it (the Transformer itself never raises, so no error arrives wrapped).
+A part a builder cannot build (a layer mark on something other than a name, `.name` left
+waiting) is recorded by the builder as an `_Odd` part; `word` decides what is wrong with it.
 """
 from __future__ import annotations
 
