@@ -67,7 +67,8 @@ class MarkParts(PostLex):
 
 
 def _part(tok: Token, kind: str, start: int, end: int) -> Token:
-    """The characters [start, end) of the token `tok` (a mark holds no line break)."""
+    """The characters [start, end) of the token `tok`; spans use the offsets (line and column
+    assume the mark on one line, as lark needs them only for its own messages)."""
     return Token(kind, tok[start:end], tok.start_pos + start, tok.line, tok.column + start,
                  tok.line, tok.column + end, tok.start_pos + end)
 
