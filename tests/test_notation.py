@@ -410,3 +410,62 @@ def test_the_grammar_is_conflict_free_with_the_lexer_it_ships_with():
     from shapecheck.language import parse
     text, _ = parse._grammar_digest()
     Lark(text, parser="lalr", lexer=parse.LEXER, strict=True)
+
+
+# -- the grammar reads a layer mark's parts; the builders never raise (issue 16, item 9)
+
+def test_the_parse_tree_hands_a_layer_marks_parts_to_the_transformer():
+    from lark import Token
+
+    from shapecheck.language import parse
+    tree = parse.parser().parse("dW = W[l - 1]T X + A.shape[-1]")
+    generic, index = tree.find_data("layer_mark")
+    assert [c.type for c in generic.children if isinstance(c, Token)] == \
+        ["MARK", "MARKEND", "TMARK"]
+    assert generic.children[1].data == "layer_generic"
+    assert [str(c) for c in generic.children[1].children] == ["l", "-", "1"]
+    assert index.children[1].data == "layer_number" and index.children[-1] is None
+
+
+@pytest.mark.parametrize("text, rhs", [
+    # only the lexer's longest match tells a glued T (a transpose) from a name T after a space
+    ("dW = W[2]T", "W2.T"),
+    ("dW = W[2] T", "W2 T"),
+    ("dW = W[2]ᵀ", "W2.T"),
+    ("dW = W_2", "W2"),
+    ("dW = W_2x", "W_2x"),
+    ("dW = g_1(Z)", "g1(Z)"),
+    ("dW = A.x_1", None),
+])
+def test_layer_marks_and_subscripts_are_read_off_the_tokens(text, rhs):
+    if rhs is None:
+        with pytest.raises(FormulaSyntaxError, match=r"'\.x_1' is not something"):
+            parse_equation(text)
+        return
+    node = parse_equation(text).rhs
+    if rhs == "W2 T":
+        assert node.op == s.JUXTAPOSE and (node.left.id, node.right.id) == ("W2", "T")
+    elif rhs == "W2.T":
+        assert isinstance(node, s.Transpose) and node.operand.id == "W2"
+    elif rhs == "g1(Z)":
+        assert isinstance(node, s.Call) and node.func == "g1"
+    else:
+        assert node == s.Name(rhs, (5, len(text)))
+
+
+@pytest.mark.parametrize("text, message", [
+    ("dW = W^T[2]", "a layer mark [2] belongs right after a name"),
+    ("dW = W2[2]", "indexing is only read in A.shape[i]"),
+    ("dW = W^{[2][3]}", "W2 already has a layer number"),
+    ("dW = W[l+2]", "[l+2] is not a layer mark shapecheck reads"),
+    ("dW = \\hat{Y^T}", "an accent such as \\hat belongs on a name"),
+    ("dW = Y^{T*}", "^* marks a name, as in Y^*"),
+    ("dW = A.foo + 1", "'.foo' is not something shapecheck knows"),
+])
+def test_a_part_the_builders_cannot_build_is_refused_without_raising(text, message):
+    # the Transformer returns a Refused node (validate words it); nothing is raised inside it
+    from shapecheck.language import parse, validate
+    result = parse._ToSyntax(text, parse.parser().terminals).transform(parse.parser().parse(text))
+    assert isinstance(result, validate.Refused) and result.message.startswith(message)
+    with pytest.raises(FormulaSyntaxError, match=re.escape(message)):
+        parse_equation(text)

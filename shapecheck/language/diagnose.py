@@ -93,6 +93,15 @@ def notation_problem(text: str) -> tuple[str, s.Span] | None:
 
 
 
+def _shown(token, text: str) -> str:
+    """A token as the user wrote it: a layer mark out of place is shown whole (`[2]T`), not
+    as the `[` the parser met first."""
+    if token.type != "MARK":
+        return str(token)
+    end = text.index("]", token.start_pos) + 1
+    return text[token.start_pos:end + (text[end:end + 1] in ("T", "ᵀ"))]
+
+
 def syntax_error(e: UnexpectedInput, text: str) -> FormulaSyntaxError:
     """The parser's complaint as one sentence at its position."""
     if isinstance(e, UnexpectedEOF):
@@ -107,8 +116,8 @@ def syntax_error(e: UnexpectedInput, text: str) -> FormulaSyntaxError:
             message = ("quotes and strings are not part of the formula language; "
                        "' is read only after a name, as in g'(z) or X'")
         else:
-            message = f"unexpected {str(e.token)!r} here" + describe_expected(e.expected)
-        return FormulaSyntaxError(message, text, (pos, pos + max(1, len(str(e.token)))))
+            message = f"unexpected {_shown(e.token, text)!r} here" + describe_expected(e.expected)
+        return FormulaSyntaxError(message, text, (pos, pos + max(1, len(_shown(e.token, text)))))
     if isinstance(e, UnexpectedCharacters):
         char = text[e.pos_in_stream]
         message = f"{char!r} is not part of the formula language"

@@ -23,6 +23,39 @@ class _Attribute:
 
 
 @dataclass(frozen=True, slots=True)
+class _Function:
+    """A function LaTeX writes as a command (`\\sigma`, `\\log`, `\\operatorname{relu}`),
+    waiting for its argument."""
+    func: str
+    span: s.Span
+    primed: bool = False
+    numpy: bool = False  # \log, \exp: print as np.log, np.exp
+
+
+@dataclass(frozen=True, slots=True)
+class _Odd:
+    """What a builder could not make into a node, recorded as written for validate.py to
+    word: `kind` is 'mark' (a layer mark on `subject`), 'star' (^* on it), 'accent' (an
+    accent on it) or 'unfinished' (`subject`, a `.name` or a `\\sigma`, left waiting)."""
+    kind: str
+    subject: object
+    span: s.Span
+    written: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class _LayerMark:
+    """A layer mark as the grammar read it: `[l - 1]T` has the layer 'l-1' (its tokens, no
+    spaces), written 'l - 1', `number` False, and a transpose; `named_end` ends its `]`."""
+    layer: str
+    written: str
+    number: bool
+    transposed: bool
+    named_end: int
+    span: s.Span
+
+
+@dataclass(frozen=True, slots=True)
 class _Primed:
     """`g'`, `g^{[1]\\prime}` before we know what follows: a bracket makes it a derivative
     (`g'(z)`), anything else a transpose (MATLAB's `X'`)."""
@@ -35,8 +68,6 @@ _ACCENTS = {"\\hat": "_hat", "\\bar": "_bar", "\\tilde": "_tilde"}
 GREEK = set("alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta kappa lambda mu nu "
             "xi pi rho tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma "
             "Phi Psi Omega ell".split())
-_MARK = re.compile(r"\[\s*(?P<spec>-?\d+|[lL](?:\s*[-+]\s*\d+)?)\s*\](?P<t>[Tᵀ]?)")
-_SUBSCRIPTED = re.compile(r"(?P<base>[A-Za-z]+)_(?P<layer>\d+)")
 
 
 def _span(meta) -> s.Span:
@@ -57,18 +88,20 @@ def _dotted(node) -> str | None:
     return None
 
 
-def canonical_name(text: str) -> str:
+def canonical_name(tok) -> str:
     """A name token as shapecheck names it: `W_2` → 'W2', `\\delta` → 'delta'."""
-    if text.startswith("\\"):
-        return text[1:]  # a Greek letter (the transformer refuses other commands)
-    match = _SUBSCRIPTED.fullmatch(text)
-    return match["base"] + match["layer"] if match else text
+    if tok.type in ("LAYERNAME", "LAYERCALL"):  # the grammar's letters_digits: one `_`
+        base, _, layer = tok.partition("_")
+        return base + layer
+    if tok.startswith("\\"):
+        return tok[1:]  # a Greek letter (validate refuses other commands)
+    return str(tok)
 
 
 def layered(base: str, spec: str) -> str | None:
     """`W` with the layer mark `2` → 'W2'; generic layers: `l` → 'W', `l-1` → 'W_prev',
-    `l+1` → 'W_next', `L` → 'WL', `L-1` → 'WL_prev'. None for any other mark."""
-    spec = re.sub(r"\s+", "", spec)
+    `l+1` → 'W_next', `L` → 'WL', `L-1` → 'WL_prev'. None for any other mark. `spec` is the
+    layer's tokens as the grammar read them, without spaces."""
     if re.fullmatch(r"\d+", spec):
         return base + str(int(spec))
     return {"l": base, "l-1": base + "_prev", "l+1": base + "_next", "L": base + "L",
@@ -82,45 +115,65 @@ def _is_chain(node) -> bool:
 class _Notation(Transformer):
     """Slide and LaTeX notation, parse tree → `syntax` nodes (a part of `parse._ToSyntax`)."""
 
+    def _odd(self, kind: str, subject, span: s.Span, written: str = "") -> _Odd:
+        """Record a part that cannot be built and stand it in for its node: the rule being
+        built is then refused, worded by validate.py (the first part recorded, in building
+        order, is the one reported), and nothing is raised while building."""
+        odd = _Odd(kind, subject, span, written)
+        self.odd.append(odd)
+        return odd
+
     # -- names with layer marks, transposes, primes: W^{[2]T}, dz^[1], W_{2}, Y^*, g'
     def _layered(self, base, spec: str, span: s.Span, written: str, where: s.Span):
-        """`base` with the layer mark `spec`, spanning `span`; errors point at `where`."""
+        """`base` with the layer mark `spec`, spanning `span`; an odd part points at `where`."""
         if isinstance(base, _Primed):  # g'^{[1]}
             return _Primed(self._layered(base.name, spec, span, written, where), span)
-        if not isinstance(base, s.Name):
-            self._refuse(f"a layer mark {written} belongs right after a name, as in W^{{[2]}}",
-                       where)
-        if re.search(r"\d$", base.id):
-            self._refuse(f"{base.id} already has a layer number", where)
-        found = layered(base.id, spec)
-        if found is None:
-            self._refuse(f"{written} is not a layer mark shapecheck reads: a layer is a number, "
-                       "l, l-1, l+1, L or L-1", where)
+        found = layered(base.id, spec) if isinstance(base, s.Name) and \
+            not re.search(r"\d$", base.id) else None
+        if found is None:  # not a name, a name with its layer already, or not a layer
+            return self._odd("mark", base, where, written)
         return s.Name(found, (base.span[0], span[1]))
+
+    @v_args(meta=True)
+    def layer_mark(self, meta, children):
+        _open, (layer, written, number), close, tee = children
+        return _LayerMark(layer, written, number, tee is not None, close.end_pos, _span(meta))
+
+    @v_args(meta=True)
+    def layer_number(self, meta, children):
+        sign, number = children
+        return (sign or "") + number, self._source(_span(meta)), True
+
+    @v_args(meta=True)
+    def layer_generic(self, meta, children):
+        name, sign, number = children
+        return name + (sign or "") + (number or ""), self._source(_span(meta)), False
 
     @v_args(meta=True)
     def mark(self, meta, children):
         base, mark = children
-        match = _MARK.fullmatch(str(mark))
-        named = (meta.start_pos, meta.end_pos - len(match["t"]))  # W[2] of W[2]T
-        node = self._layered(base, match["spec"], named, str(mark), _span(meta))
+        named = (meta.start_pos, mark.named_end)  # W[2] of W[2]T
+        node = self._layered(base, mark.layer, named, self._source(mark.span), _span(meta))
         # W'^[2]T: the prime before the mark, with no bracket after, is a transpose too
-        return s.Transpose(self._finish(node), _span(meta)) if match["t"] else node
+        return s.Transpose(self._finish(node), _span(meta)) if mark.transposed else node
 
     @v_args(meta=True)
     def subscript(self, meta, children):
-        base, _sub, (spec, span) = children
-        return self._layered(base, spec, _span(meta), f"_{{{spec}}}", _span(meta))
+        base, _sub, (layer, written) = children
+        return self._layered(base, layer, _span(meta), f"_{{{written}}}", _span(meta))
 
     def sub(self, children):
         item = children[0]
-        return item if isinstance(item, tuple) else (str(item), _tok_span(item))
+        return item if isinstance(item, tuple) else (str(item), str(item))
 
     @v_args(meta=True)
     def subitem(self, meta, children):
-        text = self._source(_span(meta))
-        match = _MARK.fullmatch(text)
-        return (match["spec"] if match else text), _span(meta)
+        # the layer (its tokens, no spaces) and how it was written; W_{[2]T}: the mark's
+        # layer, its transpose unread, as ever
+        mark = children[0]
+        if isinstance(mark, _LayerMark):
+            return mark.layer, mark.written
+        return "".join(c for c in children if c is not None), self._source(_span(meta))
 
     @v_args(meta=True)
     def primed(self, meta, children):
@@ -132,16 +185,11 @@ class _Notation(Transformer):
     @v_args(meta=True)
     def accent(self, meta, children):
         accent, base = children
-        base = self.name_of(base) if not isinstance(base, s.Name) else base
-        return s.Name(canonical_name(base.id if isinstance(base, s.Name) else str(base))
-                      + _ACCENTS[str(accent)], _span(meta))
-
-    def name_of(self, node):
-        if hasattr(node, "type"):  # a NAME token
-            return s.Name(canonical_name(str(node)), _tok_span(node))
-        if not isinstance(node, s.Name):
-            self._refuse("an accent such as \\hat belongs on a name: \\hat{Y}", node.span)
-        return node
+        if hasattr(base, "type"):  # \hat Y: a NAME token
+            base = s.Name(canonical_name(base), _tok_span(base))
+        if not isinstance(base, s.Name):
+            return self._odd("accent", base, base.span)
+        return s.Name(base.id + _ACCENTS[str(accent)], _span(meta))
 
     @v_args(meta=True)
     def font(self, meta, children):
@@ -155,10 +203,10 @@ class _Notation(Transformer):
         for kind, value, span in items:
             whole = (base.span[0], span[1])
             if kind == "mark":
-                match = _MARK.fullmatch(value)
-                named = (whole[0], whole[1] - len(match["t"]))
-                node = self._layered(node, match["spec"], named, f"^{value}", _span(meta))
-                if match["t"]:
+                named = (whole[0], value.named_end)
+                node = self._layered(node, value.layer, named, "^" + self._source(value.span),
+                                     _span(meta))
+                if value.transposed:
                     node = s.Transpose(self._finish(node), whole)
             elif kind == "T":
                 node = s.Transpose(self._finish(node), whole)
@@ -167,9 +215,8 @@ class _Notation(Transformer):
                                 whole, _tok_span(sup))
                 node = s.Transpose(power, whole)
             elif kind == "star":
-                if not isinstance(node, s.Name):
-                    self._refuse("^* marks a name, as in Y^*", whole)
-                node = s.Name(node.id + "_star", whole)
+                node = s.Name(node.id + "_star", whole) if isinstance(node, s.Name) else \
+                    self._odd("star", node, whole)
             elif kind == "prime":
                 node = _Primed(node, whole) if isinstance(node, s.Name) else \
                     s.Transpose(self._finish(node), whole)
@@ -203,7 +250,7 @@ class _Notation(Transformer):
 
     @v_args(meta=True)
     def sup_mark(self, meta, children):
-        return ("mark", str(children[0]), _span(meta))
+        return ("mark", children[0], _span(meta))
 
     @v_args(meta=True)
     def sup_power(self, meta, children):

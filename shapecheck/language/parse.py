@@ -7,9 +7,8 @@ formula's message (`diagnose.py`), and turns the tree into `syntax` nodes with `
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-import lark
 from lark import Lark, v_args
 from lark.exceptions import UnexpectedInput
 
@@ -18,8 +17,8 @@ from .. import syntax as s
 from ..errors import FormulaSyntaxError
 from . import validate
 from .diagnose import notation_problem, syntax_error
-from .notation import (_MARK, _Attribute, _dotted, _is_chain, _Notation, _Primed, _span,
-                       _tok_span, canonical_name)
+from .notation import (_Attribute, _dotted, _Function, _is_chain, _LayerMark, _Notation, _Odd,
+                       _Primed, _span, _tok_span, canonical_name)
 # re-exported: the tables' developer step and the tests reach them through this module
 from .tables import LEXER, _grammar_digest, _grammar_dir, _load_parser, write_tables  # noqa: F401
 
@@ -36,16 +35,6 @@ def parser() -> Lark:
     return _parser
 
 
-@dataclass(frozen=True, slots=True)
-class _Function:
-    """A function LaTeX writes as a command (`\\sigma`, `\\log`, `\\operatorname{relu}`),
-    waiting for its argument."""
-    func: str
-    span: s.Span
-    primed: bool = False
-    numpy: bool = False  # \log, \exp: print as np.log, np.exp
-
-
 _OPERATORS = {"\\odot": "*", "\\circ": "*", "\\ast": "*", "⊙": "*", "∘": "*", "\\div": "/",
               "÷": "/", "\\times": s.TIMES, "×": s.TIMES, "\\otimes": s.OTIMES, "⊗": s.OTIMES}
 
@@ -57,10 +46,12 @@ class _ToSyntax(_Notation):
         super().__init__()
         self.text = text
         self.terminals = terminals  # the grammar's, to tell a misplaced command from unknown
+        self.odd: list[_Odd] = []  # parts the builders could not build, in building order
 
     def _call_userfunc(self, tree, new_children=None):
         """A rule's node, or a `Refused` one: its first refused child, else its own check's
-        problem (validate.CHECKS), else a part that cannot be built (`_refuse`)."""
+        problem (validate.CHECKS), else the first part its builder recorded as odd, as
+        validate words it."""
         children = new_children if new_children is not None else tree.children
         refused = next((c for c in children if isinstance(c, validate.Refused)), None)
         if refused is not None:
@@ -69,17 +60,11 @@ class _ToSyntax(_Notation):
         problem = check(self, tree.meta, children) if check else None
         if problem:
             return validate.Refused(*problem)
-        try:
-            return super()._call_userfunc(tree, new_children)
-        except lark.exceptions.VisitError as e:
-            if isinstance(e.orig_exc, _Unbuildable):
-                return validate.Refused(*e.orig_exc.args)
-            raise
-
-    def _refuse(self, message: str, span: s.Span):
-        """Stop building a rule's node: a part of it is not what the language reads (a layer
-        mark after something other than a name, a marker left without what it waits for)."""
-        raise _Unbuildable(message, span)
+        recorded = len(self.odd)
+        node = super()._call_userfunc(tree, new_children)
+        if len(self.odd) > recorded:
+            return validate.Refused(*validate.word(self, self.odd[recorded]))
+        return node
 
     def _source(self, span: s.Span) -> str:
         return self.text[span[0]:span[1]]
@@ -97,20 +82,11 @@ class _ToSyntax(_Notation):
         """The left side is one name (validate checked it); `dJ/dW` is the name dW."""
         return s.Name(node.right.id, node.span) if validate.is_gradient_name(node) else node
 
-    def unfinished(self, node):
-        """The problem of a marker left waiting for what follows, or None."""
-        if isinstance(node, _Attribute):
-            return (f"'.{node.name}' is not something shapecheck knows; "
-                    "attributes it reads are .T and .shape[i]", node.span)
-        if isinstance(node, _Function):
-            return f"{self._source(node.span)} needs an argument", node.span
-        return None
-
     def _finish(self, node):
-        """A node as a finished sub-expression: no marker is left waiting for what follows."""
-        problem = self.unfinished(node)
-        if problem:
-            self._refuse(*problem)
+        """A node as a finished sub-expression: a marker left waiting for what follows (`.name`,
+        `\\sigma` with no argument) is recorded as odd."""
+        if isinstance(node, (_Attribute, _Function)):
+            return self._odd("unfinished", node, node.span)
         if isinstance(node, _Primed):
             return s.Transpose(node.name, node.span)  # X' with no bracket after it
         if _is_chain(node) and isinstance(node.right, _Primed):
@@ -139,7 +115,7 @@ class _ToSyntax(_Notation):
     @v_args(meta=True)
     def name(self, meta, children):
         tok = children[0]
-        return s.Name(canonical_name(str(tok)), _tok_span(tok))
+        return s.Name(canonical_name(tok), _tok_span(tok))
 
     @v_args(meta=True)
     def attribute(self, meta, children):
@@ -151,8 +127,7 @@ class _ToSyntax(_Notation):
     @v_args(meta=True)
     def index(self, meta, children):
         obj, name, mark = children
-        match = _MARK.fullmatch(str(mark))
-        return s.Index(self._finish(obj), str(name), int(match["spec"]), _span(meta))
+        return s.Index(self._finish(obj), str(name), int(mark.layer), _span(meta))
 
     def arguments(self, children):
         return [self._finish(c) if not isinstance(c, s.Keyword) else c for c in children
@@ -173,7 +148,7 @@ class _ToSyntax(_Notation):
     def call(self, meta, children):
         name, arguments = children
         args, kwargs = self._split(arguments, _span(meta))
-        return s.Call(canonical_name(str(name)), args, kwargs, _span(meta), _tok_span(name))
+        return s.Call(canonical_name(name), args, kwargs, _span(meta), _tok_span(name))
 
     @v_args(meta=True)
     def method(self, meta, children):
@@ -258,13 +233,13 @@ class _ToSyntax(_Notation):
         if len(children) == 1:
             record = functions.command(str(children[0]))  # \sigma, \log: the table's
             return _Function(record.name, _span(meta), numpy=record.numpy)
-        return _Function(functions.slide_name(canonical_name(str(children[1]))), _span(meta))
+        return _Function(functions.slide_name(canonical_name(children[1])), _span(meta))
 
     @v_args(meta=True)
     def fhead_decorated(self, meta, children):
         head, mark = children[0], children[-1]
-        items = mark if isinstance(mark, list) else \
-            [("prime", None, _tok_span(mark))] if mark.type == "PRIME" else []
+        items = mark if isinstance(mark, list) else [] if isinstance(mark, _LayerMark) else \
+            [("prime", None, _tok_span(mark))]
         primed = head.primed
         # a layer mark on \sigma changes nothing (validate refuses any other superscript)
         primed = head.primed or any(kind == "prime" for kind, _value, _where in items)
@@ -297,10 +272,6 @@ def parse_equation(text: str) -> s.Equation:
             raise FormulaSyntaxError(problem[0], text, problem[1]) from None
         raise syntax_error(e, text) from None
     return validate.report(_ToSyntax(text, parser().terminals).transform(tree), text)
-
-
-class _Unbuildable(Exception):
-    """A part of a rule's node cannot be built; it becomes a `validate.Refused` node."""
 
 
 if __name__ == "__main__":

@@ -12,7 +12,8 @@ from importlib import resources
 from pathlib import Path
 
 import lark
-from lark import Lark
+from lark import Lark, Token
+from lark.lark import PostLex
 
 GRAMMAR_FILES = ("formula.lark",)
 TABLES_FILE = "formula.lalr"
@@ -38,9 +39,48 @@ def _grammar_digest() -> tuple[str, str]:
 LEXER = "basic"
 
 
+class MarkParts(PostLex):
+    """The lexer's last step: a layer mark read whole (LAYERMARK, `[l-1]T`) is handed to the
+    parser as the terminals the grammar's `layer_mark` rule names: MARK `[`, the layer's own
+    tokens (`l`, `-`, `1`, read by this same lexer), MARKEND `]` and TMARK `T`. The mark stays
+    one terminal for the lexer because only its longest match tells `W[2]T` from `W[2] T`
+    and a mark from a bracket `[x]`; splitting it here keeps lark's one basic lexer and
+    conflict-free LALR tables, and leaves no second reading of the mark to the Transformer."""
+
+    always_accept = ("LAYERMARK",)  # kept by the lexer though no rule names it
+
+    def __init__(self):
+        self.lexer: Lark | None = None  # set once the parser exists: it reads the layer
+
+    def process(self, stream):
+        for tok in stream:
+            if tok.type != "LAYERMARK":
+                yield tok
+                continue
+            close = tok.index("]")  # the lexer matched the mark: one `]`, maybe a `T` after it
+            yield _part(tok, "MARK", 0, 1)
+            for inner in self.lexer.lex(tok[1:close]):
+                yield _part(tok, inner.type, 1 + inner.start_pos, 1 + inner.end_pos)
+            yield _part(tok, "MARKEND", close, close + 1)
+            if close + 1 < len(tok):
+                yield _part(tok, "TMARK", close + 1, len(tok))
+
+
+def _part(tok: Token, kind: str, start: int, end: int) -> Token:
+    """The characters [start, end) of the token `tok`; spans use the offsets (line and column
+    assume the mark on one line, as lark needs them only for its own messages)."""
+    return Token(kind, tok[start:end], tok.start_pos + start, tok.line, tok.column + start,
+                 tok.line, tok.column + end, tok.start_pos + end)
+
+
+def _with_parts(parser: Lark) -> Lark:
+    parser.options.postlex.lexer = parser
+    return parser
+
+
 def _build(text: str) -> Lark:
-    return Lark(text, parser="lalr", lexer=LEXER, propagate_positions=True,
-                maybe_placeholders=True)
+    return _with_parts(Lark(text, parser="lalr", lexer=LEXER, propagate_positions=True,
+                            maybe_placeholders=True, postlex=MarkParts()))
 
 
 def _load_parser() -> Lark:
@@ -50,7 +90,9 @@ def _load_parser() -> Lark:
         data = tables.read_bytes()
         header, _, body = data.partition(b"\n")
         if header.decode() == digest:
-            return Lark.load(io.BytesIO(body))
+            # Lark.load with a post-lexer: the tables cannot pickle one, so the loader adds it
+            loaded = Lark.__new__(Lark)._load(io.BytesIO(body), postlex=MarkParts())
+            return _with_parts(loaded)
     except (OSError, ValueError, EOFError):
         pass
     return _build(text)
@@ -60,7 +102,7 @@ def write_tables() -> str:
     """Rebuild the shipped LALR tables from the grammar (a developer's step)."""
     text, digest = _grammar_digest()
     buffer = io.BytesIO()
-    _build(text).save(buffer)
+    _build(text).save(buffer, exclude_options=("postlex",))  # a loader passes its own
     path = _grammar_dir() / TABLES_FILE
     with open(str(path), "wb") as f:
         f.write(digest.encode() + b"\n" + buffer.getvalue())

@@ -5,6 +5,8 @@ problem, `(message, span)`, or None. `parse._ToSyntax` runs a rule's check befor
 its node: a problem becomes a `Refused` node that stands for the whole rule, and every rule
 above it passes it up unbuilt, so the first refusal in reading order reaches the top, where
 `report` raises it (the Transformer itself never raises, so no error arrives wrapped).
+A part a builder cannot build (a layer mark on something other than a name, `.name` left
+waiting) is recorded by the builder as an `_Odd` part; `word` decides what is wrong with it.
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 
 from .. import syntax as s
 from ..errors import FormulaSyntaxError
-from .notation import _MARK, GREEK, _Primed, _span, _tok_span
+from .notation import GREEK, _Attribute, _Function, _Odd, _Primed, _span, _tok_span
 
 Problem = "tuple[str, s.Span] | None"  # a message and where it points
 
@@ -32,6 +34,34 @@ def report(result, text: str):
     return result
 
 
+def unfinished(t, node) -> Problem:
+    """The problem of a marker left waiting for what follows, or None."""
+    if isinstance(node, _Attribute):
+        return (f"'.{node.name}' is not something shapecheck knows; "
+                "attributes it reads are .T and .shape[i]", node.span)
+    if isinstance(node, _Function):
+        return f"{t._source(node.span)} needs an argument", node.span
+    return None
+
+
+def word(t, odd: _Odd) -> tuple[str, s.Span]:
+    """What a part the builder recorded as odd does wrong, at its span."""
+    subject = odd.subject
+    if odd.kind == "unfinished":
+        return unfinished(t, subject)
+    if odd.kind == "star":
+        return "^* marks a name, as in Y^*", odd.span
+    if odd.kind == "accent":
+        return "an accent such as \\hat belongs on a name: \\hat{Y}", odd.span
+    if not isinstance(subject, s.Name):  # a layer mark
+        return (f"a layer mark {odd.written} belongs right after a name, as in W^{{[2]}}",
+                odd.span)
+    if re.search(r"\d$", subject.id):
+        return f"{subject.id} already has a layer number", odd.span
+    return (f"{odd.written} is not a layer mark shapecheck reads: a layer is a number, "
+            "l, l-1, l+1, L or L-1", odd.span)
+
+
 def is_gradient_name(node) -> bool:
     """`dJ/dW` written with plain names: the name dW."""
     return isinstance(node, s.BinOp) and node.op == "/" and all(
@@ -41,13 +71,13 @@ def is_gradient_name(node) -> bool:
 
 def _equation(t, meta, children) -> Problem:
     lhs, rhs = children
-    problem = t.unfinished(lhs)
+    problem = unfinished(t, lhs)
     if problem:
         return problem
     if not isinstance(lhs, s.Name) and not is_gradient_name(lhs):
         return ("the left side must be one name, such as dW2, dW^{[2]}, dJ/dW or "
                 "\\frac{\\partial J}{\\partial W}", lhs.span)
-    return t.unfinished(rhs)
+    return unfinished(t, rhs)
 
 
 def _name(t, meta, children) -> Problem:
@@ -63,8 +93,7 @@ def _name(t, meta, children) -> Problem:
 
 def _index(t, meta, children) -> Problem:
     _obj, name, mark = children
-    match = _MARK.fullmatch(str(mark))
-    if str(name) != "shape" or not re.fullmatch(r"-?\d+", match["spec"]) or match["t"]:
+    if str(name) != "shape" or not mark.number or mark.transposed:
         return "indexing is only read in A.shape[i]", _span(meta)
     return None
 
