@@ -1,6 +1,6 @@
 """Repairs: the smallest edit of the user's own text that turns a wrong formula into a right one.
 
-The candidates are shapecheck.edits' edits of the formula as typed, so a repair keeps the
+The candidates are the text forms of advice.edits' moves (edits of the formula as typed), so a repair keeps the
 user's notation: the poster's `dZ[2] W[2]T` becomes `W[2]T dZ[2]`. What a failure's
 diagnosis asks for (a factor, a transpose) is tried first, then the edits inside the part
 that failed, then the rest; one edit before two. Every candidate goes through the caller's
@@ -62,7 +62,7 @@ def _fixes(editor: Editor, result: Checked) -> list[Edit]:
     if diagnosis.get("kind") in ("factor", "convention") and diagnosis.get("factor"):
         return _factor_edits(editor, diagnosis["factor"])
     if diagnosis.get("kind") == "transpose":
-        edit = editor.transpose(editor.eq.rhs, whole=True)
+        edit = editor.transpose(editor.eq.rhs, whole=True).edit
         return [edit] if edit else []
     return []
 
