@@ -18,7 +18,9 @@ import pytest
 from shapecheck import report
 from shapecheck.result import Result
 from shapecheck.language.parse import parse_equation
-from shapecheck.advice.edits import Edit, apply
+from shapecheck.advice.edits import Edit, Editor, apply
+from shapecheck.language.printer import to_numpy
+from shapecheck.models.factors import name_of
 from shapecheck.advice.repair import MAX_CANDIDATES, find
 
 from conftest import COURSE, SPEC_EXAMPLE, size_args
@@ -353,3 +355,32 @@ def test_advice_and_derivation_never_reach_back_into_the_checker():
         names = imported(module)
         assert not {n for n in names
                     if n.startswith(("shapecheck.check", "shapecheck.session"))}, module
+
+
+def test_one_move_is_made_once_with_its_tree_form_and_its_text_edit():
+    """advice.edits is the one edit engine: a shape hint reads a move's node, a repair its
+    edit of the text as typed."""
+    editor = Editor("dZ[1] = W[2] dZ[2]", {})
+    move = editor.transpose(editor.rhs.left)
+    assert to_numpy(move.tree) == "W2.T"
+    assert apply(editor.text, [move.edit])[0] == "dZ[1] = W[2]T dZ[2]"
+    swap = editor.swap(editor.rhs)
+    assert to_numpy(swap.tree) == "dZ2 @ W2"
+    assert apply(editor.text, [swap.edit])[0] == "dZ[1] = dZ[2] W[2]"
+    # a tree alone (a shape hint has no text): the same move, with no text form
+    alone = Editor(None, {}, parse_equation("dZ1 = W2 @ dZ2").rhs)
+    assert to_numpy(alone.transpose(alone.rhs.left).tree) == "W2.T"
+    assert alone.transpose(alone.rhs.left).edit is None
+
+
+def test_one_factor_namer_for_the_diagnosis_and_the_repair():
+    """models.factors names a constant factor for both: m first, then small constants, then
+    the other sizes in layer order; a number right only at these sizes has no name."""
+    from test_flow import PACKAGE, imported
+
+    assert name_of(0.2, {"m": 5, "n1": 5}) == "1/m"
+    assert name_of(2.0, {"n2": 2}) == "2"
+    assert name_of(-1 / 3, {"n10": 3, "n2": 3}) == "-1/n2"
+    assert name_of(1 / 25, {"m": 5}) is None
+    for module in ("diagnosis.py", "advice/repair.py"):
+        assert "shapecheck.models.factors" in imported(module), module

@@ -1,15 +1,17 @@
-"""Edits of a formula's own text: swap the operands of a matrix product, add or remove a
+"""The one edit engine: the moves of a formula, each made once (`Editor`) and read two
+ways: as nodes on the syntax tree for a shape hint (advice.hints), as an edit of the text
+for a verified repair (advice.repair). The moves: swap the operands of a matrix product, add or remove a
 transpose, `@` for `*` or the reverse, brackets where precedence grouped otherwise, the axis
 and keepdims of a sum, a constant factor in, out or changed.
 
-An edit replaces spans of the text the user typed, in the notation it was typed in (`W[2]`
+A move's text form, an `Edit`, replaces spans of the text the user typed, in the notation it was typed in (`W[2]`
 → `W[2]T`, `A^{[1]}` → `A^{[1]T}`, `A1` → `A1.T`), so a repaired formula reads like its
 original. Edits are plain data; `apply` puts several together where they do not overlap.
 advice.repair decides which to try, and the caller's verify() whether one is right.
 
-The same kinds of edit on the syntax tree (`node_edits`, `whole_edits`) give advice.hints
-the nodes to put in place of an operator whose shapes do not line up: one module knows
-every kind of edit, in text for a repair and in nodes for a shape hint.
+A move's tree form is the node a shape hint puts in place of its target. Where the two
+uses differ (a text has no edit of a constant's transpose, the tree regroups more), the
+move says so, and each use picks the moves it tries in its own order.
 """
 from __future__ import annotations
 
@@ -67,14 +69,34 @@ def _level(node: s.Node) -> float:
     return precedence(node)
 
 
-class Editor:
-    """The candidate edits of one formula, from its syntax tree as parsed (spans into `text`)."""
+@dataclass(frozen=True)
+class Move:
+    """One move of the formula, made once and read both ways: `tree` is the node to put in
+    place of `target` (a shape hint infers its shape), `edit` the same move in the text as
+    typed (a repair checks it). Either is None where the move has no such form: the text
+    has no edit where an operand is a constant or a setting is already written; the tree
+    gives none where a shape hint never looks (see each kind)."""
+    kind: str
+    target: s.Node
+    tree: s.Node | None
+    edit: Edit | None
 
-    def __init__(self, text: str, sizes: Mapping[str, int]):
+
+class Editor:
+    """The moves of one formula, from its syntax tree as parsed (spans into `text`).
+    `Editor(None, {}, rhs)` moves a tree alone (a shape hint has no text): only `tree`
+    forms then."""
+
+    def __init__(self, text: str | None, sizes: Mapping[str, int], rhs: s.Node | None = None):
         self.text = text
-        self.eq = parse_equation(text)
+        self.eq = parse_equation(text) if text is not None else None
+        self.rhs = self.eq.rhs if self.eq is not None else rhs
         self.sizes = dict(sizes)
-        self.latex = bool(re.search(r"[\\^{]", text))
+        self.latex = text is not None and bool(re.search(r"[\\^{]", text))
+        self._parents = {id(c): n for n in s.walk(self.rhs) for c in s.children(n)}
+
+    def parent(self, node: s.Node) -> s.Node | None:
+        return self._parents.get(id(node))
 
     def source(self, span: s.Span) -> str:
         return self.text[span[0]:span[1]]
@@ -108,10 +130,30 @@ class Editor:
                    or (isinstance(n, s.BinOp) and n.op in ("*", "/", "**", s.JUXTAPOSE))
                    for n in s.walk(node))
 
-    # -- the kinds of edit
+    # -- the moves: each kind produced once, on the tree and in the text
+    def swap(self, node: s.Node) -> Move | None:
+        """The operands of one product exchanged: on the tree `b @ a` (for `a * b` too: an
+        elementwise product is the same either way round), in the text `A @ B` → `B @ A`
+        where the product is a matrix product of two arrays."""
+        if isinstance(node, s.Call) and functions.operator(node.func) == ("@", 2) \
+                and len(node.args) == 2:
+            return Move("swap", node, None, self._swap_text(node.args[0], node.args[1], 0.0))
+        if not isinstance(node, s.BinOp):
+            return None
+        edit = self._swap_text(node.left, node.right, _level(node)) if node.op in _MATRIX else None
+        return Move("swap", node, _op("@", node.right, node.left, node), edit)
+
+    def _swap_text(self, left: s.Node, right: s.Node, level: float) -> Edit | None:
+        if self.text is None or self.constant(left) or self.constant(right):
+            return None
+        a, b = self.grouped(left), self.grouped(right)
+        return Edit("swap", f"swap {self.source(a)} and {self.source(b)}",
+                    ((a, self.placed(right, level, False)), (b, self.placed(left, level, True))))
+
     def swaps(self, node: s.Node, transposing: bool = False) -> Iterator[Edit]:
-        """`A @ B` → `B @ A`; in `1/m * X.T @ dZ1` also the neighbours `X.T` and `dZ1`. With
-        `transposing`, the two edits `dZ W` → `W.T dZ` and `dZ.T W` (rows vs columns)."""
+        """The text's swaps: `A @ B` → `B @ A`; in `1/m * X.T @ dZ1` also the neighbours
+        `X.T` and `dZ1`. With `transposing`, the two edits `dZ W` → `W.T dZ` and `dZ.T W`
+        (rows vs columns)."""
         if isinstance(node, s.Call) and functions.operator(node.func) == ("@", 2) \
                 and len(node.args) == 2:
             pairs = [(node.args[0], node.args[1], 0.0)]
@@ -124,14 +166,15 @@ class Editor:
         else:
             return
         for left, right, level in pairs:
+            if not transposing:
+                edit = self._swap_text(left, right, level)
+                if edit is not None:
+                    yield edit
+                continue
             if self.constant(left) or self.constant(right):
                 continue
+            note = f"swap {self.source(self.grouped(left))} and {self.source(self.grouped(right))}"
             a, b = self.grouped(left), self.grouped(right)
-            note = f"swap {self.source(a)} and {self.source(b)}"
-            if not transposing:
-                yield Edit("swap", note, ((a, self.placed(right, level, False)),
-                                          (b, self.placed(left, level, True))))
-                continue
             for moved in (right, left):
                 if isinstance(moved, s.Transpose) or self.constant(moved):
                     continue
@@ -151,9 +194,15 @@ class Editor:
         suffix = "^T" if self.latex else ".T"
         return written + suffix if self.atomic(node) else f"({written}){suffix}"
 
-    def transpose(self, node: s.Node, whole: bool = False) -> Edit | None:
-        """`A1` → `A1.T`, `W[2]` → `W[2]T`, `A^{[1]}` → `A^{[1]T}`, `(a + b)` → `(a + b).T`."""
-        if isinstance(node, s.Transpose) or self.constant(node):
+    def transpose(self, node: s.Node, whole: bool = False) -> Move:
+        """`A1` → `A1.T`, `W[2]` → `W[2]T`, `A^{[1]}` → `A^{[1]T}`, `(a + b)` → `(a + b).T`.
+        On the tree, a node already transposed loses its transpose (`A.T` → `A`); the text
+        has no transpose edit for it, nor for a constant, and leaves that to `untranspose`."""
+        tree = node.operand if isinstance(node, s.Transpose) else s.Transpose(node, node.span)
+        return Move("transpose", node, tree, self._transpose_text(node, whole))
+
+    def _transpose_text(self, node: s.Node, whole: bool) -> Edit | None:
+        if self.text is None or isinstance(node, s.Transpose) or self.constant(node):
             return None
         start, end = self.grouped(node)
         written = self.source((start, end))
@@ -167,8 +216,13 @@ class Editor:
             return Edit("transpose", note, (((end, end), suffix),))
         return Edit("transpose", note, (((start, start), "("), ((end, end), ")" + suffix)))
 
-    def untranspose(self, node: s.Transpose) -> Edit | None:
+    def untranspose(self, node: s.Transpose) -> Move:
         """`A1.T` → `A1`, `W[2]T` → `W[2]`, `np.transpose(A)` → `A`."""
+        return Move("untranspose", node, node.operand, self._untranspose_text(node))
+
+    def _untranspose_text(self, node: s.Transpose) -> Edit | None:
+        if self.text is None:
+            return None
         inner = node.operand
         mark = _TRANSPOSE_MARK.match(self.text, inner.span[1], node.span[1])
         written = self.source(node.span)
@@ -183,53 +237,80 @@ class Editor:
             return None
         return Edit("untranspose", f"{written} without the transpose", ((tuple(node.span), kept),))
 
-    def operator(self, node: s.BinOp) -> Edit | None:
-        """`*` for `@` (also for juxtaposition) and `@` for `*`."""
-        if node.op not in ("*", "@", s.JUXTAPOSE) or self.constant(node.left) \
-                or self.constant(node.right):
-            return None
+    def operator(self, node: s.BinOp) -> Move:
+        """`*` for `@` (also for juxtaposition) and `@` for `*`. On the tree only `@` and
+        `*` change (a shape hint tries no other)."""
         new = "@" if node.op == "*" else "*"
+        tree = _op(new, node.left, node.right, node) if node.op in ("*", "@") else None
+        return Move("operator", node, tree, self._operator_text(node, new))
+
+    def _operator_text(self, node: s.BinOp, new: str) -> Edit | None:
+        if self.text is None or node.op not in ("*", "@", s.JUXTAPOSE) \
+                or self.constant(node.left) or self.constant(node.right):
+            return None
         if node.op == s.JUXTAPOSE:
             return Edit("operator", "* for the matrix product", ((tuple(node.op_span), " * "),))
         return Edit("operator", f"{new} for {self.source(node.op_span)}",
                     ((tuple(node.op_span), new),))
 
-    def group(self, node: s.BinOp, parent: s.BinOp) -> Edit | None:
-        """`a * b @ c` is `(a * b) @ c` in numpy: `a * (b @ c)`."""
-        if parent.left is not node or _level(node) != _level(parent) or node.op == parent.op \
+    def group(self, node: s.BinOp, parent: s.Node | None) -> Move | None:
+        """`a * b @ c` is `(a * b) @ c` in numpy: `a * (b @ c)`. The tree regroups any two
+        operators of one precedence; the text only `@` with another operator of its level
+        (where juxtaposition binds tighter than `*`), and never what is bracketed."""
+        if not isinstance(parent, s.BinOp) or parent.left is not node:
+            return None
+        tree = _op(node.op, node.left, _op(parent.op, node.right, parent.right, parent), parent) \
+            if precedence(parent) == precedence(node) else None
+        return Move("group", parent, tree, self._group_text(node, parent))
+
+    def _group_text(self, node: s.BinOp, parent: s.BinOp) -> Edit | None:
+        if self.text is None or _level(node) != _level(parent) or node.op == parent.op \
                 or "@" not in (node.op, parent.op) or self.grouped(node) != tuple(node.span):
             return None
         start, end = self.grouped(node.right)[0], self.grouped(parent.right)[1]
         return Edit("group", f"brackets around {self.source((start, end))}",
                     (((start, start), "("), ((end, end), ")")))
 
-    def axes(self, node: s.Call) -> Iterator[Edit]:
-        """`np.sum(A)` → `np.sum(A, axis=1, keepdims=True)` and the other settings."""
-        if not _reduction(node.func) or not node.args or not self.text[:node.span[1]].endswith(")"):
-            return
+    def axis(self, node: s.Call, axis: int, keep: bool) -> Move | None:
+        """`np.sum(A)` → `np.sum(A, axis=1, keepdims=True)` (`axis`, `keep`); the text has
+        no edit to the setting already written, nor where the axis is no plain number."""
+        if not _reduction(node.func):
+            return None
+        tree = functions.with_axis(node, s.Number(float(axis), str(axis), node.span), keep)
+        return Move("axis", node, tree, self._axis_text(node, str(axis), keep))
+
+    def _axis_text(self, node: s.Call, axis: str, keep: bool) -> Edit | None:
+        if self.text is None or not node.args or not self.text[:node.span[1]].endswith(")"):
+            return None
         kwargs = {k.name: k for k in node.kwargs}
-        axis = kwargs.get("axis") or (node.args[1] if len(node.args) > 1 else None)
-        axis_value = axis.value if isinstance(axis, s.Keyword) else axis
-        keep = functions.kept_axis(node)
+        written = kwargs.get("axis") or (node.args[1] if len(node.args) > 1 else None)
+        axis_value = written.value if isinstance(written, s.Keyword) else written
+        kept = functions.kept_axis(node)
         now = (self.source(axis_value.span) if axis_value else None,
-               bool(keep) and self.source(keep.value.span) == "True")
+               bool(kept) and self.source(kept.value.span) == "True")
+        if (axis, keep) == now or (axis_value and not re.fullmatch(r"-?\d", now[0] or "")):
+            return None
         close = node.span[1] - 1
-        for want in (("1", True), ("0", True), ("1", False), ("0", False)):
-            if want == now or (axis_value and not re.fullmatch(r"-?\d", now[0] or "")):
-                continue
-            parts, added = [], []
-            if axis_value is None:
-                added.append(f"axis={want[0]}")
-            elif now[0] != want[0]:
-                parts.append((tuple(axis_value.span), want[0]))
-            if keep is not None and now[1] != want[1]:
-                parts.append((tuple(keep.value.span), str(want[1])))
-            elif keep is None and want[1]:
-                added.append(functions.kept_written(True))
-            if added:
-                lead = "" if node.method and len(node.args) == 1 and not node.kwargs else ", "
-                parts.append(((close, close), lead + ", ".join(added)))
-            yield Edit("axis", f"axis={want[0]}, {functions.kept_written(want[1])}", tuple(sorted(parts)))
+        parts, added = [], []
+        if axis_value is None:
+            added.append(f"axis={axis}")
+        elif now[0] != axis:
+            parts.append((tuple(axis_value.span), axis))
+        if kept is not None and now[1] != keep:
+            parts.append((tuple(kept.value.span), str(keep)))
+        elif kept is None and keep:
+            added.append(functions.kept_written(True))
+        if added:
+            lead = "" if node.method and len(node.args) == 1 and not node.kwargs else ", "
+            parts.append(((close, close), lead + ", ".join(added)))
+        return Edit("axis", f"axis={axis}, {functions.kept_written(keep)}", tuple(sorted(parts)))
+
+    def axes(self, node: s.Call) -> Iterator[Edit]:
+        """The text's axis edits of a reduction, in the order a repair tries them."""
+        for axis, keep in ((1, True), (0, True), (1, False), (0, False)):
+            move = self.axis(node, axis, keep)
+            if move is not None and move.edit is not None:
+                yield move.edit
 
     def factor(self, factor: str) -> Edit:
         """The right side times a constant: `1/m * (A2 - Y)`, `-W2.T @ dZ2`."""
@@ -293,22 +374,22 @@ class Editor:
                     ((self.grouped(factor), text),))
 
     def structural(self) -> list[Edit]:
-        """Every edit that changes the form rather than a constant factor, in source order."""
-        found: list[Edit] = []
-        parents = {id(c): n for n in s.walk(self.eq.rhs) for c in s.children(n)}
-        for node in s.walk(self.eq.rhs):
+        """Every edit of the text that changes the form rather than a constant factor, in
+        source order (the moves' text forms, and the neighbour swaps)."""
+        found: list[Edit | None] = []
+        for node in s.walk(self.rhs):
             found += self.swaps(node)
             if isinstance(node, s.Transpose):
-                found.append(self.untranspose(node))
+                found.append(self.untranspose(node).edit)
             if isinstance(node, s.BinOp) and node.op not in ("**", s.SUPERSCRIPT) \
                     and not self.text[node.op_span[0]:].startswith("\\frac"):
-                found += [self.transpose(node.left), self.transpose(node.right), self.operator(node)]
-                parent = parents.get(id(node))
-                if isinstance(parent, s.BinOp):
-                    found.append(self.group(node, parent))
+                found += [self.transpose(node.left).edit, self.transpose(node.right).edit,
+                          self.operator(node).edit]
+                group = self.group(node, self.parent(node))
+                found.append(group and group.edit)
             if isinstance(node, s.Call):
                 found += self.axes(node)
-        found.append(self.transpose(self.eq.rhs, whole=True))
+        found.append(self.transpose(self.rhs, whole=True).edit)
         unique, seen = [], set()
         for edit in found:
             if edit is not None and edit.parts not in seen:
@@ -317,67 +398,8 @@ class Editor:
         return unique
 
 
-# -- the same kinds of edit on the tree, for a shape hint (advice.hints) ------------------
-NodeEdit = tuple[s.Node, s.Node]  # (node to replace, replacement)
-
-
-def _toggled(node: s.Node) -> s.Node:
-    """`A` → `A.T`, `A.T` → `A`."""
-    if isinstance(node, s.Transpose):
-        return node.operand
-    return s.Transpose(node, node.span)
-
-
-def _op(op: str, left: s.Node, right: s.Node, like: s.Node) -> s.BinOp:
-    return s.BinOp(op, left, right, like.span, getattr(like, "op_span", like.span))
-
-
-def _parent(root: s.Node, child: s.Node) -> s.Node | None:
-    for node in s.walk(root):
-        if any(c is child for c in s.children(node)):
-            return node
-    return None
-
-
-def node_edits(root: s.Node, node: s.BinOp) -> Iterator[NodeEdit]:
-    """The edits of one operator `node` of `root`, likeliest first: swap the operands of
-    `@`, transpose one of them, `@` for `*` or the reverse, and regroup what Python's
-    precedence grouped."""
-    a, b = node.left, node.right
-    if node.op == "@":
-        yield node, _op("@", b, a, node)
-        yield node, _op("@", a, _toggled(b), node)
-        yield node, _op("@", _toggled(a), b, node)
-        yield node, _op("*", a, b, node)
-    elif node.op == "*":
-        yield node, _op("@", a, b, node)
-        yield node, _op("@", b, a, node)
-    if node.op in ("*", "+", "-", "/"):
-        yield node, _op(node.op, a, _toggled(b), node)
-        yield node, _op(node.op, _toggled(a), b, node)
-    parent = _parent(root, node)
-    # `a * b @ c` is `(a * b) @ c` in Python: try `a * (b @ c)`
-    if isinstance(parent, s.BinOp) and parent.left is node and precedence(parent) == precedence(node):
-        yield parent, _op(node.op, a, _op(parent.op, b, parent.right, parent), parent)
-
-
-def _axis_edits(node: s.Call) -> Iterator[NodeEdit]:
-    """`np.sum(A)` → `np.sum(A, axis=1, keepdims=True)` and the other settings."""
-    for axis in (1, 0):
-        for keep in (True, False):
-            yield node, functions.with_axis(node, s.Number(float(axis), str(axis), node.span), keep)
-
-
-def whole_edits(rhs: s.Node) -> Iterator[NodeEdit]:
-    """Edits anywhere in the right side, for a result of the wrong shape: the whole
-    transposed, the axis of a reduction, then each matrix product's edits."""
-    yield rhs, _toggled(rhs)
-    for node in s.walk(rhs):
-        if isinstance(node, s.Call) and _reduction(node.func):
-            yield from _axis_edits(node)
-    for node in s.walk(rhs):
-        if isinstance(node, s.BinOp) and node.op == "@":
-            yield from node_edits(rhs, node)
+def _op(op: str, left: s.Node, right: s.Node, like: s.BinOp) -> s.BinOp:
+    return s.BinOp(op, left, right, like.span, like.op_span)
 
 
 def _reduction(func: str) -> bool:

@@ -1,6 +1,6 @@
 """Repairs: the smallest edit of the user's own text that turns a wrong formula into a right one.
 
-The candidates are shapecheck.edits' edits of the formula as typed, so a repair keeps the
+The candidates are the text forms of advice.edits' moves (edits of the formula as typed), so a repair keeps the
 user's notation: the poster's `dZ[2] W[2]T` becomes `W[2]T dZ[2]`. What a failure's
 diagnosis asks for (a factor, a transpose) is tried first, then the edits inside the part
 that failed, then the rest; one edit before two. Every candidate goes through the caller's
@@ -10,16 +10,18 @@ that failed, then the rest; one edit before two. Every candidate goes through th
 from __future__ import annotations
 
 import itertools
-import re
 from typing import Callable, Mapping, Protocol
 
 from .. import syntax as s
 from .edits import Edit, Editor, apply
 from ..errors import ShapecheckError
-from ..models.names import EXAMPLES
+from ..models.factors import name_of, same, value_of
 
 # how many candidate formulas are checked at most for one repair (each is a full check)
 MAX_CANDIDATES = 40
+# a diagnosis prints its factor to 4 digits: a factor written or wanted matches it that closely
+# (the check of the candidate decides)
+_PRINTED = 1e-3
 _KIND_ORDER = {"swap": 0, "transpose": 1, "untranspose": 1, "axis": 1, "group": 2, "operator": 2}
 
 
@@ -31,43 +33,20 @@ class Checked(Protocol):
 
 
 def _named(value: float, sizes: Mapping[str, int]) -> str | None:
-    """A constant of that value as people write it: the number of examples (`m`) first,
-    then `2`, `1/2`, `-1`, then the other sizes (`1/n2`); None for anything else (`1/25`),
-    which would be right only at the sizes of this draw."""
-    def forms(body: str, of: float) -> list[tuple[str, float]]:
-        return [(body, of), (f"1/{body}", 1 / of), (f"-{body}", -of), (f"-1/{body}", -1 / of)]
-    batch = [n for n in sizes if n == EXAMPLES]
-    names = [f for n in batch if sizes[n] > 1 for f in forms(n, sizes[n])]
-    names += [("-1", -1.0)] + forms("2", 2.0)
-    names += [f for n in sorted(sizes) if n not in batch and sizes[n] > 1 for f in forms(n, sizes[n])]
-    return next((name for name, v in names if _same(v, value)), None)
-
-
-def _same(a: float, b: float) -> bool:
-    """Equal as a diagnosis prints factors (4 digits); the check of the candidate decides."""
-    return abs(a - b) <= 1e-3 * max(abs(a), abs(b))
-
-
-def _factor_value(factor: str, sizes: Mapping[str, int]) -> float | None:
-    """'-1/m' with m = 5 → -0.2."""
-    match = re.fullmatch(r"(-?)(1/)?([A-Za-z_]\w*|[\d.]+(?:e[-+]?\d+)?)", factor)
-    if not match:
-        return None
-    body = sizes.get(match[3]) if match[3][0].isalpha() or match[3][0] == "_" else float(match[3])
-    if not body:
-        return None
-    return (-1 if match[1] else 1) * (1 / body if match[2] else body)
+    """A constant of that value as people write it (models.factors), as closely as a
+    diagnosis prints it; None for a number right only at this draw's sizes (`1/25`)."""
+    return name_of(value, sizes, tolerance=_PRINTED)
 
 
 def _factor_edits(editor: Editor, factor: str) -> list[Edit]:
     """For a right side `factor` times the truth: take out a factor of that value as
     written (`* 2`, even where a size is also 2), else multiply by the inverse."""
-    value = _factor_value(factor, editor.sizes)
+    value = value_of(factor, editor.sizes)
     if not value:
         return []
     out = []
     for whole, node, kept, written in editor.factors():
-        if _same(written, value):
+        if same(written, value, _PRINTED):
             out.insert(0, editor.unfactor(whole, node, kept))
         elif whole is not node:  # `2 * dZ2` where `1/m * dZ2` is right; `X / 2` for `X / m`
             divides = isinstance(whole, s.BinOp) and whole.op == "/"
@@ -83,7 +62,7 @@ def _fixes(editor: Editor, result: Checked) -> list[Edit]:
     if diagnosis.get("kind") in ("factor", "convention") and diagnosis.get("factor"):
         return _factor_edits(editor, diagnosis["factor"])
     if diagnosis.get("kind") == "transpose":
-        edit = editor.transpose(editor.eq.rhs, whole=True)
+        edit = editor.transpose(editor.eq.rhs, whole=True).edit
         return [edit] if edit else []
     return []
 
