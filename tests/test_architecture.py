@@ -29,7 +29,7 @@ import shapecheck
 # Each stage lists top-level modules (`check` is shapecheck/check.py) or subpackages
 # (`language` is everything under shapecheck/language/); `functions` may be either.
 STAGES = [
-    ("plain data", ["syntax", "errors", "result"]),
+    ("plain data", ["syntax", "errors", "result", "grammar"]),  # grammar: the shipped data
     ("function table", ["functions"]),
     ("language", ["language"]),
     ("shapes", ["shapes"]),
