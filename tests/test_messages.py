@@ -205,3 +205,27 @@ def test_a_bad_activation_lists_the_choices():
     with pytest.raises(BadOptionError, match=r"tanh, sigmoid, relu, softplus, identity, softmax$"):
         parse_activation("g1=cosh")
     assert parse_activation("g1=tanh") == ("g1", "tanh")
+
+
+# --- MATLAB's element-wise operators (issue 17: messages a learner can act on) ----------
+
+@pytest.mark.parametrize("text, shown, message", [
+    ("dZ1 = W2.T @ dZ2 .* g1'(Z1)", ".*", "numpy writes the element-wise product as *, not "
+                                          ".* as MATLAB does"),
+    ("dZ1 = W2.T @ dZ2.*g1'(Z1)", ".*", "numpy writes the element-wise product as *, not "
+                                        ".* as MATLAB does"),
+    ("dZ = A ./ B", "./", "numpy writes the element-wise quotient as /, not ./ as MATLAB does"),
+    ("dZ = A.^2", ".^", "numpy writes the element-wise power as **, not .^ as MATLAB does"),
+])
+def test_matlab_element_wise_operators_are_named(text, shown, message):
+    with pytest.raises(FormulaSyntaxError) as caught:
+        parse_equation(text)
+    assert caught.value.message == message
+    start, end = caught.value.span
+    assert text[start:end] == shown
+
+
+def test_a_number_with_a_trailing_point_is_still_a_number():
+    eq = parse_equation("dZ1 = 2.*W2.T @ dZ2")  # (2. times W2.T) @ dZ2, as Python reads it
+    scaled = eq.rhs.left
+    assert eq.rhs.op == "@" and scaled.op == "*" and scaled.left.value == 2.0

@@ -89,7 +89,17 @@ def notation_problem(text: str) -> tuple[str, s.Span] | None:
     if match:
         return ("an example index such as ^{(i)} is not read: write the formula for all "
                 "examples at once (A^{[1]} rather than a^{[1](i)})", (match.start(), match.end()))
+    # MATLAB's element-wise operators: numpy's `*`, `/`, `**` are element-wise already
+    for match in re.finditer(r"\.\s*([*/^])", text):
+        if re.search(r"(?:^|[^\w.])\d+$", text[:match.start()]):
+            continue  # `2.*A` is the number 2. times A
+        op = match.group(1)
+        return (f"numpy writes the element-wise {_MATLAB[op]} as {'**' if op == '^' else op}, "
+                f"not .{op} as MATLAB does", match.span())
     return None
+
+
+_MATLAB = {"*": "product", "/": "quotient", "^": "power"}
 
 
 
