@@ -71,6 +71,7 @@ def _is_number(text: str) -> bool:
     return bool(re.fullmatch(r"[+-]?\d+", text.strip()))
 
 
+_LAYER_WORDS = {"l", "layers", "layer", "num_layers", "n_layers", "nlayers", "depth"}
 _LOOKALIKE = str.maketrans("lIoO", "1100")  # --nl for --n1, --nO for --n0
 
 
@@ -99,8 +100,12 @@ def refuse_unused(sizes: dict[str, int], activations: dict[str, str], usage) -> 
         token = f"--{name} {value}"
         nobody = f"no formula, model or the naming convention uses a size {name}"
         in_use = f"the sizes in use: {', '.join(used)}" if used else "no size is in use"
+        if name.lower() in _LAYER_WORDS:  # the depth is an option, not a size
+            errors.append(f"{token}: {nobody}; the number of layers is the option --L {value}")
+            continue
         if closest_option(name):
-            errors.append(unknown_option(token, f" ({nobody})").message)
+            errors.append(f"{token}: unknown option; did you mean {closest_option(name)}? "
+                          f"({nobody})")
             continue
         near = closest(name, used)
         errors.append(f"{token}: {nobody} ({in_use})"
@@ -149,8 +154,10 @@ def parse_shape(text: str) -> tuple[str, tuple]:
 def parse_activation(text: str) -> tuple[str, str]:
     name, eq, func = (part.strip() for part in text.partition("="))
     if not eq or not _IDENTIFIER.match(name) or func not in functions.activations():
+        near = difflib.get_close_matches(func, functions.activations(), n=1) if eq else []
         raise BadOptionError(f"--activation {text}: write NAME=FUNC with FUNC one of "
-                             + ", ".join(functions.activations()))
+                             + ", ".join(functions.activations())
+                             + (f"; did you mean {name}={near[0]}?" if near else ""))
     return name, func
 
 

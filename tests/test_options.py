@@ -46,6 +46,12 @@ def test_a_size_far_from_every_used_one_names_the_sizes_in_use_without_a_guess(c
     assert "did you mean" not in said
 
 
+@pytest.mark.parametrize("word", ["layers", "l"])
+def test_the_number_of_layers_as_a_size_names_the_option_L(cli, word):
+    said = refused(cli("dZ2 = A2 - Y", *SIZES, f"--{word}", "3"))
+    assert "the number of layers is the option --L 3" in said
+
+
 def test_the_declared_sizes_a_check_uses_pass(cli):
     assert cli(DZ1, *SIZES).exit_code == 0
 
@@ -158,6 +164,11 @@ def test_the_generic_g_is_used_by_a_generic_formula(cli):
     assert cli("dZ = dA * g'(Z)", *SIZES, "--L", "2", "--activation", "g=relu").exit_code == 0
     said = refused(cli(DZ1, *SIZES, "--activation", "g=relu"))
     assert "no formula or model uses an activation g " in said
+
+
+def test_a_misspelt_activation_function_names_the_closest(cli):
+    said = refused(cli(DZ1, *SIZES, "--activation", "g1=rleu"))
+    assert "did you mean g1=relu?" in said
 
 
 # --- 4. --version ----------------------------------------------------------------------------
