@@ -78,7 +78,10 @@ _LOOKALIKE = str.maketrans("lIoO", "1100")  # --nl for --n1, --nO for --n0
 def closest(name: str, used: list[str]) -> str | None:
     """The used name `name` is most likely a slip for: a look-alike (`nl` for `n1`) first,
     else difflib's closest."""
-    alike = [u for u in used if u.translate(_LOOKALIKE) == name.translate(_LOOKALIKE)]
+    def plain(text: str) -> str:
+        return text.translate(_LOOKALIKE).lower()
+
+    alike = [u for u in used if u == name.lower()] or [u for u in used if plain(u) == plain(name)]
     found = alike or difflib.get_close_matches(name, used, n=1, cutoff=0.5)
     return found[0] if found else None
 

@@ -39,6 +39,12 @@ def test_n0_written_with_a_capital_o_is_the_look_alike_of_n0(cli):
     assert "did you mean --n0?" in said
 
 
+@pytest.mark.parametrize("typed, meant", [("M", "m"), ("N1", "n1"), ("n_1", "n1")])
+def test_a_size_in_the_wrong_case_or_spelling_names_the_used_one(cli, typed, meant):
+    said = refused(cli(DZ1, "--n0", "3", "--n1", "4", "--m", "5", f"--{typed}", "6"))
+    assert f"did you mean --{meant}?" in said
+
+
 def test_a_size_far_from_every_used_one_names_the_sizes_in_use_without_a_guess(cli):
     said = refused(cli("dZ2 = A2 - Y", *SIZES, "--k", "3"))
     assert "--k 3: no formula, model or the naming convention uses a size k" in said
