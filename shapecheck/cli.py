@@ -316,8 +316,9 @@ def command(args, shapes, forward, activations, layers, labels, layout, seed, to
         from .progress import with_progress
         checked = with_progress(checked, err, None if paths else len(formulas) + len(derive))
     results = list(checked)
-    # where something could not be checked (exit 2 already) what it would use is unknown
-    unused = [] if exit_status(results) == EXIT_ERROR else \
+    # where something could not be checked (exit 2 already) what it would use is unknown;
+    # notes without a formula say so in their summary
+    unused = [] if not results or exit_status(results) == EXIT_ERROR else \
         refuse_unused(options.sizes, dict(options.activations), session.usage())
     if unused:  # the results were checked on what the user did not mean: none is shown
         for message in unused:

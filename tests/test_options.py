@@ -116,6 +116,13 @@ def test_a_formula_that_cannot_be_checked_is_the_error_reported_not_the_sizes(cl
     assert "nl" not in result.stdout + result.stderr
 
 
+def test_notes_without_a_formula_report_that_not_the_sizes(cli, tmp_path):
+    notes = tmp_path / "empty.md"
+    notes.write_text("# nothing to check here\n")
+    result = cli(str(notes), "--m", "5")
+    assert "0 formulas" in result.stdout and "size" not in result.stderr
+
+
 # --- 2. a misspelt option ---------------------------------------------------------------------
 
 @pytest.mark.parametrize("args, meant", [
