@@ -71,6 +71,15 @@ def test_m_is_used_by_one_example_formulas_the_convention_counts_examples_in_it(
     assert cli("dz2 = a2 - y", *SIZES).exit_code == 0
 
 
+def test_a_size_read_as_a_scalar_by_the_formula_is_used(cli):
+    assert cli("dZ2 = (A2 - Y) * k / k", *SIZES, "--k", "3").exit_code == 0
+
+
+def test_a_size_in_the_declared_shape_of_a_name_the_formula_reads_is_used(cli):
+    assert cli("dZ2 = A2 - Y + 0 * np.sum(H)", "--shape", "H=1,h", "--h", "3", *SIZES,
+               "--no-values").exit_code == 0
+
+
 def test_a_size_unused_by_a_forward_model_is_refused(cli):
     said = refused(cli("dW = dZ @ X.T", *FORWARD, "--n1", "4"))
     assert "--n1 4: no formula, model or the naming convention uses a size n1" in said
