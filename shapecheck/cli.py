@@ -1,6 +1,7 @@
 """The command line: options → the library → the report → exit status. No checking here."""
 from __future__ import annotations
 
+import difflib
 import itertools
 import math
 import re
@@ -17,27 +18,111 @@ EXIT_OK, EXIT_WRONG, EXIT_ERROR = 0, 1, 2
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z_0-9]*$")
 
 
+def option_names() -> list[str]:
+    """Every long option of the command, `--json` ... (the sizes' names must not be these)."""
+    return sorted({o for p in command.params for o in p.opts + p.secondary_opts
+                   if o.startswith("--")} | {"--help", "--version"})
+
+
+def closest_option(token: str) -> str | None:
+    """`--jsn` → '--json', `-explain` → '--explain'; None where no option is close."""
+    name = "--" + token.lstrip("-").partition("=")[0]
+    found = difflib.get_close_matches(name.lower(), option_names(), n=1, cutoff=0.7)
+    return found[0] if found else None
+
+
+def unknown_option(token: str, also: str = "") -> BadOptionError:
+    """The error of an option that does not exist, naming the closest one."""
+    near = closest_option(token)
+    said = f"; did you mean {near}?" if near else " (sizes are written --NAME INT)"
+    return BadOptionError(f"{token}: unknown option{said}{also}")
+
+
 def parse_sizes(tokens: list[str]) -> tuple[dict[str, int], list[str]]:
-    """`['f = x', '--n0', '3']` → ({'n0': 3}, ['f = x']): `--NAME INT` declares a size."""
+    """`['f = x', '--n0', '3']` → ({'n0': 3}, ['f = x']): `--NAME INT` declares a size.
+    A `--NAME` without a whole number after it is no size: a misspelt option (`--jsn`)."""
     sizes, rest, i = {}, [], 0
     while i < len(tokens):
         token = tokens[i]
         if token.startswith("--") and len(token) > 2:
             name, _, value = token[2:].partition("=")
             if not _IDENTIFIER.match(name):
-                raise BadOptionError(f"{token}: not an option, and not a size (--NAME INT)")
+                raise unknown_option(token)
             if not _:
+                if i + 1 >= len(tokens) or not _is_number(tokens[i + 1]):
+                    if closest_option(token):
+                        raise unknown_option(token)
                 if i + 1 >= len(tokens):
                     raise BadOptionError(f"--{name} needs a value: a size is --{name} INT")
                 value = tokens[i + 1]
                 i += 1
+            elif not _is_number(value) and closest_option(token):
+                raise unknown_option(token)
             sizes[name] = parse_size(name, value)
         elif token.startswith("-") and "=" not in token and len(token) > 1:
-            raise BadOptionError(f"{token}: unknown option (sizes are written --NAME INT)")
+            raise unknown_option(token)
         else:
             rest.append(token)
         i += 1
     return sizes, rest
+
+
+def _is_number(text: str) -> bool:
+    return bool(re.fullmatch(r"[+-]?\d+", text.strip()))
+
+
+_LAYER_WORDS = {"l", "layers", "layer", "num_layers", "n_layers", "nlayers", "depth"}
+_LOOKALIKE = str.maketrans("lIoO", "1100")  # --nl for --n1, --nO for --n0
+
+
+def closest(name: str, used: list[str]) -> str | None:
+    """The used name `name` is most likely a slip for: a look-alike (`nl` for `n1`) first,
+    else difflib's closest."""
+    def plain(text: str) -> str:
+        return text.translate(_LOOKALIKE).lower()
+
+    alike = [u for u in used if u == name.lower()] or [u for u in used if plain(u) == plain(name)]
+    found = alike or difflib.get_close_matches(name, used, n=1, cutoff=0.5)
+    return found[0] if found else None
+
+
+def refuse_unused(sizes: dict[str, int], activations: dict[str, str], usage) -> list[str]:
+    """The errors of the declared sizes and `--activation`s no check used (SPEC, Invocation):
+    a size close to an option is that option misspelt (`--sed 3`); one close to a used
+    size is a slip (`--nl 4`: did you mean `--n1`?). Empty where a formula could not be
+    read far enough to tell what it uses."""
+    from .models.binding import natural_order, size_order
+
+    if usage.unknown:
+        return []
+    errors = []
+    used = sorted(usage.sizes, key=size_order)
+    for name, value in sizes.items():
+        if name in usage.sizes:
+            continue
+        token = f"--{name} {value}"
+        nobody = f"no formula, model or the naming convention uses a size {name}"
+        in_use = f"the sizes in use: {', '.join(used)}" if used else "no size is in use"
+        if name.lower() in _LAYER_WORDS:  # the depth is an option, not a size
+            errors.append(f"{token}: {nobody}; the number of layers is the option --L {value}")
+            continue
+        if closest_option(name):
+            errors.append(f"{token}: unknown option; did you mean {closest_option(name)}? "
+                          f"({nobody})")
+            continue
+        near = closest(name, used)
+        errors.append(f"{token}: {nobody} ({in_use})"
+                      + (f"; did you mean --{near}?" if near else ""))
+    opened = sorted((f for f in usage.functions if not functions.known(f)), key=natural_order)
+    for name, func in activations.items():
+        if name in usage.functions:
+            continue
+        in_use = (f"the activations in use: {', '.join(opened)}" if opened
+                  else "no formula or model leaves an activation open")
+        near = closest(name, opened)
+        errors.append(f"--activation {name}={func}: no formula or model uses an activation "
+                      f"{name} ({in_use})" + (f"; did you mean {near}?" if near else ""))
+    return errors
 
 
 def parse_size(name: str, value: str) -> int:
@@ -72,8 +157,10 @@ def parse_shape(text: str) -> tuple[str, tuple]:
 def parse_activation(text: str) -> tuple[str, str]:
     name, eq, func = (part.strip() for part in text.partition("="))
     if not eq or not _IDENTIFIER.match(name) or func not in functions.activations():
+        near = difflib.get_close_matches(func, functions.activations(), n=1) if eq else []
         raise BadOptionError(f"--activation {text}: write NAME=FUNC with FUNC one of "
-                             + ", ".join(functions.activations()))
+                             + ", ".join(functions.activations())
+                             + (f"; did you mean {name}={near[0]}?" if near else ""))
     return name, func
 
 
@@ -114,6 +201,18 @@ def exit_status(results: list[Result]) -> int:
     return EXIT_WRONG if verdicts & {"shape", "value"} else EXIT_OK
 
 
+def _print_version(ctx: click.Context, _param, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        click.echo(f"shapecheck {version('backprop-shapecheck')}")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        click.echo("shapecheck (version unknown: the package is not installed)")
+    ctx.exit(EXIT_OK)
+
+
 @click.command(cls=_Command, context_settings={"ignore_unknown_options": True, "allow_extra_args": True,
                                  "help_option_names": ["-h", "--help"]})
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
@@ -150,6 +249,8 @@ def exit_status(results: list[Result]) -> int:
               help="Also write the report, as the terminal shows it, to FILE as an SVG picture.")
 @click.option("--html", "html_file", metavar="FILE",
               help="Also write the report, as the terminal shows it, to FILE as an HTML page.")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
+              help="Print the version and exit.")
 def command(args, shapes, forward, activations, layers, labels, layout, seed, tol, no_values,
             probes, exact, as_json, explain, svg_file, html_file, derive=(), expand=False,
             latex=False, steps=False):
@@ -161,7 +262,27 @@ def command(args, shapes, forward, activations, layers, labels, layout, seed, to
       shapecheck --derive dZ1 --steps --n0 3 --n1 4 --m 5
 
     An ARG containing '=' is a formula, any other ARG a notes file (Markdown,
-    LaTeX, Jupyter, text); --NAME INT declares the size NAME.
+    LaTeX, Jupyter, text); --NAME INT declares the size NAME. A size or an
+    --activation that nothing uses is an error, as is a misspelt option.
+
+    \b
+    Exit status:
+      0  every formula passed
+      1  at least one formula is wrong (shapes or values)
+      2  something could not be checked (a formula that does not parse, an
+         unknown name, a bad or unused option, a faulty --forward model, an
+         unreadable file); the message goes to standard error
+
+    \b
+    Notes-file directives (a line 'WORD: ...' in a plain-text file or a
+    ```shapecheck block, a '<!-- shapecheck: ... -->' comment in Markdown,
+    '% shapecheck: ...' in LaTeX), for the formulas after them:
+      sizes: m=5 n1=4        shape: H = (1, h)      activation: g1 = tanh
+      layout: rows           label: T               forward: EQ; EQ
+
+    \b
+    Environment:
+      NO_COLOR   set (to anything) for plain text: no colour, bold or underline
     """
     from . import report  # imported here so that --help stays quick
 
@@ -195,6 +316,14 @@ def command(args, shapes, forward, activations, layers, labels, layout, seed, to
         from .progress import with_progress
         checked = with_progress(checked, err, None if paths else len(formulas) + len(derive))
     results = list(checked)
+    # where something could not be checked (exit 2 already) what it would use is unknown;
+    # notes without a formula say so in their summary
+    unused = [] if not results or exit_status(results) == EXIT_ERROR else \
+        refuse_unused(options.sizes, dict(options.activations), session.usage())
+    if unused:  # the results were checked on what the user did not mean: none is shown
+        for message in unused:
+            click.echo(f"shapecheck: error: {message}", err=True)
+        sys.exit(EXIT_ERROR)
     if explain:  # before the report; on stderr when stdout carries JSON
         from .advice.explain import render
         for text, result in zip(formulas, results):

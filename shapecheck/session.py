@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
 import numpy as np
@@ -21,10 +22,31 @@ from . import syntax as s
 from .check import Check, failed
 from .draws import Drawer
 from .errors import ShapecheckError, UnreadableFileError
+from .models.names import EXAMPLES
 from .models.binding import Binder, at_layer_names, generic_in, names_a_gradient
 from .language.parse import parse_equation
 from .language.printer import to_numpy
 from .result import Options, Result, Source, show
+
+
+@dataclass
+class Usage:
+    """What the checks of a call actually used: the sizes and the function names (an
+    activation) their models and formulas read; `unknown` when a formula could not be read
+    far enough to tell. The command line refuses a declared size or `--activation` that
+    nothing used (SPEC, Invocation)."""
+    sizes: set[str] = field(default_factory=set)
+    functions: set[str] = field(default_factory=set)
+    unknown: bool = False
+
+    def add(self, other: "Usage") -> None:
+        self.sizes |= other.sizes
+        self.functions |= other.functions
+        self.unknown = self.unknown or other.unknown
+
+
+def _called(node: s.Node) -> set[str]:
+    return {n.func for n in s.walk(node) if isinstance(n, (s.Call, s.Derivative))}
 
 
 class Checker:
@@ -39,11 +61,46 @@ class Checker:
         self._derivers: dict[int | None, "Checker"] = {}  # for --derive (see _deriving)
         self._repairs: dict[str, dict] = {}  # formula → its repair or derivation (Result fields)
         self._verdicts: dict = {}  # formula (text, or ("built", text)) → its verdict (no source)
+        self.usage = Usage()  # what the formulas checked (not repairs tried) used
+        self._noted: set[str] = set()
 
     def check(self, text: str, source: Source | None = None) -> Result:
         """The verdict; a wrong formula's Result carries its smallest verified `repair`
         where one exists, else a verified derivation of its left side (`derived`)."""
-        return self._repaired(text, self.verdict(text, source))
+        result = self._repaired(text, self.verdict(text, source))
+        if text not in self._noted:
+            self._noted.add(text)
+            self._note_use(text)
+        return result
+
+    def _note_use(self, formula: str | s.Equation) -> None:
+        """Record the sizes and functions `formula` uses: its model's sizes, the declared
+        sizes it reads as scalars (`1/m`), the dimensions of the `--shape`s it reads, every
+        function its model and itself call (a generic `g` stands for g1 to gL)."""
+        try:
+            eq = parse_equation(formula) if isinstance(formula, str) else formula
+            called = _called(eq.rhs)
+            generic = generic_in(eq)
+            if generic and self.options.layers and not self.options.forward:
+                for layer in range(1, self.options.layers + 1):
+                    called |= _called(s.rename(eq, at_layer_names(generic, layer)).rhs)
+                eq = s.rename(eq, at_layer_names(generic, 1))  # one model at every layer
+            read = self._check.read(eq)
+        except (ShapecheckError, RecursionError):
+            self.usage.unknown = True
+            return
+        model, binding = read.model, read.binding
+        sizes = set(model.sizes_used)
+        if not self.options.forward:  # the convention's count of examples, one-example formulas too
+            sizes.add(EXAMPLES)
+        for name, (var, _) in binding.items():
+            if var not in model.shapes and var in self.options.shapes:
+                sizes |= {d for d in self.options.shapes[var] if isinstance(d, str)}
+        read_names = {n.id for n in s.walk(read.equation.rhs) if isinstance(n, s.Name)}
+        sizes |= {n for n in read_names - set(binding) if n in self.options.sizes}
+        for equation in model.equations:
+            called |= _called(equation.rhs)
+        self.usage.add(Usage(sizes, called | _called(read.equation.rhs)))
 
     def verdict(self, formula: str | s.Equation, source: Source | None = None) -> Result:
         """The check (and a shape hint) alone, without looking for a repair, of a formula's
@@ -111,10 +168,13 @@ class Checker:
             derivation = derive_name(model, binding, name, expand, self.options.layers,
                                      bool(self.options.forward))
         except Underivable as e:
+            checker.usage.unknown = True
             return Result(name, "error", f"cannot derive {name}: {e.reason}")
         except ShapecheckError as e:
+            checker.usage.unknown = True
             return Result(name, "error", f"cannot derive {name}: {e.message}")
         result = checker.verdict(derivation.equation)  # the tree itself, not its text
+        checker._note_use(derivation.equation)
         if result.verdict != "pass":  # never shown: it did not pass
             why = result.message if result.verdict == "error" else \
                 f"the chain rule gave a formula whose verdict is {result.verdict}, not pass"
@@ -195,6 +255,15 @@ class Session:
                                 steps=result.derivation.steps if steps else ())
                 result = replace(result, derivation=shown)
             yield result
+
+    def usage(self) -> Usage:
+        """What every check of this session used, derivations included."""
+        used, checkers = Usage(), list(self._checkers.values())
+        while checkers:
+            checker = checkers.pop()
+            used.add(checker.usage)
+            checkers += checker._derivers.values()
+        return used
 
     def explain(self, text: str, layer: int | None = None):
         """How `text` is read (--explain), as plain data for advice.explain.render."""
