@@ -91,7 +91,8 @@ def notation_problem(text: str) -> tuple[str, s.Span] | None:
                 "examples at once (A^{[1]} rather than a^{[1](i)})", (match.start(), match.end()))
     # MATLAB's element-wise operators: numpy's `*`, `/`, `**` are element-wise already
     for match in re.finditer(r"\.\s*([*/^])", text):
-        if re.search(r"(?:^|[^\w.])\d+$", text[:match.start()]):
+        before = re.search(r"[\w.]*$", text[:match.start()]).group()
+        if before[:1].isdigit():
             continue  # `2.*A` is the number 2. times A
         op = match.group(1)
         return (f"numpy writes the element-wise {_MATLAB[op]} as {'**' if op == '^' else op}, "
