@@ -1,0 +1,135 @@
+"""Issue 17, names: an unknown called name is no open activation, an unknown variable no
+quiet guess. Each is refused (exit 2) at its place, with the closest known names."""
+from __future__ import annotations
+
+import pytest
+
+from shapecheck import functions
+
+SIZES = ("--n0", "3", "--n1", "4", "--m", "5")
+FORWARD = ("--shape", "X=m,d", "--shape", "V=d,h", "--shape", "W=h,y", "--shape", "T=m,y")
+
+
+def caret_under(stderr: str, word: str) -> bool:
+    """Whether the error's caret line marks exactly `word` in the echoed formula."""
+    lines = stderr.splitlines()
+    for formula, marks in zip(lines, lines[1:]):
+        start = marks.find("^")
+        if start >= 0 and set(marks.strip()) == {"^"}:
+            return formula[start:start + len(marks.strip())] == word
+    return False
+
+
+@pytest.mark.parametrize("formula, name, suggested", [
+    ("dZ1 = W2.T @ dZ2 * tanhh'(Z1)", "tanhh", "tanh"),      # the issue's own example
+    ("dZ1 = W2.T @ dZ2 * tanhh(Z1)", "tanhh", "tanh"),       # called, not derived
+    ("dZ1 = W2.T @ dZ2 * sigmod'(Z1)", "sigmod", "sigmoid"),
+    ("dZ1 = W2.T @ dZ2 * softplsu'(Z1)", "softplus", "softplus"),
+], ids=["tanhh-derivative", "tanhh-call", "sigmod", "softplsu"])
+def test_a_misspelt_function_is_refused_with_the_closest_known_name(cli, formula, name,
+                                                                    suggested):
+    result = cli(formula, *SIZES)
+    assert result.exit_code == 2 and not result.crashed
+    written = formula.split("* ")[1].split("'")[0].split("(")[0]
+    assert f"{written} is not a function shapecheck knows" in result.stderr
+    assert f"did you mean {suggested}" in result.stderr
+    assert caret_under(result.stderr, written)
+
+
+def test_an_unknown_name_with_nothing_close_lists_the_activations(cli):
+    result = cli("dZ1 = W2.T @ dZ2 * q1'(Z1)", *SIZES)
+    assert result.exit_code == 2
+    assert "q1 is not a function shapecheck knows" in result.stderr
+    assert "the activations it knows are tanh, sigmoid" in result.stderr
+
+
+def test_an_unknown_function_is_refused_with_values_off_too(cli):
+    result = cli("dZ1 = W2.T @ dZ2 * tanhh'(Z1)", *SIZES, "--no-values")
+    assert result.exit_code == 2
+    assert "did you mean tanh" in result.stderr
+
+
+def test_an_unknown_function_is_an_error_in_json(cli):
+    result = cli("dZ1 = W2.T @ dZ2 * tanhh'(Z1)", *SIZES, "--json")
+    assert result.exit_code == 2
+    assert "did you mean tanh" in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("formula", [
+    "dZ1 = W2.T @ dZ2 * g1'(Z1)",
+    "dZ^{[1]} = W^{[2]T} dZ^{[2]} * g^{[1]}'(Z^{[1]})",
+    "dZ1 = W2.T @ dZ2 * f1'(Z1)",
+    "dZ1 = W2.T @ dZ2 * h1'(Z1)",
+    "dZ1 = W2.T @ dZ2 * phi1'(Z1)",
+    "dZ1 = W2.T @ dZ2 * f'(Z1)",  # SPEC's table: `f(HW)`, `f'(U)`, a bare letter
+], ids=["g1", "g-layer-mark", "f1", "h1", "phi1", "bare-f"])
+def test_a_single_letter_activation_is_still_open(cli, formula):
+    result = cli(formula, *SIZES)
+    assert result.exit_code == 0, result.stdout + result.stderr
+
+
+def test_the_generic_layer_g_with_L_is_still_open(cli):
+    result = cli("dZ = dA * g'(Z)", "--L", "2", "--n0", "3", "--n1", "4", "--n2", "2",
+                 "--m", "5")
+    assert "is not a function shapecheck knows" not in result.stdout + result.stderr
+
+
+def test_an_open_activation_is_still_checked_for_every_activation(cli):
+    # tanh' is known: a formula right only for tanh still fails as before
+    result = cli("dZ1 = W2.T @ dZ2 * tanh'(Z1)", *SIZES)
+    assert result.exit_code == 1
+    assert "g1 is open" in result.stdout
+
+
+def test_closest_queries_the_table():
+    assert functions.closest("tanhh")[0] == "tanh"
+    assert functions.closest("sigmod")[0] == "sigmoid"
+    assert functions.closest("zzzzzz") == []
+
+
+def test_a_forward_model_with_an_unknown_function_is_refused(cli):
+    result = cli("dW = H.T @ (Y - T)",
+                 "--forward", "H = tanhh(X @ V); Y = H @ W; J = 0.5 * sum((Y - T)**2)", *FORWARD)
+    assert result.exit_code == 2 and not result.crashed
+    assert "--forward equation 'H = tanhh(X @ V)'" in result.stderr
+    assert "did you mean tanh" in result.stderr
+
+
+def test_a_forward_model_with_an_open_letter_still_passes(cli):
+    result = cli("dW = H.T @ (Y - T)",
+                 "--forward", "H = f(X @ V); Y = H @ W; J = 0.5 * sum((Y - T)**2)", *FORWARD)
+    assert result.exit_code == 0, result.stdout + result.stderr
+
+
+def test_a_formula_on_a_forward_model_calling_an_unknown_name_is_refused(cli):
+    result = cli("dV = X.T @ ((Y - T) @ W.T * fx'(X @ V))",
+                 "--forward", "H = f(X @ V); Y = H @ W; J = 0.5 * sum((Y - T)**2)", *FORWARD)
+    assert result.exit_code == 2
+    assert "fx is not a function shapecheck knows" in result.stderr
+    assert caret_under(result.stderr, "fx")
+
+
+@pytest.mark.parametrize("formula, name, suggested", [
+    ("dZ1 = W2.T @ dZ2 * g1'(Zl)", "Zl", "Z1"),          # l for 1
+    ("dZ1 = W2.T @ dZz2 * g1'(Z1)", "dZz2", "dZ2"),      # a doubled letter in a gradient
+], ids=["Zl", "dZz2"])
+def test_an_unknown_variable_is_refused_with_the_closest_names(cli, formula, name, suggested):
+    result = cli(formula, *SIZES)
+    assert result.exit_code == 2 and not result.crashed
+    assert f"{name} has no shape (did you mean" in result.stderr
+    assert suggested in result.stderr.split("did you mean")[1].split("?")[0]
+    assert caret_under(result.stderr, name)
+
+
+def test_an_unknown_variable_with_nothing_close_still_says_how_to_declare_it(cli):
+    result = cli("dZ1 = W2.T @ dZ2 * g1'(Z1) + QQQ", *SIZES)
+    assert result.exit_code == 2
+    assert "QQQ has no shape: it is not a name of the model" in result.stderr
+    assert "--shape QQQ=" in result.stderr
+
+
+def test_a_forward_variable_typo_gets_the_models_names(cli):
+    result = cli("dW = Hh.T @ (Y - T)",
+                 "--forward", "H = f(X @ V); Y = H @ W; J = 0.5 * sum((Y - T)**2)", *FORWARD)
+    assert result.exit_code == 2
+    assert "Hh has no shape (did you mean H" in result.stderr
