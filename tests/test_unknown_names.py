@@ -2,6 +2,7 @@
 quiet guess. Each is refused (exit 2) at its place, with the closest known names."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from shapecheck import functions
@@ -133,3 +134,36 @@ def test_a_forward_variable_typo_gets_the_models_names(cli):
                  "--forward", "H = f(X @ V); Y = H @ W; J = 0.5 * sum((Y - T)**2)", *FORWARD)
     assert result.exit_code == 2
     assert "Hh has no shape (did you mean H" in result.stderr
+
+
+# --- functions the course uses, added as one record each (issue 17, item 1) -----------------
+
+EXPM1 = ["--forward", "Y = np.expm1(X); J = np.sum(Y * C)", "--shape", "X=n,k",
+         "--shape", "C=n,k", "--n", "3", "--k", "2"]
+
+
+def test_expm1_is_one_record_the_cli_checks_through(cli):
+    right = cli(*EXPM1, "dX = C * np.exp(X)")
+    assert right.exit_code == 0, right.stdout + right.stderr
+    also_right = cli(*EXPM1, "dX = C * (Y + 1)")
+    assert also_right.exit_code == 0, also_right.stdout + also_right.stderr
+    wrong = cli(*EXPM1, "dX = C * np.expm1(X)")  # expm1 is not its own derivative
+    assert wrong.exit_code == 1
+    assert "derived: dX = C * (Y + 1)" in wrong.stdout
+
+
+def test_expm1_is_derived_and_written_in_latex(cli):
+    derived = cli("--derive", "dX", *EXPM1)
+    assert derived.exit_code == 0, derived.stdout + derived.stderr
+    assert "dX = dY * (Y + 1)" in derived.stdout
+    from shapecheck.language.latex import to_latex
+    from shapecheck.language.parse import parse_equation
+    assert to_latex(parse_equation("y = np.expm1(A)")) == "y = \\operatorname{expm1}(A)"
+    assert functions.lookup("expm1").derivative(np.array([0.0, 1.0])).tolist() == \
+        [1.0, float(np.exp(1.0))]
+
+
+def test_expm1_derivative_is_checked_in_a_formula(cli):
+    # expm1' is exp, not an open activation: right only if g1 were expm1, so a value failure
+    result = cli("dZ1 = W2.T @ dZ2 * expm1'(Z1)", *SIZES)
+    assert result.exit_code == 1
