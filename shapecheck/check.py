@@ -21,7 +21,8 @@ from .errors import ModelError, ShapecheckError, UnknownNameError
 from .functions import known
 from .language.meaning import readings
 from .language.parse import parse_equation
-from .models.binding import Binder, at_layer_names, unknown_function_message, generic_in, natural_order, size_order
+from .models.binding import (Binder, at_layer_names, generic_in, natural_order, size_order,
+                              unknown_function_message)
 from .models.names import gradient_name, is_open_activation
 from .models.model import OPEN_ACTIVATIONS, Model
 from .numeric.evaluate import Evaluator

@@ -167,3 +167,54 @@ def test_expm1_derivative_is_checked_in_a_formula(cli):
     # expm1' is exp, not an open activation: right only if g1 were expm1, so a value failure
     result = cli("dZ1 = W2.T @ dZ2 * expm1'(Z1)", *SIZES)
     assert result.exit_code == 1
+
+
+LEAKY = ["--shape", "X=n,k", "--shape", "C=n,k", "--n", "3", "--k", "2"]
+
+
+def leaky_model(call: str) -> list[str]:
+    return ["--forward", f"Y = {call}; J = np.sum(Y * C)", *LEAKY]
+
+
+def test_leaky_relu_has_slope_one_hundredth_by_default(cli):
+    right = cli(*leaky_model("leaky_relu(X)"), "dX = C * leaky_relu'(X)")
+    assert right.exit_code == 0, right.stdout + right.stderr
+    spelled = cli(*leaky_model("leaky_relu(X)"), "dX = C * np.where(X > 0, 1, 0.01)")
+    assert spelled.exit_code == 0, spelled.stdout + spelled.stderr
+    relu = cli(*leaky_model("leaky_relu(X)"), "dX = C * relu'(X)")  # the slope is not 0
+    assert relu.exit_code == 1
+    assert "derived: dX = C * leaky_relu'(X)" in relu.stdout
+    assert functions.lookup("leaky_relu").value(np.array([-2.0, 3.0])).tolist() == [-0.02, 3.0]
+
+
+def test_leaky_relu_takes_its_slope_as_a_second_argument(cli):
+    model = leaky_model("leaky_relu(X, 0.2)")
+    right = cli(*model, "dX = C * leaky_relu'(X, 0.2)")
+    assert right.exit_code == 0, right.stdout + right.stderr
+    spelled = cli(*model, "dX = C * np.where(X > 0, 1, 0.2)")
+    assert spelled.exit_code == 0, spelled.stdout + spelled.stderr
+    default_slope = cli(*model, "dX = C * leaky_relu'(X)")  # 0.01 is not 0.2
+    assert default_slope.exit_code == 1
+
+
+def test_leaky_relu_is_derived_and_its_latex_reads_back(cli):
+    derived = cli("--derive", "dX", "--latex", *leaky_model("leaky_relu(X)"))
+    assert derived.exit_code == 0, derived.stdout + derived.stderr
+    assert "dX = dY * leaky_relu'(X)" in derived.stdout
+    assert "\\operatorname{LeakyReLU}'(X)" in derived.stdout
+    back = cli("dX = dY \\odot \\operatorname{LeakyReLU}'(X)", *leaky_model("leaky_relu(X)"))
+    assert back.exit_code == 0, back.stdout + back.stderr
+
+
+def test_leaky_relu_derivative_in_a_network_formula_is_checked(cli):
+    # g1 stays open (tanh, sigmoid, softplus): leaky_relu' is none of their derivatives, so
+    # a value failure (--activation accepts only SPEC's list, which leaky_relu is not on)
+    open_ = cli("dZ1 = W2.T @ dZ2 * leaky_relu'(Z1)", *SIZES)
+    assert open_.exit_code == 1
+    assert "derived: dZ1 = W2.T @ dZ2 * g1'(Z1)" in open_.stdout
+
+
+def test_leaky_relu_with_three_arguments_is_refused(cli):
+    result = cli("dZ1 = W2.T @ dZ2 * leaky_relu(Z1, 0.2, 3)", *SIZES)
+    assert result.exit_code == 2 and not result.crashed
+    assert "leaky_relu() takes" in result.stderr

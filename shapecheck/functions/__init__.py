@@ -42,6 +42,15 @@ def closest(name: str, count: int = 3) -> list[str]:
     return found[:count]
 
 
+def sloped(name: str, derivative: bool = False):
+    """How a call of `name` with a second argument (a slope) is spelled out, or None:
+    `sloped('leaky_relu')(call, args)` → `np.where(Z > 0, Z, a * Z)`."""
+    record = _SPELLINGS.get(name)
+    if record is None or record.sloped is None:
+        return None
+    return lambda node, args: record.sloped(node, args, derivative)
+
+
 def known(name: str) -> bool:
     return name in _TABLE
 
@@ -64,7 +73,7 @@ def command(latex: str) -> Function:
 
 def slide_name(name: str) -> str:
     """`Relu` → 'relu': a name the slides write in any case; other names as they are."""
-    record = _TABLE.get(name.lower())
+    record = _SPELLINGS.get(name.lower())
     return record.name if record is not None and record.slide else name
 
 
@@ -138,5 +147,5 @@ __all__ = ["Arguments", "Function", "FUNCTIONS", "Shape", "ShapeProblem", "Under
            "activations", "arguments", "broadcast", "call", "canonical", "command",
            "closest", "constant_int", "dyad", "elementwise", "elementwise_chain", "known", "lookup",
            "methods", "namespaced", "open_activations", "operator", "shape_of", "show",
-           "slide_name", "stacked_axis", "superscripted", "total", "unit", "is_unit",
+           "slide_name", "sloped", "stacked_axis", "superscripted", "total", "unit", "is_unit",
            "with_axis"]

@@ -14,8 +14,8 @@ import numpy as np
 from .. import syntax as s
 from .rules import (NOWHERE, Shape, ShapeCall, Underivable, broadcasting, choice_value,
                     constant_chain, constant_int, derivative, dyad_value, extreme_chain, eye_value,
-                    first, name, neg, normalising, num, op, pass_chain, same, sized, square,
-                    stacked_axis, tr, vectors)
+                    first, name, neg, normalising, num, op, pass_chain, sloped_line, same,
+                    sized, square, stacked_axis, tr, vectors)
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,9 @@ class Function:
     superscript: float | None = None    # slides write it as this power: A^{-1}
     dyad: bool = False                  # the matrix u v^T of two vectors
     unit: str | None = None             # the operator it is the unit of: eye for @
+    # (call, args, derivative) → what a call with a second argument means, of the function
+    # or its derivative: `leaky_relu(Z, a)` is `np.where(Z > 0, Z, a * Z)`
+    sloped: Callable | None = None
 
 
 # -- the one argument reader
@@ -318,6 +321,19 @@ def _outer_chain(site, i, ops, g):
     return op("@", tr(g), ops[0]), "for P = np.outer(M, N), dN = dP.T @ M"
 
 
+# leaky_relu: its slope for negative inputs unless a second argument gives one
+LEAKY_SLOPE = 0.01
+
+
+def _leaky_sloped(node, args, derivative=False):
+    """`leaky_relu(Z, a)` is `np.where(Z > 0, Z, a * Z)`, `leaky_relu'(Z, a)` `np.where(Z > 0,
+    1, a)`: each placed where the call was written."""
+    z, slope = args
+    chosen = (num(1), slope) if derivative else (z, s.BinOp("*", slope, z, node.span, node.span))
+    return replace(call("where", s.BinOp(">", z, num(0), z.span, z.span), *chosen),
+                   span=node.span, func_span=node.func_span)
+
+
 # -- LaTeX of the functions that are not a head before brackets
 def _latex_total(sign: str):
     def render(r, node):
@@ -343,6 +359,10 @@ FUNCTIONS: tuple[Function, ...] = (
     Function("relu", numpy=False, elementwise=True, value=lambda x: np.maximum(x, 0.0),
              derivative=lambda x: (x > 0).astype(float), chain=elementwise_chain, kinked=True,
              latex="\\operatorname{relu}", slide=True, activation=True),
+    Function("leaky_relu", aliases=("leakyrelu",), numpy=False, elementwise=True,
+             value=sloped_line(LEAKY_SLOPE)[0], derivative=sloped_line(LEAKY_SLOPE)[1],
+             chain=elementwise_chain, kinked=True, latex="\\operatorname{LeakyReLU}",
+             slide=True, sloped=_leaky_sloped),
     Function("softplus", numpy=False, elementwise=True, value=softplus, derivative=sigmoid,
              chain=lambda site, i, ops, g: (op("*", g, call("sigmoid", ops[0])),
                                             "for P = softplus(M), dM = dP * sigmoid(M)"),

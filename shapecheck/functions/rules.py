@@ -220,6 +220,11 @@ def extreme_chain(compare: str, which: str):
     return rule
 
 
+def sloped_line(slope: float) -> tuple[Callable, Callable]:
+    """The value and the derivative of x for x > 0, `slope` * x elsewhere."""
+    return (lambda x: np.where(x > 0, x, slope * x)), (lambda x: np.where(x > 0, 1.0, slope))
+
+
 def constant_chain(site, i, ops, g):
     return None, "a constant array: its gradient is 0"
 
