@@ -218,3 +218,36 @@ def test_leaky_relu_with_three_arguments_is_refused(cli):
     result = cli("dZ1 = W2.T @ dZ2 * leaky_relu(Z1, 0.2, 3)", *SIZES)
     assert result.exit_code == 2 and not result.crashed
     assert "leaky_relu() takes" in result.stderr
+
+
+def clip_model(call: str, *shapes: str) -> list[str]:
+    return ["--forward", f"Y = {call}; J = np.sum(Y * C)", *LEAKY,
+            *(item for shape in shapes for item in ("--shape", shape))]
+
+
+def test_clip_passes_the_gradient_only_between_its_bounds(cli):
+    model = clip_model("np.clip(X, -0.5, 0.5)")
+    right = cli(*model, "dX = C * (X > -0.5) * (X < 0.5)")
+    assert right.exit_code == 0, right.stdout + right.stderr
+    unclipped = cli(*model, "dX = C")  # as if nothing were clipped
+    assert unclipped.exit_code == 1
+    assert "derived: dX = C * ((X > -1/2) * (X < 1/2))" in unclipped.stdout
+
+
+def test_clip_derives_the_gradient_of_each_bound(cli):
+    model = clip_model("np.clip(X, L, H)", "L=n,k", "H=n,k")
+    for name, derived in [("dX", "dX = dY * ((X > L) * (X < H))"),
+                          ("dL", "dL = dY * ((X < L) * (L < H))"),
+                          ("dH", "dH = dY * (1 - (X > L) * (X < H) - (X < L) * (L < H))")]:
+        result = cli("--derive", name, *model)
+        assert result.exit_code == 0, result.stdout + result.stderr
+        assert derived in result.stdout
+
+
+def test_clip_is_written_in_latex_and_needs_both_bounds(cli):
+    from shapecheck.language.latex import to_latex
+    from shapecheck.language.parse import parse_equation
+    assert to_latex(parse_equation("y = np.clip(A, 0, 1)")) == "y = \\operatorname{clip}(A, 0, 1)"
+    one_bound = cli(*clip_model("np.clip(X, -0.5, 0.5)"), "dX = np.clip(X, 1)")
+    assert one_bound.exit_code == 2 and not one_bound.crashed
+    assert "clip() takes 3 argument(s), got 2" in one_bound.stderr
