@@ -251,3 +251,10 @@ def test_clip_is_written_in_latex_and_needs_both_bounds(cli):
     one_bound = cli(*clip_model("np.clip(X, -0.5, 0.5)"), "dX = np.clip(X, 1)")
     assert one_bound.exit_code == 2 and not one_bound.crashed
     assert "clip() takes 3 argument(s), got 2" in one_bound.stderr
+
+
+def test_a_misspelt_numpy_function_gets_the_closest_known_name(cli):
+    result = cli("dZ1 = W2.T @ dZ2 * np.tanhh(Z1)", *SIZES)
+    assert result.exit_code == 2 and not result.crashed
+    assert "np.tanhh is not a numpy function shapecheck knows: did you mean tanh?" in result.stderr
+    assert caret_under(result.stderr, "np.tanhh")

@@ -258,7 +258,9 @@ class Lowering:
         if functions.known(func):
             return s.Call(func, args, kwargs, node.span, node.func_span, False, node.namespaced)
         if node.namespaced:
-            self._fail(f"np.{node.func} is not a numpy function shapecheck knows", node.func_span)
+            near = functions.closest(node.func)
+            self._fail(f"np.{node.func} is not a numpy function shapecheck knows"
+                       + (f": did you mean {' or '.join(near)}?" if near else ""), node.func_span)
         if self.is_variable(func):
             # `W^{[2]}(A + b)`: a variable before a bracket multiplies it, as on slides (and as
             # `H'(Y - T)` is `H.T @ (Y - T)`); a size before one is still a function (SPEC)
