@@ -8,6 +8,7 @@ result carries what the session needs to look for a hint (`Unhinted`).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from difflib import SequenceMatcher
 from functools import partial
 from typing import Mapping
 
@@ -20,8 +21,9 @@ from .errors import ModelError, ShapecheckError, UnknownNameError
 from .functions import known
 from .language.meaning import readings
 from .language.parse import parse_equation
-from .models.binding import Binder, at_layer_names, generic_in, natural_order, size_order
-from .models.names import gradient_name
+from .models.binding import (Binder, at_layer_names, generic_in, natural_order, size_order,
+                              unknown_function_message)
+from .models.names import gradient_name, is_open_activation
 from .models.model import OPEN_ACTIVATIONS, Model
 from .numeric.evaluate import Evaluator
 from .numeric.truth import refuse_if_too_large, relative_error
@@ -186,6 +188,7 @@ class Check:
                 f"the left side {lhs} must name a gradient of the model, such as "
                 f"{gradient_name(example)} (the gradient of the cost {model.cost} with respect to "
                 f"{example})", text, eq.lhs.span)
+        refuse_unknown_functions(eq, model)
         lhs_var = binding[lhs][0]
         declared = dict(self.options.sizes)
         defaults = pick_defaults(sorted(model.sizes_used, key=size_order), declared)
@@ -198,6 +201,8 @@ class Check:
             rhs_shape, node_shapes = infer(eq.rhs, env)
         except Mismatch as e:
             return self._shape_result(eq, e.failure, lhs_shape, env, base, shown)
+        except UnknownNameError as e:
+            raise unknown_variable(e, model, env) from None
         if tuple(rhs_shape) != tuple(lhs_shape):
             return self._result_shape(eq, rhs_shape, lhs_shape, env, base, shown)
         base["rhs_shape"] = rhs_shape
@@ -325,6 +330,36 @@ def _used(sizes: Mapping[str, int], model: Model) -> dict[str, int]:
     return {k: sizes[k] for k in keys if k in sizes}
 
 
+
+
+def refuse_unknown_functions(eq: s.Equation, model: Model) -> None:
+    """A called name is a known function, one of the model's, or an open activation (a
+    single letter: `g1`, `f`); any other is refused, with the closest known names (SPEC)."""
+    for node in s.walk(eq.rhs):
+        if not isinstance(node, (s.Call, s.Derivative)):
+            continue
+        func = node.func
+        if known(func) or func in model.open_functions or func in model.fixed_functions \
+                or is_open_activation(func):
+            continue
+        span = node.func_span
+        if isinstance(node, s.Derivative) and eq.text[span[1] - 1:span[1]] == "'":
+            span = (span[0], span[1] - 1)
+        raise UnknownNameError(unknown_function_message(func), eq.text, span)
+
+
+def unknown_variable(e: UnknownNameError, model: Model, env) -> UnknownNameError:
+    """The shape stage's unknown name, with the closest names of the model (did you mean)."""
+    if not e.span or e.text is None:
+        return e
+    name = e.text[e.span[0]:e.span[1]]
+    names = set(env.variables) | set(model.shapes) | {gradient_name(v) for v in model.shapes}
+    scored = sorted((-SequenceMatcher(None, name, n).ratio(), n) for n in names)
+    near = [n for score, n in scored if -score >= 0.5][:3]
+    if not near:
+        return e
+    said = f"{name} has no shape (did you mean {' or '.join(near)}?): "
+    return UnknownNameError(e.message.replace(f"{name} has no shape: ", said, 1), e.text, e.span)
 
 
 def failed(text: str, e: ShapecheckError) -> Result:

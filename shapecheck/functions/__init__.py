@@ -5,6 +5,8 @@ written with. May import only `syntax`, `errors` and numpy; imported by language
 """
 from __future__ import annotations
 
+from difflib import get_close_matches
+
 from .records import (FUNCTIONS, OPERATOR_METHODS, OPERATORS, Arguments, Function, arguments,
                       kept_axis, kept_written,
                       call, elementwise_chain, with_axis)
@@ -26,6 +28,27 @@ def canonical(name: str) -> str:
     """`canonical('inv')` → 'linalg.inv'; a name no record spells, as it is."""
     record = _SPELLINGS.get(name)
     return record.name if record is not None else name
+
+
+def closest(name: str, count: int = 3) -> list[str]:
+    """The known functions spelled most like `name`, closest first: `closest('tanhh')` →
+    ['tanh', ...]; each function once, as the table names it."""
+    words = sorted(_SPELLINGS)
+    found: list[str] = []
+    for spelling in get_close_matches(name.lower(), words, n=count * 3, cutoff=0.5):
+        record = _SPELLINGS[spelling].name
+        if record not in found:
+            found.append(record)
+    return found[:count]
+
+
+def sloped(name: str, derivative: bool = False):
+    """How a call of `name` with a second argument (a slope) is spelled out, or None:
+    `sloped('leaky_relu')(call, args)` → `np.where(Z > 0, Z, a * Z)`."""
+    record = _SPELLINGS.get(name)
+    if record is None or record.sloped is None:
+        return None
+    return lambda node, args: record.sloped(node, args, derivative)
 
 
 def known(name: str) -> bool:
@@ -50,7 +73,7 @@ def command(latex: str) -> Function:
 
 def slide_name(name: str) -> str:
     """`Relu` → 'relu': a name the slides write in any case; other names as they are."""
-    record = _TABLE.get(name.lower())
+    record = _SPELLINGS.get(name.lower())
     return record.name if record is not None and record.slide else name
 
 
@@ -122,7 +145,7 @@ def shape_of(node, shapes, text, sizes) -> Shape:
 
 __all__ = ["Arguments", "Function", "FUNCTIONS", "Shape", "ShapeProblem", "Underivable",
            "activations", "arguments", "broadcast", "call", "canonical", "command",
-           "constant_int", "dyad", "elementwise", "elementwise_chain", "known", "lookup",
+           "closest", "constant_int", "dyad", "elementwise", "elementwise_chain", "known", "lookup",
            "methods", "namespaced", "open_activations", "operator", "shape_of", "show",
-           "slide_name", "stacked_axis", "superscripted", "total", "unit", "is_unit",
+           "slide_name", "sloped", "stacked_axis", "superscripted", "total", "unit", "is_unit",
            "with_axis"]

@@ -12,10 +12,10 @@ from typing import Callable
 import numpy as np
 
 from .. import syntax as s
-from .rules import (NOWHERE, Shape, ShapeCall, Underivable, broadcasting, choice_value,
-                    constant_chain, constant_int, derivative, dyad_value, extreme_chain, eye_value,
-                    first, name, neg, normalising, num, op, pass_chain, same, sized, square,
-                    stacked_axis, tr, vectors)
+from .rules import (NOWHERE, Shape, ShapeCall, Underivable, bounded_chain, broadcasting,
+                    choice_value, constant_chain, constant_int, derivative, dyad_value,
+                    extreme_chain, eye_value, first, name, neg, normalising, num, op, pass_chain,
+                    same, sized, sloped_line, square, stacked_axis, tr, vectors)
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,9 @@ class Function:
     superscript: float | None = None    # slides write it as this power: A^{-1}
     dyad: bool = False                  # the matrix u v^T of two vectors
     unit: str | None = None             # the operator it is the unit of: eye for @
+    # (call, args, derivative) → what a call with a second argument means, of the function
+    # or its derivative: `leaky_relu(Z, a)` is `np.where(Z > 0, Z, a * Z)`
+    sloped: Callable | None = None
 
 
 # -- the one argument reader
@@ -318,6 +321,17 @@ def _outer_chain(site, i, ops, g):
     return op("@", tr(g), ops[0]), "for P = np.outer(M, N), dN = dP.T @ M"
 
 
+LEAKY_SLOPE = 0.01  # leaky_relu's slope for negative inputs, unless a second argument gives one
+
+
+def _leaky_sloped(node, args, derivative=False):
+    """`leaky_relu(Z, a)` is `np.where(Z > 0, Z, a * Z)`; `leaky_relu'(Z, a)` is its slope."""
+    z, slope = args
+    chosen = (num(1), slope) if derivative else (z, s.BinOp("*", slope, z, node.span, node.span))
+    return replace(call("where", s.BinOp(">", z, num(0), z.span, z.span), *chosen),
+                   span=node.span, func_span=node.func_span)
+
+
 # -- LaTeX of the functions that are not a head before brackets
 def _latex_total(sign: str):
     def render(r, node):
@@ -343,6 +357,9 @@ FUNCTIONS: tuple[Function, ...] = (
     Function("relu", numpy=False, elementwise=True, value=lambda x: np.maximum(x, 0.0),
              derivative=lambda x: (x > 0).astype(float), chain=elementwise_chain, kinked=True,
              latex="\\operatorname{relu}", slide=True, activation=True),
+    Function("leaky_relu", aliases=("leakyrelu",), numpy=False, elementwise=True, slide=True,
+             **sloped_line(LEAKY_SLOPE), chain=elementwise_chain, kinked=True,
+             latex="\\operatorname{LeakyReLU}", sloped=_leaky_sloped),
     Function("softplus", numpy=False, elementwise=True, value=softplus, derivative=sigmoid,
              chain=lambda site, i, ops, g: (op("*", g, call("sigmoid", ops[0])),
                                             "for P = softplus(M), dM = dP * sigmoid(M)"),
@@ -356,6 +373,10 @@ FUNCTIONS: tuple[Function, ...] = (
     Function("exp", elementwise=True, value=np.exp, derivative=np.exp,
              chain=lambda site, i, ops, g: (op("*", g, site.own), "for P = np.exp(M), dM = dP * P"),
              latex="\\exp", commands=("\\exp",), slide=True),
+    Function("expm1", elementwise=True, value=np.expm1, derivative=np.exp,
+             chain=lambda site, i, ops, g: (op("*", g, op("+", site.own, num(1))),
+                                            "for P = np.expm1(M), dM = dP * (P + 1)"),
+             latex="\\operatorname{expm1}"),
     Function("log", elementwise=True, value=np.log, derivative=lambda x: 1.0 / x, chain=_log_chain,
              operands=lambda node: node.args[0].args if _log_det(node) else node.args,
              positive=True, edge="zero", latex="\\log", commands=("\\log", "\\ln"), slide=True),
@@ -405,6 +426,9 @@ FUNCTIONS: tuple[Function, ...] = (
     Function("minimum", arity=(2, 2), shape=broadcasting, chain=extreme_chain("<", "smaller"),
              stacked=lambda at, node, args: np.minimum(*at.broadcastable(*args)), kinked=True,
              latex="\\min"),
+    Function("clip", arity=(3, 3), shape=broadcasting, chain=bounded_chain, kinked=True,
+             stacked=lambda at, node, args: np.clip(*at.broadcastable(*args)),
+             latex="\\operatorname{clip}"),
     Function("where", arity=(3, 3), shape=broadcasting, stacked=choice_value,
              chain=_where_chain, latex="\\operatorname{where}"),
     Function("ones_like", unit="*", shape=same,

@@ -220,6 +220,22 @@ def extreme_chain(compare: str, which: str):
     return rule
 
 
+def sloped_line(slope: float) -> dict[str, Callable]:
+    """The value and the derivative of x for x > 0, `slope` * x elsewhere."""
+    return dict(value=lambda x: np.where(x > 0, x, slope * x),
+                derivative=lambda x: np.where(x > 0, 1.0, slope))
+
+
+def bounded_chain(site, i, ops, g):
+    """P = f(M, LO, HI) = min(max(M, LO), HI): dP goes to whichever of M, LO, HI P is."""
+    f, (m, low, high) = site.node.func, ops
+    passed = op("*", op(">", m, low), op("<", m, high))
+    raised = op("*", op("<", m, low), op("<", low, high))
+    which = [passed, raised, op("-", op("-", num(1), passed), raised)][i]
+    return (op("*", g, which), f"for P = np.{f}(M, LO, HI), dM = dP where LO < M < HI, dLO "
+            "where M < LO < HI, dHI where P is HI")
+
+
 def constant_chain(site, i, ops, g):
     return None, "a constant array: its gradient is 0"
 

@@ -252,10 +252,15 @@ class Lowering:
                 return s.BinOp("**", args[0], s.Number(2.0, "2", node.func_span), node.span,
                                node.func_span)
             return s.BinOp(written, args[0], args[1], node.span, node.func_span)
+        spelled = functions.sloped(func)
+        if spelled is not None and len(args) == 2 and not kwargs:
+            return spelled(node, args)  # leaky_relu(Z, 0.2): its slope given
         if functions.known(func):
             return s.Call(func, args, kwargs, node.span, node.func_span, False, node.namespaced)
         if node.namespaced:
-            self._fail(f"np.{node.func} is not a numpy function shapecheck knows", node.func_span)
+            near = functions.closest(node.func)
+            self._fail(f"np.{node.func} is not a numpy function shapecheck knows"
+                       + (f": did you mean {' or '.join(near)}?" if near else ""), node.func_span)
         if self.is_variable(func):
             # `W^{[2]}(A + b)`: a variable before a bracket multiplies it, as on slides (and as
             # `H'(Y - T)` is `H.T @ (Y - T)`); a size before one is still a function (SPEC)
@@ -287,6 +292,9 @@ class Lowering:
         if functions.known(func) and not functions.elementwise(func):
             self._fail(f"{node.func}' is not an element-wise derivative shapecheck knows",
                        node.func_span)
+        spelled = functions.sloped(func, derivative=True)
+        if spelled is not None and len(args) == 2:
+            return spelled(node, args)  # leaky_relu'(Z, 0.2)
         if len(args) != 1:
             self._fail(f"{node.func}'(...) takes one argument", node.span)
         return s.Derivative(func, args, node.span, node.func_span)

@@ -16,7 +16,7 @@ from ..errors import ModelError
 from ..result import Options, Shape
 from .model import MAX_LAYERS, Model, build
 from .names import (EXAMPLES, GENERIC_FUNCTION, at_layer, highest_layer, is_generic,
-                    network_shapes, role)
+                    is_open_activation, network_shapes, role)
 
 Binding = Mapping[str, tuple[str, bool]]  # a formula's name → (model variable, is gradient)
 _SIZE = re.compile(r"n(\d+)")
@@ -68,10 +68,12 @@ class Binder:
             sizes = {d for shape in shapes.values() for d in shape if isinstance(d, str)}
             sizes |= set(self.options.sizes)
             labels = {n for n in ("Y", "T", "y", "t") if n in shapes} | set(self.options.labels)
-            self.models[key] = build(equations, shapes, sizes, labels=labels,
-                                     fixed_functions=dict(self.options.activations),
-                                     class_axis=0 if self.options.layout == "columns" else 1,
-                                     examples=EXAMPLES)
+            model = build(equations, shapes, sizes, labels=labels,
+                          fixed_functions=dict(self.options.activations),
+                          class_axis=0 if self.options.layout == "columns" else 1,
+                          examples=EXAMPLES)
+            refuse_unknown_open(model)
+            self.models[key] = model
         return self.models[key]
 
     def bind(self, eq: s.Equation) -> tuple[Model, dict[str, tuple[str, bool]]]:
@@ -96,6 +98,30 @@ class Binder:
             elif name in self.options.shapes:
                 binding[name] = (name, False)  # declared, outside the model: shapes only
         return model, binding
+
+
+def unknown_function_message(func: str) -> str:
+    """`tanhh is not a function shapecheck knows: did you mean tanh? ...`"""
+    near = functions.closest(func)
+    said = (f"did you mean {' or '.join(near)}?" if near else
+            f"the activations it knows are {', '.join(functions.activations())}")
+    return (f"{func} is not a function shapecheck knows: {said} (an activation left open is "
+            "a single letter g, f, h, \\sigma or \\phi, with its layer: g1, g^{[1]})")
+
+
+def refuse_unknown_open(model: Model) -> None:
+    """A --forward model's functions are known ones or open activations (`f`, `g1`); any
+    other name is refused where the model calls it (`tanhh(X @ W)`)."""
+    for eq in model.equations:
+        for node in s.walk(eq.rhs):
+            if isinstance(node, (s.Call, s.Derivative)) and node.func in model.open_functions \
+                    and not is_open_activation(node.func):
+                span = node.func_span
+                if isinstance(node, s.Derivative) and eq.text[span[1] - 1:span[1]] == "'":
+                    span = (span[0], span[1] - 1)
+                raise ModelError(f"in the --forward equation {eq.text!r}: "
+                                 f"{unknown_function_message(node.func)}",
+                                 eq.text, span)
 
 
 def generic_in(eq: s.Equation) -> list[str]:

@@ -131,6 +131,17 @@ def at_layer(name: str, layer: int) -> str:
     return f"{match['grad']}{match['base']}{number}"
 
 
+# the names an activation left open may have (SPEC "Invocation"): a single letter, bare
+# (`f(HW)`, `g'(Z)`) or with a layer number (`g1`, `gL`; `g^{[1]}` is read as `g1`)
+_OPEN_ACTIVATION = re.compile(r"^(g|f|h|sigma|phi|σ|φ)(\d+|L)?$")
+OPEN_ACTIVATION_LETTERS = ("g", "f", "h", "sigma", "phi")
+
+
+def is_open_activation(name: str) -> bool:
+    """`is_open_activation('g1')` → True; 'tanhh', 'act' → False."""
+    return bool(_OPEN_ACTIVATION.match(name))
+
+
 GENERIC_NAMES = ("W", "b", "Z", "A", "A_prev", "dW", "db", "dZ", "dA", "dA_prev")
 
 
