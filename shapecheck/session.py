@@ -22,7 +22,7 @@ from . import syntax as s
 from .check import Check, failed
 from .draws import Drawer
 from .errors import ShapecheckError, UnreadableFileError
-from .models.names import EXAMPLES
+from .models.names import EXAMPLES, gradient_names, highest_layer
 from .models.binding import Binder, at_layer_names, generic_in, names_a_gradient
 from .language.parse import parse_equation
 from .language.printer import to_numpy
@@ -287,7 +287,8 @@ class Session:
             try:
                 items = read_notes(path, self.defaults())
             except UnreadableFileError as e:
-                yield Result("", "error", e.message, Source(path, e.line or 1, 1))
+                yield self._no_left_side(path) or Result("", "error", e.message,
+                                                         Source(path, e.line or 1, 1))
                 continue
             for item in items:
                 source = Source(item.file, item.line, item.column)
@@ -295,6 +296,27 @@ class Session:
                     yield Result("", "error", item.message, source)
                 elif isinstance(item, NoteFormula):
                     yield self.checker(self._options(item.setting)).check(item.text, source)
+
+    def _no_left_side(self, text: str) -> Result | None:
+        """`shapecheck "W2.T @ dZ2"`: no file of that name, but a formula without its left
+        side; the gradients of the network whose shape it has are offered."""
+        try:
+            parse_equation(f"d = {text}")
+        except ShapecheckError:
+            return None
+        shaped = replace(self.options, values=False)
+        layers = max([highest_layer(n) for n in re.findall(r"[A-Za-z_]\w*", text)] + [2])
+        fits = []
+        for name in gradient_names(layers):
+            try:
+                if self.checker(shaped).check(f"{name} = {text}").verdict == "pass":
+                    fits.append(name)
+            except ShapecheckError:
+                continue
+        which = (f", e.g. {fits[0]} = {text}" + (f" (its shape is also that of "
+                 f"{', '.join(fits[1:])})" if len(fits) > 1 else "")) if fits else ""
+        return Result(text, "error", f"no file of that name, and as a formula it needs a left "
+                      f"side: the gradient it computes{which}")
 
     def _options(self, setting) -> Options:
         return replace(self.options, sizes=dict(setting.sizes), shapes=dict(setting.shapes),

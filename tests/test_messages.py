@@ -229,3 +229,19 @@ def test_a_number_with_a_trailing_point_is_still_a_number():
     eq = parse_equation("dZ1 = 2.*W2.T @ dZ2")  # (2. times W2.T) @ dZ2, as Python reads it
     scaled = eq.rhs.left
     assert eq.rhs.op == "@" and scaled.op == "*" and scaled.left.value == 2.0
+
+
+# --- a formula without its left side (issue 17: messages a learner can act on) -----------
+
+def test_a_formula_without_a_left_side_is_told_so_and_offered_its_gradients(cli):
+    r = cli("W2.T @ dZ2", "--n0", "3", "--n1", "4", "--m", "5")
+    assert r.exit_code == 2
+    assert ("no file of that name, and as a formula it needs a left side: the gradient it "
+            "computes, e.g. dZ1 = W2.T @ dZ2 (its shape is also that of dA1)") in r.stdout + r.stderr
+    assert "no such file" not in r.stdout + r.stderr
+
+
+def test_a_missing_file_is_still_a_missing_file(cli):
+    r = cli("missing-notes.md")
+    assert r.exit_code == 2
+    assert "missing-notes.md:1:1: ! error  no such file" in r.stdout + r.stderr

@@ -77,6 +77,12 @@ _GRADIENT_LHS = r"""
 """
 
 
+def gradient_names(last_layer: int) -> list[str]:
+    """Every gradient of the built-in network, layer by layer: dZ1, dA1, dW1, db1, dZ2, ..."""
+    return [gradient_name(f"{base}{layer}") for layer in range(1, last_layer + 1)
+            for base in "ZAWb"]
+
+
 def is_gradient_lhs(lhs: str) -> bool:
     """Whether an equation's left side names a gradient: `is_gradient_lhs("dW^{[2]}")`."""
     # compiled on first use (by re's cache): only notes files ask, so a formula's start-up
