@@ -11,6 +11,7 @@ report, and nothing below calls back up:
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import replace
 from dataclasses import dataclass, field
@@ -300,8 +301,11 @@ class Session:
     def _no_left_side(self, text: str) -> Result | None:
         """`shapecheck "W2.T @ dZ2"`: no file of that name, but a formula without its left
         side; the gradients of the network whose shape it has are offered."""
+        if os.path.exists(text):
+            return None
         try:
-            parse_equation(f"d = {text}")
+            if isinstance(parse_equation(f"d = {text}").rhs, s.Name):
+                return None  # a bare word is a file's name more likely than a formula
         except ShapecheckError:
             return None
         shaped = replace(self.options, values=False)
