@@ -90,10 +90,14 @@ class Unhinted:
 class Check:
     """Decides the verdict of one formula under one set of options."""
 
-    def __init__(self, options: Options, binder: Binder, drawer: Drawer):
+    def __init__(self, options: Options, binder: Binder, drawer: Drawer,
+                 reads: dict | None = None):
         self.options = options
         self.binder = binder
         self.drawer = drawer
+        # each equation's reading, kept by the caller (the session owns the caches): the
+        # session reads a checked formula again to note what it used
+        self.reads = {} if reads is None else reads
 
     def verdict(self, formula: str | s.Equation, source: Source | None = None) -> Result:
         """The verdict on `formula`, its text or its already-parsed equation; a formula
@@ -143,6 +147,11 @@ class Check:
     def read(self, eq: s.Equation) -> Reading:
         """The first reading of `eq` (`HW` as `H @ W`, `\\cdot` as `@` or as a dot product)
         whose right side has the left side's shape; the first reading if none has."""
+        if eq not in self.reads:
+            self.reads[eq] = self._read(eq)
+        return self.reads[eq]
+
+    def _read(self, eq: s.Equation) -> Reading:
         model, binding = self.binder.bind(eq)
         probed: dict[str, bool] = {}
 

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import replace
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterable, Iterator
 
 import numpy as np
@@ -58,12 +57,13 @@ class Checker:
         self.options = options
         self.binder = Binder(options, {})
         self.drawer = Drawer(options, {}, {})
-        self._check = Check(options, self.binder, self.drawer)
+        self._check = Check(options, self.binder, self.drawer, {})
         self._derivers: dict[int | None, "Checker"] = {}  # for --derive (see _deriving)
         self._repairs: dict[str, dict] = {}  # formula → its repair or derivation (Result fields)
         self._verdicts: dict = {}  # formula (text, or ("built", text)) → its verdict (no source)
         self.usage = Usage()  # what the formulas checked (not repairs tried) used
         self._noted: set[str] = set()
+        self._equations: dict[str, s.Equation | None] = {}  # text → tree, None if unreadable
 
     def check(self, text: str, source: Source | None = None) -> Result:
         """The verdict; a wrong formula's Result carries its smallest verified `repair`
@@ -78,8 +78,11 @@ class Checker:
         """Record the sizes and functions `formula` uses: its model's sizes, the declared
         sizes it reads as scalars (`1/m`), the dimensions of the `--shape`s it reads, every
         function its model and itself call (a generic `g` stands for g1 to gL)."""
+        eq = self._parsed(formula) if isinstance(formula, str) else formula
+        if eq is None:
+            self.usage.unknown = True
+            return
         try:
-            eq = parse_equation(formula) if isinstance(formula, str) else formula
             called = _called(eq.rhs)
             generic = generic_in(eq)
             if generic and self.options.layers and not self.options.forward:
@@ -111,8 +114,19 @@ class Checker:
         text = formula if isinstance(formula, str) else formula.text
         key = text if isinstance(formula, str) else ("built", text)
         if key not in self._verdicts:
-            self._verdicts[key] = _hinted(text, self._check.verdict(formula))
+            # parsed once for the check and for noting its use; unreadable text goes to the
+            # check as text, which words its error
+            eq = self._parsed(formula) if isinstance(formula, str) else formula
+            self._verdicts[key] = _hinted(text, self._check.verdict(eq or text))
         return replace(self._verdicts[key], source=source)
+
+    def _parsed(self, text: str) -> s.Equation | None:
+        if text not in self._equations:
+            try:
+                self._equations[text] = parse_equation(text)
+            except (ShapecheckError, RecursionError):
+                self._equations[text] = None
+        return self._equations[text]
 
     def _repaired(self, text: str, result: Result) -> Result:
         """A wrong formula gets the smallest edit of its text that passes the same check
@@ -310,13 +324,9 @@ class Session:
             return None
         shaped = replace(self.options, values=False)
         layers = max([highest_layer(n) for n in re.findall(r"[A-Za-z_]\w*", text)] + [2])
-        fits = []
-        for name in gradient_names(layers):
-            try:
-                if self.checker(shaped).check(f"{name} = {text}").verdict == "pass":
-                    fits.append(name)
-            except ShapecheckError:
-                continue
+        # the shape check alone (verdict: no repair, nothing noted as used)
+        fits = [name for name in gradient_names(layers)
+                if self.checker(shaped).verdict(f"{name} = {text}").verdict == "pass"]
         which = (f", e.g. {fits[0]} = {text}" + (f" (its shape is also that of "
                  f"{', '.join(fits[1:])})" if len(fits) > 1 else "")) if fits else ""
         return Result(text, "error", f"no file of that name, and as a formula it needs a left "
