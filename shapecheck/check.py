@@ -8,7 +8,6 @@ result carries what the session needs to look for a hint (`Unhinted`).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from difflib import SequenceMatcher
 from functools import partial
 from typing import Mapping
 
@@ -17,7 +16,7 @@ import numpy as np
 from . import syntax as s
 from .diagnosis import diagnose
 from .draws import Drawer
-from .errors import ModelError, ShapecheckError, UnknownNameError
+from .errors import ModelError, ShapecheckError, UnknownNameError, closest_names
 from .functions import known
 from .language.meaning import readings
 from .language.parse import parse_equation
@@ -363,8 +362,7 @@ def unknown_variable(e: UnknownNameError, model: Model, env) -> UnknownNameError
         return e
     name = e.text[e.span[0]:e.span[1]]
     names = set(env.variables) | set(model.shapes) | {gradient_name(v) for v in model.shapes}
-    scored = sorted((-SequenceMatcher(None, name, n).ratio(), n) for n in names)
-    near = [n for score, n in scored if -score >= 0.5][:3]
+    near = closest_names(name, names, count=3)
     if not near:
         return e
     said = f"{name} has no shape (did you mean {' or '.join(near)}?): "

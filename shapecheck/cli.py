@@ -1,7 +1,6 @@
 """The command line: options → the library → the report → exit status. No checking here."""
 from __future__ import annotations
 
-import difflib
 import itertools
 import math
 import re
@@ -11,7 +10,7 @@ import click
 
 from . import functions
 from .result import Options, Result
-from .errors import BadOptionError, ShapecheckError
+from .errors import BadOptionError, ShapecheckError, closest_names
 from .session import Session
 
 EXIT_OK, EXIT_WRONG, EXIT_ERROR = 0, 1, 2
@@ -27,7 +26,7 @@ def option_names() -> list[str]:
 def closest_option(token: str) -> str | None:
     """`--jsn` → '--json', `-explain` → '--explain'; None where no option is close."""
     name = "--" + token.lstrip("-").partition("=")[0]
-    found = difflib.get_close_matches(name.lower(), option_names(), n=1, cutoff=0.7)
+    found = closest_names(name.lower(), option_names(), cutoff=0.7)
     return found[0] if found else None
 
 
@@ -77,12 +76,12 @@ _LOOKALIKE = str.maketrans("lIoO", "1100")  # --nl for --n1, --nO for --n0
 
 def closest(name: str, used: list[str]) -> str | None:
     """The used name `name` is most likely a slip for: a look-alike (`nl` for `n1`) first,
-    else difflib's closest."""
+    else the closest spelling."""
     def plain(text: str) -> str:
         return text.translate(_LOOKALIKE).lower()
 
     alike = [u for u in used if u == name.lower()] or [u for u in used if plain(u) == plain(name)]
-    found = alike or difflib.get_close_matches(name, used, n=1, cutoff=0.5)
+    found = alike or closest_names(name, used)
     return found[0] if found else None
 
 
@@ -106,8 +105,9 @@ def refuse_unused(sizes: dict[str, int], activations: dict[str, str], usage) -> 
         if name.lower() in _LAYER_WORDS:  # the depth is an option, not a size
             errors.append(f"{token}: {nobody}; the number of layers is the option --L {value}")
             continue
-        if closest_option(name):
-            errors.append(f"{token}: unknown option; did you mean {closest_option(name)}? "
+        option = closest_option(name)
+        if option:
+            errors.append(f"{token}: unknown option; did you mean {option}? "
                           f"({nobody})")
             continue
         near = closest(name, used)
@@ -157,7 +157,7 @@ def parse_shape(text: str) -> tuple[str, tuple]:
 def parse_activation(text: str) -> tuple[str, str]:
     name, eq, func = (part.strip() for part in text.partition("="))
     if not eq or not _IDENTIFIER.match(name) or func not in functions.activations():
-        near = difflib.get_close_matches(func, functions.activations(), n=1) if eq else []
+        near = closest_names(func, functions.activations(), cutoff=0.6) if eq else []
         raise BadOptionError(f"--activation {text}: write NAME=FUNC with FUNC one of "
                              + ", ".join(functions.activations())
                              + (f"; did you mean {name}={near[0]}?" if near else ""))

@@ -40,3 +40,12 @@ class UnreadableFileError(ShapecheckError):
         super().__init__(message)
         self.path = path
         self.line = line
+
+
+def closest_names(name: str, candidates, count: int = 1, cutoff: float = 0.5) -> list[str]:
+    """The candidates spelled most like `name`, closest first (ties in alphabetical order),
+    for an error's "did you mean": `closest_names('tanhh', ['tanh', 'exp'])` → ['tanh']."""
+    from difflib import SequenceMatcher  # only an error asks, never a check that passes
+
+    scored = sorted((-SequenceMatcher(None, name, c).ratio(), c) for c in set(candidates))
+    return [c for score, c in scored if -score >= cutoff][:count]

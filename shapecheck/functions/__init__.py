@@ -5,11 +5,11 @@ written with. May import only `syntax`, `errors` and numpy; imported by language
 """
 from __future__ import annotations
 
-from difflib import get_close_matches
 
 from .records import (FUNCTIONS, OPERATOR_METHODS, OPERATORS, Arguments, Function, arguments,
                       kept_axis, kept_written,
                       call, elementwise_chain, with_axis)
+from ..errors import closest_names
 from ..syntax import Call
 from .rules import (Shape, ShapeCall, ShapeProblem, Underivable, broadcast, constant_int, show,
                     stacked_axis)
@@ -35,7 +35,7 @@ def closest(name: str, count: int = 3) -> list[str]:
     ['tanh', ...]; each function once, as the table names it."""
     words = sorted(_SPELLINGS)
     found: list[str] = []
-    for spelling in get_close_matches(name.lower(), words, n=count * 3, cutoff=0.5):
+    for spelling in closest_names(name.lower(), words, count=count * 3):
         record = _SPELLINGS[spelling].name
         if record not in found:
             found.append(record)
