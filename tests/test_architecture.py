@@ -387,3 +387,37 @@ def test_the_naming_convention_is_known_in_models_only():
               and (uses := convention_uses(_tree(name)))}
     assert not broken, (f"the naming convention outside {CONVENTION_HOME}/ (see the measure "
                         "above test_the_convention_measure):\n" + _report(broken))
+
+
+# --- the flow is one way: session → binding → check → report, advice called by the session ---
+
+def _reaches(name: str, *prefixes: str) -> set[str]:
+    """What module `name` imports of the stages named by `prefixes` ('advice', 'check')."""
+    return {target for target in _graph()[name]
+            if any(target == p or target.startswith(p + ".") for p in prefixes)}
+
+
+@pytest.mark.parametrize("name", ["check", "draws", "diagnosis", "models.binding"])
+def test_check_asks_no_advice_and_no_derivation(name):
+    assert not _reaches(name, "advice", "calculus.derive", "session"), name
+
+
+def test_advice_and_derivation_never_reach_back_into_the_checker():
+    """Advice is given a verify() to call and derivations are verified by the session."""
+    for name in [n for n in modules() if n.startswith("advice")] + ["calculus.derive",
+                                                                    "calculus.walk"]:
+        assert not _reaches(name, "check", "session"), name
+
+
+@pytest.mark.parametrize("name", ["report", "cli"])
+def test_the_report_and_the_command_line_do_not_reach_into_check(name):
+    assert not _reaches(name, "check", "shapes"), name
+
+
+def test_the_report_depends_on_the_plain_results_alone():
+    assert _graph()["report"] == {"result"}
+
+
+def test_one_factor_namer_serves_the_diagnosis_and_the_repair():
+    for name in ("diagnosis", "advice.repair"):
+        assert "models.factors" in _graph()[name], name
