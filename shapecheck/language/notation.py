@@ -14,7 +14,10 @@ from lark import Transformer, v_args
 from .. import syntax as s
 
 
-@dataclass(frozen=True, slots=True)
+# The parse markers below live only while a tree is built: never compared, hashed or
+# changed, so they are plain slotted classes (a frozen dataclass with __eq__ and __hash__
+# costs twice as much to create, and every start-up creates them)
+@dataclass(slots=True, eq=False)
 class _Attribute:
     """`obj.name` before we know whether it is a call, an index or a mistake."""
     obj: object
@@ -22,7 +25,7 @@ class _Attribute:
     span: s.Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class _Function:
     """A function LaTeX writes as a command (`\\sigma`, `\\log`, `\\operatorname{relu}`),
     waiting for its argument."""
@@ -32,7 +35,7 @@ class _Function:
     numpy: bool = False  # \log, \exp: print as np.log, np.exp
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class _Odd:
     """What a builder could not make into a node, recorded as written for validate.py to
     word: `kind` is 'mark' (a layer mark on `subject`), 'star' (^* on it), 'accent' (an
@@ -43,7 +46,7 @@ class _Odd:
     written: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class _LayerMark:
     """A layer mark as the grammar read it: `[l - 1]T` has the layer 'l-1' (its tokens, no
     spaces), written 'l - 1', `number` False, and a transpose; `named_end` ends its `]`."""
@@ -55,7 +58,7 @@ class _LayerMark:
     span: s.Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class _Primed:
     """`g'`, `g^{[1]\\prime}` before we know what follows: a bracket makes it a derivative
     (`g'(z)`), anything else a transpose (MATLAB's `X'`)."""

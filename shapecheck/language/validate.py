@@ -20,7 +20,7 @@ from .notation import GREEK, _Attribute, _Function, _Odd, _Primed, _span, _tok_s
 Problem = "tuple[str, s.Span] | None"  # a message and where it points
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)  # a parse marker, as notation's: never compared
 class Refused:
     """A part of the formula the language does not read, standing in for its node."""
     message: str
