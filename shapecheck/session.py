@@ -38,11 +38,15 @@ class Usage:
     sizes: set[str] = field(default_factory=set)
     functions: set[str] = field(default_factory=set)
     unknown: bool = False
+    # the models the formulas were read on, by identity: their own sizes and functions are
+    # added once, at the end (in Session.usage), not walked again for every formula
+    models: dict = field(default_factory=dict)
 
     def add(self, other: "Usage") -> None:
         self.sizes |= other.sizes
         self.functions |= other.functions
         self.unknown = self.unknown or other.unknown
+        self.models.update(other.models)
 
 
 def _called(node: s.Node) -> set[str]:
@@ -94,7 +98,7 @@ class Checker:
             self.usage.unknown = True
             return
         model, binding = read.model, read.binding
-        sizes = set(model.sizes_used)
+        sizes = set()
         if not self.options.forward:  # the convention's count of examples, one-example formulas too
             sizes.add(EXAMPLES)
         for name, (var, _) in binding.items():
@@ -102,9 +106,7 @@ class Checker:
                 sizes |= {d for d in self.options.shapes[var] if isinstance(d, str)}
         read_names = {n.id for n in s.walk(read.equation.rhs) if isinstance(n, s.Name)}
         sizes |= {n for n in read_names - set(binding) if n in self.options.sizes}
-        for equation in model.equations:
-            called |= _called(equation.rhs)
-        self.usage.add(Usage(sizes, called | _called(read.equation.rhs)))
+        self.usage.add(Usage(sizes, called | _called(read.equation.rhs), models={id(model): model}))
 
     def verdict(self, formula: str | s.Equation, source: Source | None = None) -> Result:
         """The check (and a shape hint) alone, without looking for a repair, of a formula's
@@ -278,6 +280,10 @@ class Session:
             checker = checkers.pop()
             used.add(checker.usage)
             checkers += checker._derivers.values()
+        for model in used.models.values():
+            used.sizes |= set(model.sizes_used)
+            for equation in model.equations:
+                used.functions |= _called(equation.rhs)
         return used
 
     def explain(self, text: str, layer: int | None = None):
