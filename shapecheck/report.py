@@ -286,7 +286,7 @@ def to_json(result: Result) -> dict:
         "defaults": dict(result.defaults),
         "network": None if result.network is None else {
             "layers": result.network.layers, "examples": result.network.examples,
-            "forward": result.network.forward},
+            "layout": result.network.layout, "forward": result.network.forward},
         "repair": result.repair,
         "derived": getattr(result, "derived", None),
     }

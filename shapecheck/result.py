@@ -55,17 +55,19 @@ class Source:
 @dataclass(frozen=True)
 class Network:
     """The model a formula was checked on: the course's network of `layers` layers over
-    `examples` examples ("m", or 1 for the single-example names `dz2`, `a1`), or the model
-    given by `forward` (its equations)."""
+    `examples` examples ("m", or 1 for the single-example names `dz2`, `a1`) in `layout`,
+    or the model given by `forward` (its equations)."""
     layers: int | None = None
     examples: Dim | None = None
+    layout: str | None = None
     forward: str | None = None
 
     def __str__(self) -> str:
         if self.forward is not None:
             return f"the model {self.forward}"
         one = ", one example" if self.examples == 1 else ""
-        return f"the {self.layers}-layer network{one}"
+        rows = ", examples in rows" if self.layout == "rows" else ""
+        return f"the {self.layers}-layer network{one}{rows}"
 
 
 @dataclass(frozen=True)

@@ -156,7 +156,7 @@ class Checker:
             return Network(forward="; ".join(t.strip() for t in self.options.forward))
         # the binder keeps the network it built under ("network", layers, batch, layout)
         key = next((k for k, m in self.binder.models.items() if m is model), None)
-        return Network(layers=key[1], examples=key[2]) if key else None
+        return Network(layers=key[1], examples=key[2], layout=key[3]) if key else None
 
     def _parsed(self, text: str) -> s.Equation | None:
         if text not in self._equations:

@@ -165,7 +165,7 @@ def test_json_is_the_spec_example(cli):
     message = item.pop("message")
     assert item.pop("repair")["formula"] == "dZ1 = W2.T @ dZ2 * g1'(Z1)"
     assert item.pop("derived") is None
-    assert item.pop("network") == {"layers": 2, "examples": "m", "forward": None}
+    assert item.pop("network") == {"layers": 2, "examples": "m", "layout": "columns", "forward": None}
     assert item == SPEC_JSON_EXAMPLE
     assert "the inner sizes m and n1 of a matrix product must be equal" in message
 
