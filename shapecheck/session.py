@@ -135,7 +135,8 @@ class Checker:
         except (ShapecheckError, RecursionError):
             return result
         model = reads[-1].model
-        if self.options.values and result.verdict in ("pass", "value"):
+        # values ran where they were compared, or passed at a generic layer before the failing one
+        if self.options.values and (result.verdict in ("pass", "value") or (result.layer or 1) > 1):
             touched = set(model.sizes_used)
         else:
             touched = set().union(*(_shaped(read) for read in reads))

@@ -109,6 +109,16 @@ def test_a_generic_formula_failing_at_a_layer_lists_the_sizes_up_to_it(cli):
     assert item["defaults"] == {"n0": 2}  # W1, dZ1, Z1: n2 and n3 were never reached
 
 
+@pytest.mark.parametrize("values, chosen", [
+    ([], {"n0": 2, "n2": 3, "n3": 6}),  # its values passed at l = 1: the whole network ran
+    (["--no-values"], {"n2": 3}),        # shapes at l = 1, 2 only: n1 declared, never n0 or n3
+])
+def test_a_generic_formula_passing_a_layer_before_failing_one(cli, values, chosen):
+    [item] = results(cli, "dZ = dA * g'(Z) + 0 * Z1", "--L", "3", "--n1", "4", "--m", "5", *values)
+    assert item["verdict"] == "shape" and item["layer"] == 2
+    assert item["defaults"] == chosen
+
+
 # --- different networks in one call ---------------------------------------------------
 
 def test_formulas_on_different_networks_each_say_which(cli):
