@@ -106,11 +106,12 @@ def render_all(results: Sequence[Result], out: Console, err: Console, files: int
     chosen sizes); then a summary where there are several formulas or files."""
     checked = [r for r in results if r.network]
     alike = len({(r.network, tuple(r.defaults.items())) for r in checked})
+    several = len({r.network for r in checked}) > 1
     for result in results:
         console = err if result.verdict == "error" else out
         render_one(result, console)
         if len(checked) == 1 or alike > 1:
-            _assumed(result, console, several=len({r.network for r in checked}) > 1)
+            _assumed(result, console, several)
     if len(checked) > 1 and alike == 1 and checked[0].defaults:
         out.print(Text(f"sizes chosen (nobody declared them) for each of the {len(checked)} "
                        f"formulas checked: {_chosen(checked[0])}", style="dim"))
