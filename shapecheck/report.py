@@ -101,18 +101,38 @@ def _styled_formula(result: Result) -> Text:
 
 
 def render_all(results: Sequence[Result], out: Console, err: Console, files: int = 0) -> None:
-    """Errors to `err`, the rest to `out`; then the sizes chosen by default, once, and a
-    summary where there are several formulas or files."""
+    """Errors to `err`, the rest to `out`, each with the sizes chosen for it (once, after
+    them all, where every formula checked was checked on the same network with the same
+    chosen sizes); then a summary where there are several formulas or files."""
+    checked = [r for r in results if r.network]
+    alike = len({(r.network, tuple(r.defaults.items())) for r in checked})
+    several = len({r.network for r in checked}) > 1
     for result in results:
-        render_one(result, err if result.verdict == "error" else out)
-    defaults = {}
-    for result in results:
-        defaults.update(result.defaults or {})
-    if defaults:
-        chosen = ", ".join(f"{k} = {v}" for k, v in defaults.items())
-        out.print(Text(f"sizes nobody declared, chosen: {chosen}", style="dim"))
+        console = err if result.verdict == "error" else out
+        render_one(result, console)
+        if len(checked) == 1 or alike > 1:
+            _assumed(result, console, several)
+    if len(checked) > 1 and alike == 1 and checked[0].defaults:
+        out.print(Text(f"sizes chosen (nobody declared them) for each of the {len(checked)} "
+                       f"formulas checked: {_chosen(checked[0])}", style="dim"))
     if files or len(results) > 1:
         out.print(Text(summary(results, files), style="bold"))
+
+
+def _assumed(result: Result, console: Console, several: bool) -> None:
+    """Under a result, the sizes its check chose because nobody declared them (only those
+    it touched) and, where the formulas of the call were checked on different networks,
+    which one this was: `on the 3-layer network; sizes chosen (nobody declared them): n3 = 6`."""
+    said = [f"on {result.network}"] if several and result.network else []
+    if result.defaults:
+        said.append(f"sizes chosen (nobody declared them): {_chosen(result)}")
+    if said:
+        pad = " " * (len(_location(result)) + len(MARK.get(result.verdict, result.verdict)) + 2)
+        console.print(Text(pad + "; ".join(said), style="dim"))
+
+
+def _chosen(result: Result) -> str:
+    return ", ".join(f"{k} = {v}" for k, v in result.defaults.items())
 
 
 def render_one(result: Result, console: Console) -> None:
@@ -265,6 +285,9 @@ def to_json(result: Result) -> dict:
         "activation": result.activation,
         "sizes": dict(result.sizes),
         "defaults": dict(result.defaults),
+        "network": None if result.network is None else {
+            "layers": result.network.layers, "examples": result.network.examples,
+            "layout": result.network.layout, "forward": result.network.forward},
         "repair": result.repair,
         "derived": getattr(result, "derived", None),
     }

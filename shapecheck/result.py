@@ -53,6 +53,24 @@ class Source:
 
 
 @dataclass(frozen=True)
+class Network:
+    """The model a formula was checked on: the course's network of `layers` layers over
+    `examples` examples ("m", or 1 for the single-example names `dz2`, `a1`) in `layout`,
+    or the model given by `forward` (its equations)."""
+    layers: int | None = None
+    examples: Dim | None = None
+    layout: str | None = None
+    forward: str | None = None
+
+    def __str__(self) -> str:
+        if self.forward is not None:
+            return f"the model {self.forward}"
+        one = ", one example" if self.examples == 1 else ""
+        rows = ", examples in rows" if self.layout == "rows" else ""
+        return f"the {self.layers}-layer network{one}{rows}"
+
+
+@dataclass(frozen=True)
 class Result:
     """The verdict on one formula, as plain data (the JSON report is this)."""
     formula: str
@@ -72,7 +90,10 @@ class Result:
     layer: int | None = None
     activation: dict | None = None
     sizes: Mapping[str, int] = field(default_factory=dict)
+    # the sizes nobody declared that the check chose and touched (Checker.verdict keeps
+    # only those: a size this formula's check never read is not its assumption)
     defaults: Mapping[str, int] = field(default_factory=dict)
+    network: Network | None = None  # what it was checked on (None: nothing was)
     reading: str | None = None  # how notation with more than one reading was read
     repair: dict | None = None  # the smallest verified edit that passes (advice.repair)
     derived: str | None = None  # a verified derivation by the chain rule (calculus.derive)

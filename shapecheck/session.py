@@ -26,7 +26,7 @@ from .models.names import EXAMPLES, gradient_names, highest_layer
 from .models.binding import Binder, at_layer_names, generic_in, names_a_gradient
 from .language.parse import parse_equation
 from .language.printer import to_numpy
-from .result import Options, Result, Source, show
+from .result import Network, Options, Result, Source, show
 
 
 @dataclass
@@ -119,8 +119,45 @@ class Checker:
             # parsed once for the check and for noting its use; unreadable text goes to the
             # check as text, which words its error
             eq = self._parsed(formula) if isinstance(formula, str) else formula
-            self._verdicts[key] = _hinted(text, self._check.verdict(eq or text))
+            self._verdicts[key] = self._assumed(eq, _hinted(text, self._check.verdict(eq or text)))
         return replace(self._verdicts[key], source=source)
+
+    def _assumed(self, eq: s.Equation | None, result: Result) -> Result:
+        """The result with the network it was checked on, and of the sizes chosen because
+        nobody declared them only those its check touched: where values were compared the
+        forward pass ran to the cost, through every size of the model; where only shapes
+        were (--no-values, a shape failure), the sizes of the shapes of the names it reads,
+        its left side's and those it reads as scalars (`1/m`)."""
+        if eq is None or result.verdict == "error":
+            return result
+        try:
+            reads = [self._check.read(e) for e in self._checked(eq, result.layer)]
+        except (ShapecheckError, RecursionError):
+            return result
+        model = reads[-1].model
+        # values ran where they were compared, or passed at a generic layer before the failing one
+        if self.options.values and (result.verdict in ("pass", "value") or (result.layer or 1) > 1):
+            touched = set(model.sizes_used)
+        else:
+            touched = set().union(*(_shaped(read) for read in reads))
+        return replace(result, defaults={k: v for k, v in result.defaults.items() if k in touched},
+                       network=self._network(model))
+
+    def _checked(self, eq: s.Equation, failed_at: int | None) -> list[s.Equation]:
+        """The equations Check.verdict checked for `eq`: a generic formula at each layer
+        up to the one it failed at (all, if it passed)."""
+        generic = generic_in(eq)
+        if not generic or self.options.forward or not self.options.layers:
+            return [eq]
+        return [s.rename(eq, at_layer_names(generic, layer))
+                for layer in range(1, (failed_at or self.options.layers) + 1)]
+
+    def _network(self, model) -> Network | None:
+        if self.options.forward:
+            return Network(forward="; ".join(t.strip() for t in self.options.forward))
+        # the binder keeps the network it built under ("network", layers, batch, layout)
+        key = next((k for k, m in self.binder.models.items() if m is model), None)
+        return Network(layers=key[1], examples=key[2], layout=key[3]) if key else None
 
     def _parsed(self, text: str) -> s.Equation | None:
         if text not in self._equations:
@@ -207,6 +244,16 @@ class Checker:
         if layers not in self._derivers:
             self._derivers[layers] = Checker(replace(self.options, layers=layers, values=True))
         return self._derivers[layers]
+
+
+def _shaped(read) -> set[str]:
+    """The sizes in the shapes a formula's shape check read: its names' (left side too)
+    and the sizes it reads as scalars."""
+    names = {n.id for n in s.walk(read.equation.rhs) if isinstance(n, s.Name)}
+    names.add(read.equation.lhs.id)
+    dims = {d for n in names if n in read.env.variables
+            for d in read.env.variables[n] if isinstance(d, str)}
+    return dims | {n for n in names - set(read.env.variables) if n in set(read.env.sizes)}
 
 
 def _hinted(text: str, result: Result) -> Result:

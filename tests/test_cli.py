@@ -66,11 +66,12 @@ def test_a_pass_is_one_line(cli):
     assert "1e-06" in line                              # the tolerance
 
 
-def test_defaults_are_listed_once(cli):
+def test_defaults_shared_by_every_formula_are_listed_once(cli):
     result = cli("dZ2 = A2 - Y", "dZ1 = W2.T @ dZ2 * g1'(Z1)", *SPEC_ARGS)
     assert result.exit_code == 0
-    assert result.stdout.count("n2 = 2") == 1
-    assert len(result.stdout.splitlines()) == 4  # two results, the defaults, the summary
+    lines = result.stdout.splitlines()
+    assert len(lines) == 4  # two results, the sizes chosen for both, the summary
+    assert lines[2] == "sizes chosen (nobody declared them) for each of the 2 formulas checked: n2 = 2"
 
 
 # --- exit statuses ----------------------------------------------------------------------------
@@ -149,7 +150,8 @@ SPEC_JSON_EXAMPLE = {
     "sizes": {"n0": 3, "n1": 4, "n2": 2, "m": 5},
     "defaults": {"n2": 2},
 }
-RESULT_KEYS = set(SPEC_JSON_EXAMPLE) | {"message", "repair", "derived"}  # repair, derived: issue 9
+# repair, derived: issue 9; network (what the formula was checked on): issue 17
+RESULT_KEYS = set(SPEC_JSON_EXAMPLE) | {"message", "repair", "derived", "network"}
 
 
 def test_json_is_the_spec_example(cli):
@@ -163,6 +165,7 @@ def test_json_is_the_spec_example(cli):
     message = item.pop("message")
     assert item.pop("repair")["formula"] == "dZ1 = W2.T @ dZ2 * g1'(Z1)"
     assert item.pop("derived") is None
+    assert item.pop("network") == {"layers": 2, "examples": "m", "layout": "columns", "forward": None}
     assert item == SPEC_JSON_EXAMPLE
     assert "the inner sizes m and n1 of a matrix product must be equal" in message
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 import io
 import json
 import math
+from dataclasses import replace
 
 import pytest
 
 from shapecheck import report
-from shapecheck.result import Result, Source
+from shapecheck.result import Network, Result, Source
 from shapecheck.shapes import Operand
 
 from conftest import COURSE, SPEC_EXAMPLE
@@ -129,19 +130,21 @@ def test_rendering_never_crashes_on_a_bad_span(console, span):
     assert "a rule" in text
 
 
-def test_render_all_splits_errors_from_results_and_lists_defaults_once(console):
+def test_render_all_splits_errors_from_results_and_lists_shared_defaults_once(console):
     out, out_buffer = console()
     err, err_buffer = console()
     ok = Result(formula="dZ2 = A2 - Y", verdict="pass", message="ok", lhs_shape=("n2", "m"),
-                rel_error=1e-10, tolerance=1e-6, sizes={**SPEC_EXAMPLE, "n2": 2}, defaults={"n2": 2})
+                rel_error=1e-10, tolerance=1e-6, sizes={**SPEC_EXAMPLE, "n2": 2}, defaults={"n2": 2},
+                network=Network(layers=2, examples="m"))
     bad = Result(formula="dZ1 = Q @ dZ2", verdict="error", message="Q has no shape", span=(6, 7),
                  op_span=(6, 7))
-    report.render_all([ok, POSTER_RESULT, bad], out, err)
+    poster = replace(POSTER_RESULT, network=Network(layers=2, examples="m"))
+    report.render_all([ok, poster, bad], out, err)
     stdout, stderr = out_buffer.getvalue(), err_buffer.getvalue()
-    assert stdout == (
+    assert stdout == (  # the error was checked on nothing: the sizes were chosen for 2
         "✓ pass   dZ2 = A2 - Y   (n2, m) = (2, 5)   rel. error 1.0e-10 < tol 1e-06\n"
         + POSTER_TEXT
-        + "sizes nobody declared, chosen: n2 = 2\n"
+        + "sizes chosen (nobody declared them) for each of the 2 formulas checked: n2 = 2\n"
         + "3 formulas: 1 pass, 1 shape, 1 error\n")
     assert stderr == (
         "! error  dZ1 = Q @ dZ2\n"
@@ -164,7 +167,7 @@ def test_to_json_has_exactly_the_spec_keys():
     assert list(report.to_json(POSTER_RESULT)) == [
         "formula", "source", "verdict", "lhs_shape", "rhs_shape", "message", "span", "operands",
         "hint", "rel_error", "tolerance", "diagnosis", "layer", "activation", "sizes", "defaults",
-        "repair", "derived"]
+        "network", "repair", "derived"]
 
 
 def test_to_json_of_a_source():
