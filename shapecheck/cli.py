@@ -11,6 +11,7 @@ import click
 from . import functions
 from .result import Options, Result
 from .errors import BadOptionError, ShapecheckError, closest_names
+from .declared import unused
 from .session import Session
 
 EXIT_OK, EXIT_WRONG, EXIT_ERROR = 0, 1, 2
@@ -68,61 +69,6 @@ def parse_sizes(tokens: list[str]) -> tuple[dict[str, int], list[str]]:
 
 def _is_number(text: str) -> bool:
     return bool(re.fullmatch(r"[+-]?\d+", text.strip()))
-
-
-_LAYER_WORDS = {"l", "layers", "layer", "num_layers", "n_layers", "nlayers", "depth"}
-_LOOKALIKE = str.maketrans("lIoO", "1100")  # --nl for --n1, --nO for --n0
-
-
-def closest(name: str, used: list[str]) -> str | None:
-    """The used name `name` is most likely a slip for: a look-alike (`nl` for `n1`) first,
-    else the closest spelling."""
-    def plain(text: str) -> str:
-        return text.translate(_LOOKALIKE).lower()
-
-    alike = [u for u in used if u == name.lower()] or [u for u in used if plain(u) == plain(name)]
-    found = alike or closest_names(name, used)
-    return found[0] if found else None
-
-
-def refuse_unused(sizes: dict[str, int], activations: dict[str, str], usage) -> list[str]:
-    """The errors of the declared sizes and `--activation`s no check used (SPEC, Invocation):
-    a size close to an option is that option misspelt (`--sed 3`); one close to a used
-    size is a slip (`--nl 4`: did you mean `--n1`?). Empty where a formula could not be
-    read far enough to tell what it uses."""
-    from .models.binding import natural_order, size_order
-
-    if usage.unknown:
-        return []
-    errors = []
-    used = sorted(usage.sizes, key=size_order)
-    for name, value in sizes.items():
-        if name in usage.sizes:
-            continue
-        token = f"--{name} {value}"
-        nobody = f"no formula, model or the naming convention uses a size {name}"
-        in_use = f"the sizes in use: {', '.join(used)}" if used else "no size is in use"
-        if name.lower() in _LAYER_WORDS:  # the depth is an option, not a size
-            errors.append(f"{token}: {nobody}; the number of layers is the option --L {value}")
-            continue
-        option = closest_option(name)
-        if option:
-            errors.append(f"{token}: unknown option; did you mean {option}? "
-                          f"({nobody})")
-            continue
-        near = closest(name, used)
-        errors.append(f"{token}: {nobody} ({in_use})"
-                      + (f"; did you mean --{near}?" if near else ""))
-    opened = sorted((f for f in usage.functions if not functions.known(f)), key=natural_order)
-    for name, func in activations.items():
-        if name in usage.functions:
-            continue
-        in_use = (f"the activations in use: {', '.join(opened)}" if opened
-                  else "no formula or model leaves an activation open")
-        near = closest(name, opened)
-        errors.append(f"--activation {name}={func}: no formula or model uses an activation "
-                      f"{name} ({in_use})" + (f"; did you mean {near}?" if near else ""))
-    return errors
 
 
 def parse_size(name: str, value: str) -> int:
@@ -318,10 +264,11 @@ def command(args, shapes, forward, activations, layers, labels, layout, seed, to
     results = list(checked)
     # where something could not be checked (exit 2 already) what it would use is unknown;
     # notes without a formula say so in their summary
-    unused = [] if not results or exit_status(results) == EXIT_ERROR else \
-        refuse_unused(options.sizes, dict(options.activations), session.usage())
-    if unused:  # the results were checked on what the user did not mean: none is shown
-        for message in unused:
+    refused = [] if not results or exit_status(results) == EXIT_ERROR else \
+        [found.message for found in unused(options.sizes, options.activations, session.usage(),
+                                           command_line=True, option=closest_option)]
+    if refused:  # the results were checked on what the user did not mean: none is shown
+        for message in refused:
             click.echo(f"shapecheck: error: {message}", err=True)
         sys.exit(EXIT_ERROR)
     if explain:  # before the report; on stderr when stdout carries JSON

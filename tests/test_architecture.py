@@ -38,7 +38,7 @@ STAGES = [
     ("calculus", ["calculus"]),
     ("check", ["check", "draws", "diagnosis"]),  # modules split from check.py go here
     ("advice", ["advice"]),
-    ("orchestration", ["notes", "session"]),
+    ("orchestration", ["notes", "session", "declared"]),
     ("output", ["report", "progress"]),
     ("command line", ["cli", "__main__", "__init__"]),  # __init__: the package's own
 ]
