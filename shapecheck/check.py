@@ -14,6 +14,7 @@ from typing import Mapping
 import numpy as np
 
 from . import syntax as s
+from .calculus.jacobians import jacobians, read_chain
 from .diagnosis import diagnose
 from .draws import Drawer
 from .errors import ModelError, ShapecheckError, UnknownNameError, closest_names
@@ -205,6 +206,8 @@ class Check:
         lhs_shape = model.shapes[lhs_var]
         base = dict(formula=text, source=source, lhs_shape=lhs_shape, sizes=_used(sizes, model),
                     defaults=defaults)
+        if jacobians(eq.rhs):  # ∂L/∂A1 * ∂A1/∂Z1: the scalar chain rule, not a matrix formula
+            return _chain_result(eq, read_chain(eq, model, binding, shown), env, base)
         try:
             rhs_shape, node_shapes = infer(eq.rhs, env)
         except Mismatch as e:
@@ -338,6 +341,29 @@ def _used(sizes: Mapping[str, int], model: Model) -> dict[str, int]:
     return {k: sizes[k] for k in keys if k in sizes}
 
 
+
+
+def _chain_result(eq: s.Equation, chain, env, base) -> Result:
+    """A `shape` result at the first Jacobian, with the operand it is multiplied by; the
+    session verifies the chain's matrix forms and advice.chain_rule words the message."""
+    link = chain.links[0]
+    message = (f"{link.written} is a Jacobian, every entry of {link.of} against every entry "
+               f"of {link.wrt}: an array of shape {show(link.shape)}, which a matrix formula "
+               "does not multiply as the scalar chain rule does")
+    op_span, operands = None, [Operand(link.written, link.span, link.shape)]
+    for node in s.walk(eq.rhs):
+        if isinstance(node, s.BinOp) and link.span in (node.left.span, node.right.span):
+            other = node.left if node.right.span == link.span else node.right
+            op_span = node.op_span if node.op_span[1] > node.op_span[0] else None
+            try:
+                shape = tuple(infer(other, env)[0])
+                operands.insert(0 if other is node.left else 1,
+                                Operand(eq.text[other.span[0]:other.span[1]], other.span, shape))
+            except (Mismatch, ShapecheckError):
+                pass  # a shape is only a help here
+            break
+    return Result(verdict="shape", message=message, rule=message, span=link.span,
+                  op_span=op_span, operands=tuple(operands), chain=chain, **base)
 
 
 def refuse_unknown_functions(eq: s.Equation, model: Model) -> None:

@@ -78,5 +78,8 @@ class Result:
     derived: str | None = None  # a verified derivation by the chain rule (calculus.derive)
     derivation: object | None = None  # its derive.Derivation: LaTeX, steps (not in the JSON)
     searched: bool = False  # a repair and a derivation were looked for (values are checked)
+    # a formula that multiplies Jacobians as the scalar chain rule does: its matrix forms,
+    # for the session to verify and advice.chain_rule to explain (not in the JSON)
+    chain: object | None = field(default=None, compare=False, repr=False)
     # what the session needs to look for a shape hint (check.Unhinted; not in the JSON)
     unhinted: object | None = field(default=None, compare=False, repr=False)

@@ -134,7 +134,10 @@ class Checker:
         """A wrong formula gets the smallest edit of its text that passes the same check
         (values included), else the derived formula, once it passes that check too."""
         if result.verdict not in ("shape", "value") or not self.options.values:
-            return result
+            return replace(result, chain=None)
+        if result.chain is not None:  # the scalar chain rule: its matrix form, verified
+            from .advice.chain_rule import explain
+            return explain(result, lambda formula: self.verdict(formula).verdict == "pass")
         from .advice.repair import find
 
         if text not in self._repairs:
