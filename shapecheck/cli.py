@@ -91,6 +91,7 @@ def refuse_unused(sizes: dict[str, int], activations: dict[str, str], usage) -> 
     size is a slip (`--nl 4`: did you mean `--n1`?). Empty where a formula could not be
     read far enough to tell what it uses."""
     from .models.binding import natural_order, size_order
+    from .models.names import GENERIC_FUNCTION
 
     if usage.unknown:
         return []
@@ -119,6 +120,11 @@ def refuse_unused(sizes: dict[str, int], activations: dict[str, str], usage) -> 
             continue
         in_use = (f"the activations in use: {', '.join(opened)}" if opened
                   else "no formula or model leaves an activation open")
+        if name == GENERIC_FUNCTION:  # the course's --activation g=relu: the hidden layers
+            errors.append(f"--activation {name}={func}: {name} sets the activation of every "
+                          "hidden layer of the built-in network, and no network checked here "
+                          f"has one ({in_use}; a network of L layers has L - 1 hidden ones)")
+            continue
         near = closest(name, opened)
         errors.append(f"--activation {name}={func}: no formula or model uses an activation "
                       f"{name} ({in_use})" + (f"; did you mean {near}?" if near else ""))
@@ -162,6 +168,18 @@ def parse_activation(text: str) -> tuple[str, str]:
                              + ", ".join(functions.activations())
                              + (f"; did you mean {name}={near[0]}?" if near else ""))
     return name, func
+
+
+def parse_layers(text: str | None) -> tuple[int, int] | None:
+    """`1..2` → (1, 2); `3` → (3, 3): the layers a generic-layer formula is checked at."""
+    if text is None:
+        return None
+    match = re.fullmatch(r"\s*(\d+)\s*(?:(?:\.\.|-|:)\s*(\d+)\s*)?", text)
+    first, last = (int(match[1]), int(match[2] or match[1])) if match else (0, 0)
+    if not match or not 1 <= first <= last:
+        raise BadOptionError(f"--layers {text}: give a layer l or a range A..B of layers "
+                             "from 1, as --layers 1..2 or --layers 3")
+    return first, last
 
 
 _OPTION_WITH_VALUE = re.compile(r"--[A-Za-z_][\w-]*=")
@@ -224,6 +242,8 @@ def _print_version(ctx: click.Context, _param, value: bool) -> None:
                    f"({', '.join(functions.activations())}).")
 @click.option("--L", "layers", type=click.IntRange(min=1), metavar="N",
               help="Number of layers of the built-in network (turns on generic names W, dZ, A_prev).")
+@click.option("--layers", "only_layers", metavar="A..B",
+              help="Check a generic-layer formula at these layers only: 1..2, or 3.")
 @click.option("--label", "labels", multiple=True, metavar="NAME", help="Mark a --forward input as labels.")
 @click.option("--layout", type=click.Choice(["columns", "rows"]), default="columns", show_default=True,
               help="Examples in columns (Z = W @ X + b) or in rows (Z = X @ W + b).")
@@ -253,7 +273,7 @@ def _print_version(ctx: click.Context, _param, value: bool) -> None:
               help="Print the version and exit.")
 def command(args, shapes, forward, activations, layers, labels, layout, seed, tol, no_values,
             probes, exact, as_json, explain, svg_file, html_file, derive=(), expand=False,
-            latex=False, steps=False):
+            latex=False, steps=False, only_layers=None):
     """Check hand-derived gradient formulas: shapes, then values against finite differences.
 
     \b
@@ -292,7 +312,7 @@ def command(args, shapes, forward, activations, layers, labels, layout, seed, to
         sizes, formulas = parse_sizes(list(args))
         options = Options(sizes=sizes, shapes=dict(parse_shape(s) for s in shapes),
                           activations=dict(parse_activation(a) for a in activations),
-                          layout=layout, layers=layers,
+                          layout=layout, layers=layers, only_layers=parse_layers(only_layers),
                           forward=(forward,) if forward else (), labels=tuple(labels),
                           seed=seed, tol=tol, values=not no_values, probes=probes, exact=exact)
         paths = [a for a in formulas if "=" not in a]
@@ -320,6 +340,12 @@ def command(args, shapes, forward, activations, layers, labels, layout, seed, to
     # notes without a formula say so in their summary
     unused = [] if not results or exit_status(results) == EXIT_ERROR else \
         refuse_unused(options.sizes, dict(options.activations), session.usage())
+    if only_layers and results and not unused and exit_status(results) != EXIT_ERROR \
+            and not session.usage().generic and not session.usage().unknown:
+        unused = [f"--layers {only_layers}: no formula is written for a generic layer l (W, dZ, "
+                  "A_prev, ... with --L N), the only formulas checked layer by layer"
+                  + (f"; the number of layers is the option --L {only_layers.strip()}"
+                     if only_layers.strip().isdigit() else "")]
     if unused:  # the results were checked on what the user did not mean: none is shown
         for message in unused:
             click.echo(f"shapecheck: error: {message}", err=True)

@@ -35,6 +35,7 @@ class Options:
     activations: Mapping[str, str] = field(default_factory=dict)
     layout: str = "columns"
     layers: int | None = None
+    only_layers: tuple[int, int] | None = None  # --layers A..B: a generic formula's layers
     forward: tuple[str, ...] = ()
     labels: tuple[str, ...] = ()
     seed: int = 0
@@ -70,6 +71,7 @@ class Result:
     tolerance: float | None = None
     diagnosis: dict | None = None
     layer: int | None = None
+    layers: tuple[int, ...] | None = None  # the layers --layers restricted a check to
     activation: dict | None = None
     sizes: Mapping[str, int] = field(default_factory=dict)
     defaults: Mapping[str, int] = field(default_factory=dict)

@@ -46,8 +46,9 @@ def explain(result: Result, verify: Callable[[str], bool]) -> Result:
     words = []
     for link, form in forms:
         step = link.step
-        words.append(f"{_renamed(step.equation, shown)} gives {form} ({step.rule}; "
-                     f"{_renamed(step.shapes, shown)})" if step and step.equation else form)
+        words.append(f"{_renamed(step.equation, shown)} gives {form} "
+                     f"({_renamed(f'{step.rule}; {step.shapes}', shown)})"
+                     if step and step.equation else form)
     if words:
         parts.append(", and each forward equation turns that sum into a matrix formula: "
                      + "; ".join(words))

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from .. import syntax as s
-from ..errors import UnknownNameError
+from ..errors import ShapecheckError, UnknownNameError
 from ..models.model import Model
 from ..models.names import gradient_name
-from ..shapes import Shape
+from ..result import Operand, Result, show
+from ..shapes import Mismatch, Shape, infer
 from .derive import Derivation, derive
 from .walk import Step
 
@@ -113,3 +114,26 @@ def _chains(named: set[str], links: tuple[Link, ...], lhs_var: str) -> bool:
         left.remove(nxt)
         current = nxt.wrt
     return current == lhs_var
+
+
+def chain_result(eq: s.Equation, chain: ChainRule, env, base) -> Result:
+    """A `shape` result at the first Jacobian, with the operand it is multiplied by; the
+    session verifies the chain's matrix forms and advice.chain_rule words the message."""
+    link = chain.links[0]
+    message = (f"{link.written} is a Jacobian, every entry of {link.of} against every entry "
+               f"of {link.wrt}: an array of shape {show(link.shape)}, which a matrix formula "
+               "does not multiply as the scalar chain rule does")
+    op_span, operands = None, [Operand(link.written, link.span, link.shape)]
+    for node in s.walk(eq.rhs):
+        if isinstance(node, s.BinOp) and link.span in (node.left.span, node.right.span):
+            other = node.left if node.right.span == link.span else node.right
+            op_span = node.op_span if node.op_span[1] > node.op_span[0] else None
+            try:
+                shape = tuple(infer(other, env)[0])
+                operands.insert(0 if other is node.left else 1,
+                                Operand(eq.text[other.span[0]:other.span[1]], other.span, shape))
+            except (Mismatch, ShapecheckError):
+                pass  # a shape is only a help here
+            break
+    return Result(verdict="shape", message=message, rule=message, span=link.span,
+                  op_span=op_span, operands=tuple(operands), chain=chain, **base)
