@@ -135,3 +135,20 @@ def test_explain_shows_the_jacobian_s_shape(cli):
     result = cli(NUMPY, "--n0", "3", "--n1", "4", "--m", "5", "--explain")
     assert "∂A1/∂Z1  (n1, m, n1, m)" in result.stdout
     assert result.exit_code == 1
+
+
+def test_single_example_names_are_answered_as_written():
+    r = check("dz1 = ∂L/∂a1 * ∂a1/∂z1")
+    assert r.verdict == "shape"
+    assert "a1 = g1(z1) gives dz1 = da1 * g1'(z1)" in r.message
+    assert r.derived == "dz1 = da1 * g1'(z1)"
+
+
+def test_a_chain_in_a_notes_file_is_read_too(tmp_path, cli):
+    notes = tmp_path / "notes.md"
+    notes.write_text("<!-- shapecheck: sizes: n0=3 n1=4 m=5 -->\n\n"
+                     "$$\\frac{\\partial L}{\\partial Z^{[1]}} = \\frac{\\partial L}{\\partial "
+                     "A^{[1]}} \\frac{\\partial A^{[1]}}{\\partial Z^{[1]}}$$\n", encoding="utf-8")
+    result = cli(str(notes))
+    assert result.exit_code == 1, (result.stdout, result.stderr)
+    assert "derived: dZ1 = dA1 * g1'(Z1)" in result.stdout

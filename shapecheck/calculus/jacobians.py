@@ -16,7 +16,7 @@ from typing import Mapping
 from .. import syntax as s
 from ..errors import ShapecheckError, UnknownNameError
 from ..models.model import Model
-from ..models.names import gradient_name
+from ..models.names import gradient_name, role, single_example
 from ..result import Operand, Result, show
 from ..shapes import Mismatch, Shape, infer
 from .derive import Derivation, derive
@@ -68,6 +68,10 @@ def read_chain(eq: s.Equation, model: Model, binding, shown=None) -> ChainRule:
     named = {binding[n.id][0] for n in s.walk(eq.rhs)
              if isinstance(n, s.Name) and n.id in binding and binding[n.id][1]}
     links = tuple(_link(eq, j, model, binding) for j in jacobians(eq.rhs))
+    found = role(eq.lhs.id, 1)
+    if shown is None and found is not None and found.single_example:  # dz1, a1: as written
+        shown = {v: single_example(v) for v in model.shapes}
+        shown.update({gradient_name(v): gradient_name(single_example(v)) for v in model.shapes})
     return ChainRule(eq.lhs.id, lhs_var, links, _chains(named, links, lhs_var),
                      _form(model, lhs_var, named or None, eq.lhs.id), shown)
 
@@ -119,10 +123,11 @@ def _chains(named: set[str], links: tuple[Link, ...], lhs_var: str) -> bool:
 def chain_result(eq: s.Equation, chain: ChainRule, env, base) -> Result:
     """A `shape` result at the first Jacobian, with the operand it is multiplied by; the
     session verifies the chain's matrix forms and advice.chain_rule words the message."""
-    link = chain.links[0]
-    message = (f"{link.written} is a Jacobian, every entry of {link.of} against every entry "
-               f"of {link.wrt}: an array of shape {show(link.shape)}, which a matrix formula "
-               "does not multiply as the scalar chain rule does")
+    link, shown = chain.links[0], chain.shown or {}
+    message = (f"{link.written} is a Jacobian, every entry of {shown.get(link.of, link.of)} "
+               f"against every entry of {shown.get(link.wrt, link.wrt)}: an array of shape "
+               f"{show(link.shape)}, so the scalar chain rule's product does not carry over to "
+               "matrices (with values checked, the matrix form the chain rule gives is shown)")
     op_span, operands = None, [Operand(link.written, link.span, link.shape)]
     for node in s.walk(eq.rhs):
         if isinstance(node, s.BinOp) and link.span in (node.left.span, node.right.span):
