@@ -125,7 +125,7 @@ class Check:
             raise UnknownNameError(f"{first.id} is the name of a generic layer l: give the number "
                                    "of layers with --L N to check the formula at every layer",
                                    text, first.span)
-        checked = self._layers(text)
+        checked = self._layers()
         outcomes, closest = {}, None
         for layer in checked:
             names = at_layer_names(generic, layer)
@@ -155,7 +155,7 @@ class Check:
         at = f" at l = {layer_range(checked)}"
         return replace(result, layers=tuple(checked), message=result.message + at)
 
-    def _layers(self, text: str) -> list[int]:
+    def _layers(self) -> list[int]:
         """The layers a generic formula is checked at: 1..L, or those --layers gives."""
         last = self.options.layers
         if not self.options.only_layers:
