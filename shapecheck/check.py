@@ -13,15 +13,18 @@ from typing import Mapping
 
 import numpy as np
 
+from . import functions as functions_table
 from . import syntax as s
-from .diagnosis import diagnose
+from .calculus.jacobians import chain_result, jacobians, read_chain
+from .diagnosis import diagnose, holds_only_for, layers_said
 from .draws import Drawer
-from .errors import ModelError, ShapecheckError, UnknownNameError, closest_names
+from .errors import (BadOptionError, ModelError, ShapecheckError, UnknownNameError,
+                     closest_names)
 from .functions import known
 from .language.meaning import readings
 from .language.parse import parse_equation
-from .models.binding import (Binder, at_layer_names, generic_in, natural_order, size_order,
-                              unknown_function_message)
+from .models.binding import (Binder, at_layer_names, generic_in, layer_range, natural_order,
+                              output_activation, size_order, unknown_function_message)
 from .models.names import gradient_name, is_open_activation
 from .models.model import OPEN_ACTIVATIONS, Model
 from .numeric.evaluate import Evaluator
@@ -122,25 +125,57 @@ class Check:
             raise UnknownNameError(f"{first.id} is the name of a generic layer l: give the number "
                                    "of layers with --L N to check the formula at every layer",
                                    text, first.span)
-        result, closest = None, None
-        for layer in range(1, self.options.layers + 1):
+        checked = self._layers()
+        outcomes, closest = {}, None
+        for layer in checked:
             names = at_layer_names(generic, layer)
             shown = {specific: name for name, specific in names.items()}
-            result = self._check_equation(s.rename(eq, names), source, shown)
-            if result.verdict != "pass":
-                where = f"at layer l = {layer}: "
-                return replace(result, layer=layer, message=where + result.message,
-                               rule=where + result.rule if result.rule else None)
-            if result.rel_error is not None and (
+            try:
+                result = self._check_equation(s.rename(eq, names), source, shown)
+            except ShapecheckError:
+                if not outcomes or all(r.verdict == "pass" for r in outcomes.values()):
+                    raise
+                continue  # past a failure already found, a layer that cannot be checked
+            outcomes[layer] = result
+            if result.verdict == "pass" and result.rel_error is not None and (
                     closest is None or result.rel_error / result.tolerance >
                     closest.rel_error / closest.tolerance):
                 closest = result
+        failing = [layer for layer, r in outcomes.items() if r.verdict != "pass"]
+        if failing:
+            return self._failing_layers(outcomes, failing[0], tuple(checked))
+        result = outcomes[checked[-1]]
         if closest is not None and closest is not result:
             # a pass at every layer shows the last layer's shape and the error of the layer
             # closest to its tolerance (in a deep network, the first layers: the least clear)
             result = replace(result, rel_error=closest.rel_error, tolerance=closest.tolerance,
                              message=closest.message)
-        return result
+        if not self.options.only_layers:
+            return result
+        at = f" at l = {layer_range(checked)}"
+        return replace(result, layers=tuple(checked), message=result.message + at)
+
+    def _layers(self) -> list[int]:
+        """The layers a generic formula is checked at: 1..L, or those --layers gives."""
+        last = self.options.layers
+        if not self.options.only_layers:
+            return list(range(1, last + 1))
+        first, end = self.options.only_layers
+        if not 1 <= first <= end <= last:
+            raise BadOptionError(f"--layers {layer_range(list(range(first, end + 1)))}: the "
+                                 f"network has layers 1..{last} (--L {last}); give layers "
+                                 f"between 1 and {last}, as --layers 1..{max(last - 1, 1)}")
+        return list(range(first, end + 1))
+
+    def _failing_layers(self, outcomes: dict, first: int, checked: tuple[int, ...]) -> Result:
+        """The first failing layer's result, said with the layers where the formula holds."""
+        result, last = outcomes[first], self.options.layers
+        holding = [layer for layer, r in outcomes.items() if r.verdict == "pass"]
+        where, after = layers_said(holding, first, last, checked,
+                                   output_activation(self.options.activations, last))
+        return replace(result, layer=first, layers=checked if self.options.only_layers else None,
+                       message=where + result.message + after,
+                       rule=where + result.rule if result.rule else None)
 
     # -- reading: slide and LaTeX notation may be read more than one way (SPEC)
     def read(self, eq: s.Equation) -> Reading:
@@ -205,6 +240,8 @@ class Check:
         lhs_shape = model.shapes[lhs_var]
         base = dict(formula=text, source=source, lhs_shape=lhs_shape, sizes=_used(sizes, model),
                     defaults=defaults)
+        if jacobians(eq.rhs):  # ∂L/∂A1 * ∂A1/∂Z1: the scalar chain rule, not a matrix formula
+            return chain_result(eq, read_chain(eq, model, binding, shown), env, base)
         try:
             rhs_shape, node_shapes = infer(eq.rhs, env)
         except Mismatch as e:
@@ -251,31 +288,9 @@ class Check:
                                       if isinstance(n, s.Name) and n.id == name))
         outcomes, resolvable = [], 0.0
         for assignment in assignments:
-            functions = {**fixed, **assignment}
-            # the draw depends on the model's own functions only: a function that only the
-            # formula calls (g1p(Z1)) shares the draw and the gradients of the rest
-            draw, truth = self.drawer.resolved(model, sizes, {g: f for g, f in functions.items()
-                                                        if g in model.open_functions
-                                                        or g in model.fixed_functions},
-                                         lhs_var)
-            values, blur = {}, truth.blur
-            for name in read:
-                var, is_gradient = binding[name]
-                if is_gradient:
-                    read_gradient = draw.gradient(var, whole=True)
-                    values[name] = read_gradient.full[None]
-                    blur += read_gradient.blur
-                else:
-                    values[name] = draw.values[var]
-            evaluate = Evaluator(values, functions, sizes, model.class_axis)
-            try:
-                claim = truth.claimed(eq.rhs, node_shapes, evaluate)
-            except ShapecheckError as e:  # raised on the formula's own nodes: place it there
-                raise type(e)(e.message, e.text or eq.text, e.span) from None
-            error = (relative_error(truth.reference, claim) if np.all(np.isfinite(claim))
-                     else float("inf"))
-            transposed = partial(truth.claimed, eq.rhs, node_shapes, evaluate, transposed=True)
-            outcomes.append((assignment, error, truth, claim, transposed))
+            outcome, blur = self._outcome(eq, model, binding, sizes, node_shapes,
+                                          {**fixed, **assignment}, read, lhs_var)
+            outcomes.append((assignment,) + outcome)
             resolvable = max(resolvable, ROUNDING_MARGIN * blur)
         if resolvable > COARSEST:
             raise ModelError(
@@ -306,6 +321,9 @@ class Check:
             message += f": {explanation}"
         activation = None
         holding = [o[0] for o in outcomes if o[1] <= tol]
+        if not holding and open_:
+            message += self._only_for(eq, model, binding, sizes, node_shapes, fixed, open_,
+                                      read, lhs_var, tol)
         if holding:
             # right for some activations only: name one where it fails and one where it holds
             activation = dict(assignment)
@@ -324,6 +342,55 @@ class Check:
                       activation=activation, **base)
 
 
+    def _outcome(self, eq, model, binding, sizes, node_shapes, functions, read, lhs_var):
+        """(relative error, truth, claim, transposed claim) of the formula with these
+        functions bound, and the blur of the gradients it read."""
+        # the draw depends on the model's own functions only: a function that only the
+        # formula calls (g1p(Z1)) shares the draw and the gradients of the rest
+        draw, truth = self.drawer.resolved(model, sizes, {g: f for g, f in functions.items()
+                                                          if g in model.open_functions
+                                                          or g in model.fixed_functions},
+                                           lhs_var)
+        values, blur = {}, truth.blur
+        for name in read:
+            var, is_gradient = binding[name]
+            if is_gradient:
+                read_gradient = draw.gradient(var, whole=True)
+                values[name] = read_gradient.full[None]
+                blur += read_gradient.blur
+            else:
+                values[name] = draw.values[var]
+        evaluate = Evaluator(values, functions, sizes, model.class_axis)
+        try:
+            claim = truth.claimed(eq.rhs, node_shapes, evaluate)
+        except ShapecheckError as e:  # raised on the formula's own nodes: place it there
+            raise type(e)(e.message, e.text or eq.text, e.span) from None
+        error = (relative_error(truth.reference, claim) if np.all(np.isfinite(claim))
+                 else float("inf"))
+        transposed = partial(truth.claimed, eq.rhs, node_shapes, evaluate, transposed=True)
+        return (error, truth, claim, transposed), blur
+
+    def _only_for(self, eq, model, binding, sizes, node_shapes, fixed, open_, read, lhs_var,
+                  tol) -> str:
+        """Where a formula holds for no smooth activation: the kinked or linear one it holds
+        for (`(Z > 0)` is relu's derivative), in words; else ""."""
+        for other in ELSE_ACTIVATIONS:
+            try:
+                (error, *_), _ = self._outcome(eq, model, binding, sizes, node_shapes,
+                                               {**fixed, **{g: other for g in open_}}, read,
+                                               lhs_var)
+            except ShapecheckError:
+                continue
+            if error <= tol:
+                return holds_only_for(sorted(open_, key=natural_order), other,
+                                      bool(self.options.forward))
+        return ""
+
+
+# activations no open one is checked with (not smooth, or linear), tried only to name the
+# one a formula is right for when it holds for none of them
+ELSE_ACTIVATIONS = tuple(a for a in functions_table.activations()
+                         if a not in OPEN_ACTIVATIONS and functions_table.elementwise(a))
 # a deep network leaves many activations open, all bound alike: past this many they are
 # named by the first and the last
 LISTED = 3

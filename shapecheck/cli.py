@@ -110,6 +110,18 @@ def parse_activation(text: str) -> tuple[str, str]:
     return name, func
 
 
+def parse_layers(text: str | None) -> tuple[int, int] | None:
+    """`1..2` → (1, 2); `3` → (3, 3): the layers a generic-layer formula is checked at."""
+    if text is None:
+        return None
+    match = re.fullmatch(r"\s*(\d+)\s*(?:(?:\.\.|-|:)\s*(\d+)\s*)?", text)
+    first, last = (int(match[1]), int(match[2] or match[1])) if match else (0, 0)
+    if not match or not 1 <= first <= last:
+        raise BadOptionError(f"--layers {text}: give a layer l or a range A..B of layers "
+                             "from 1, as --layers 1..2 or --layers 3")
+    return first, last
+
+
 _OPTION_WITH_VALUE = re.compile(r"--[A-Za-z_][\w-]*=")
 
 
@@ -170,6 +182,8 @@ def _print_version(ctx: click.Context, _param, value: bool) -> None:
                    f"({', '.join(functions.activations())}).")
 @click.option("--L", "layers", type=click.IntRange(min=1), metavar="N",
               help="Number of layers of the built-in network (turns on generic names W, dZ, A_prev).")
+@click.option("--layers", "only_layers", metavar="A..B",
+              help="Check a generic-layer formula at these layers only: 1..2, or 3.")
 @click.option("--label", "labels", multiple=True, metavar="NAME", help="Mark a --forward input as labels.")
 @click.option("--layout", type=click.Choice(["columns", "rows"]), default="columns", show_default=True,
               help="Examples in columns (Z = W @ X + b) or in rows (Z = X @ W + b).")
@@ -199,7 +213,7 @@ def _print_version(ctx: click.Context, _param, value: bool) -> None:
               help="Print the version and exit.")
 def command(args, shapes, forward, activations, layers, labels, layout, seed, tol, no_values,
             probes, exact, as_json, explain, svg_file, html_file, derive=(), expand=False,
-            latex=False, steps=False):
+            latex=False, steps=False, only_layers=None):
     """Check hand-derived gradient formulas: shapes, then values against finite differences.
 
     \b
@@ -238,7 +252,7 @@ def command(args, shapes, forward, activations, layers, labels, layout, seed, to
         sizes, formulas = parse_sizes(list(args))
         options = Options(sizes=sizes, shapes=dict(parse_shape(s) for s in shapes),
                           activations=dict(parse_activation(a) for a in activations),
-                          layout=layout, layers=layers,
+                          layout=layout, layers=layers, only_layers=parse_layers(only_layers),
                           forward=(forward,) if forward else (), labels=tuple(labels),
                           seed=seed, tol=tol, values=not no_values, probes=probes, exact=exact)
         paths = [a for a in formulas if "=" not in a]
@@ -267,6 +281,12 @@ def command(args, shapes, forward, activations, layers, labels, layout, seed, to
     refused = [] if not results or exit_status(results) == EXIT_ERROR else \
         [found.message for found in unused(options.sizes, options.activations, session.usage(),
                                            command_line=True, option=closest_option)]
+    if only_layers and results and not refused and exit_status(results) != EXIT_ERROR \
+            and not session.usage().generic and not session.usage().unknown:
+        refused = [f"--layers {only_layers}: no formula is written for a generic layer l (W, dZ, "
+                   "A_prev, ... with --L N), the only formulas checked layer by layer"
+                   + (f"; the number of layers is the option --L {only_layers.strip()}"
+                      if only_layers.strip().isdigit() else "")]
     if refused:  # the results were checked on what the user did not mean: none is shown
         for message in refused:
             click.echo(f"shapecheck: error: {message}", err=True)

@@ -14,6 +14,7 @@ from typing import Callable, Mapping, NamedTuple
 from . import functions
 from .errors import closest_names
 from .models.binding import natural_order, size_order
+from .models.names import GENERIC_FUNCTION
 
 # the depth is an option (`--L`), not a size: these words are that option meant
 LAYER_WORDS = {"l", "layers", "layer", "num_layers", "n_layers", "nlayers", "depth"}
@@ -75,8 +76,14 @@ def unused(sizes: Mapping[str, int], activations: Mapping[str, str], usage,
             continue
         in_use = (f"the activations in use: {', '.join(opened)}" if opened
                   else "no formula or model leaves an activation open")
-        near = closest(name, opened)
         said = f"--activation {name}={func}" if command_line else f"{name}={func}"
+        if name == GENERIC_FUNCTION:  # the course's g=relu: the hidden layers
+            found.append(Unused("activation", name, f"{said}: {name} sets the activation of "
+                                "every hidden layer of the built-in network, and no network "
+                                f"checked here has one ({in_use}; a network of L layers has "
+                                "L - 1 hidden ones)"))
+            continue
+        near = closest(name, opened)
         found.append(Unused("activation", name,
                             f"{said}: no formula or model uses an activation {name} ({in_use})"
                             + (f"; did you mean {near}?" if near else "")))

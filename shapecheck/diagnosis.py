@@ -1,5 +1,5 @@
 """Diagnosis of a wrong value: a constant factor or a transpose that turns the true
-gradient into the claimed one, in words.
+gradient into the claimed one, in words; the layers or the activation a formula holds for.
 """
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ from typing import Callable
 
 import numpy as np
 
+from .models.binding import layer_range
 from .models.factors import inverse, name_of, with_values
 from .models.model import Model
+from .models.names import GENERIC_FUNCTION, is_layer_activation
 from .numeric.truth import relative_error
 
 
@@ -38,4 +40,28 @@ def diagnose(true: np.ndarray, claimed: np.ndarray, transposed: Callable[[], np.
     if swapped is not None and relative_error(true, swapped) <= max(tol, 1e-6):
         return {"kind": "transpose"}, "the right side is the transpose of the true gradient"
     return None, ""
+
+
+def layers_said(holding: list[int], first: int, last: int, checked, output: str) -> tuple[str, str]:
+    """What goes before and after a generic formula's failure at layer `first`: "holds for
+    l = 1..2; at l = 3 the output activation is sigmoid: " (a formula right for the hidden
+    layers only, as `dZ = dA * (Z > 0)` with relu ones), and how to check those alone."""
+    said = f" (the output layer, {output})" if holding == [last] else ""
+    where = f"holds for l = {layer_range(holding)}{said}; " if holding else ""
+    where += (f"at l = {last} the output activation is {output}: " if first == last
+              else f"at layer l = {first}: ")
+    hidden_only = holding and first == last and holding == [l for l in checked if l != last]
+    after = (f". The hidden layers alone are checked with --layers {layer_range(holding)}"
+             if hidden_only else "")
+    return where, after
+
+
+def holds_only_for(names: list[str], activation: str, forward: bool) -> str:
+    """The words for a formula that holds for none of the smooth activations an open one is
+    checked with, but for `activation` (relu), with the option that fixes it."""
+    hidden = not forward and all(is_layer_activation(g) for g in names)
+    fix = (f"--activation {GENERIC_FUNCTION}={activation} for every hidden layer" if hidden else
+           " ".join(f"--activation {g}={activation}" for g in names))
+    return (f". It holds only if {', '.join(names)} {'is' if len(names) == 1 else 'are'} "
+            f"{activation}: an open activation must hold for any smooth one (or fix it: {fix})")
 

@@ -155,6 +155,8 @@ def render_one(result: Result, console: Console) -> None:
                         style="dim")
         else:
             head.append(f"   {result.message}", style="dim")
+        if result.layers:  # a generic-layer formula checked at the layers --layers gave
+            head.append(f"   at l = {_layers(result.layers)}", style="dim")
         console.print(head)
         _reading(result, console, indent)
         _derivation(result, console, indent)
@@ -223,6 +225,11 @@ def _derivation(result: Result, console: Console, indent: int) -> None:
             line.append(f"{step.rule}: " if step.rule else "so ")
             line.append(step.gradient, style="hint")
         console.print(line)
+
+
+def _layers(layers) -> str:
+    """(1, 2, 3) → '1..3'; (2,) → '2'."""
+    return f"{layers[0]}..{layers[-1]}" if len(layers) > 1 else str(layers[0])
 
 
 def _reading(result: Result, console: Console, indent: int) -> None:

@@ -35,6 +35,7 @@ class Options:
     activations: Mapping[str, str] = field(default_factory=dict)
     layout: str = "columns"
     layers: int | None = None
+    only_layers: tuple[int, int] | None = None  # --layers A..B: a generic formula's layers
     forward: tuple[str, ...] = ()
     labels: tuple[str, ...] = ()
     seed: int = 0
@@ -88,6 +89,7 @@ class Result:
     tolerance: float | None = None
     diagnosis: dict | None = None
     layer: int | None = None
+    layers: tuple[int, ...] | None = None  # the layers --layers restricted a check to
     activation: dict | None = None
     sizes: Mapping[str, int] = field(default_factory=dict)
     # the sizes nobody declared that the check chose and touched (Checker.verdict keeps
@@ -99,5 +101,8 @@ class Result:
     derived: str | None = None  # a verified derivation by the chain rule (calculus.derive)
     derivation: object | None = None  # its derive.Derivation: LaTeX, steps (not in the JSON)
     searched: bool = False  # a repair and a derivation were looked for (values are checked)
+    # a formula that multiplies Jacobians as the scalar chain rule does: its matrix forms,
+    # for the session to verify and advice.chain_rule to explain (not in the JSON)
+    chain: object | None = field(default=None, compare=False, repr=False)
     # what the session needs to look for a shape hint (check.Unhinted; not in the JSON)
     unhinted: object | None = field(default=None, compare=False, repr=False)

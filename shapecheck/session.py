@@ -22,7 +22,7 @@ from . import syntax as s
 from .check import Check, failed
 from .draws import Drawer
 from .errors import ShapecheckError, UnreadableFileError
-from .models.names import EXAMPLES, gradient_names, highest_layer
+from .models.names import EXAMPLES, GENERIC_FUNCTION, gradient_names, highest_layer
 from .models.binding import Binder, at_layer_names, generic_in, names_a_gradient
 from .language.parse import parse_equation
 from .language.printer import to_numpy
@@ -38,6 +38,7 @@ class Usage:
     sizes: set[str] = field(default_factory=set)
     functions: set[str] = field(default_factory=set)
     unknown: bool = False
+    generic: bool = False  # a generic-layer formula was checked (what --layers restricts)
     # the models the formulas were read on, by identity: their own sizes and functions are
     # added once, at the end (in Session.usage), not walked again for every formula
     models: dict = field(default_factory=dict)
@@ -46,6 +47,7 @@ class Usage:
         self.sizes |= other.sizes
         self.functions |= other.functions
         self.unknown = self.unknown or other.unknown
+        self.generic = self.generic or other.generic
         self.models.update(other.models)
 
 
@@ -90,6 +92,7 @@ class Checker:
             called = _called(eq.rhs)
             generic = generic_in(eq)
             if generic and self.options.layers and not self.options.forward:
+                self.usage.generic = True
                 for layer in range(1, self.options.layers + 1):
                     called |= _called(s.rename(eq, at_layer_names(generic, layer)).rhs)
                 eq = s.rename(eq, at_layer_names(generic, 1))  # one model at every layer
@@ -171,7 +174,10 @@ class Checker:
         """A wrong formula gets the smallest edit of its text that passes the same check
         (values included), else the derived formula, once it passes that check too."""
         if result.verdict not in ("shape", "value") or not self.options.values:
-            return result
+            return replace(result, chain=None)
+        if result.chain is not None:  # the scalar chain rule: its matrix form, verified
+            from .advice.chain_rule import explain
+            return explain(result, lambda formula: self.verdict(formula).verdict == "pass")
         from .advice.repair import find
 
         if text not in self._repairs:
@@ -327,6 +333,9 @@ class Session:
             checker = checkers.pop()
             used.add(checker.usage)
             checkers += checker._derivers.values()
+            if GENERIC_FUNCTION in checker.options.activations and not checker.options.forward \
+                    and any(len(m.weights) > 1 for m in checker.usage.models.values()):
+                used.functions.add(GENERIC_FUNCTION)  # --activation g=relu: the hidden layers
         for model in used.models.values():
             used.sizes |= set(model.sizes_used)
             for equation in model.equations:

@@ -128,6 +128,10 @@ class Inference:
                       f"{node.index}", node, node.span, node.operand)
         return ()
 
+    def jacobian(self, node: s.Jacobian) -> Shape:
+        """∂A/∂Z holds each entry of A against each entry of Z: A's shape, then Z's."""
+        return self.of(node.of) + self.of(node.wrt)
+
     def derivative(self, node: s.Derivative) -> Shape:
         return self.of(node.args[0])
 

@@ -109,6 +109,17 @@ class Index:
 
 
 @dataclass(frozen=True, slots=True)
+class Jacobian:
+    """`∂A1/∂Z1`, `\\frac{\\partial A1}{\\partial Z1}`: the derivative of a quantity that is not
+    the cost with respect to another, as the scalar chain rule writes it. It is read so that
+    the check can say what it is (an array of both shapes, not a factor of `*`); no later
+    stage computes with it."""
+    of: Name
+    wrt: Name
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
 class Equation:
     """`lhs = rhs`; `text` is the whole source the spans point into."""
     lhs: Name
@@ -117,7 +128,8 @@ class Equation:
     span: Span = field(default=(0, 0))
 
 
-Node = Union[Name, Number, BinOp, Neg, Transpose, Keyword, Tuple, Call, Derivative, Index]
+Node = Union[Name, Number, BinOp, Neg, Transpose, Keyword, Tuple, Call, Derivative, Index,
+             Jacobian]
 
 
 def children(node: Node) -> Iterator[Node]:

@@ -318,7 +318,8 @@ def test_an_unknown_name_in_latex_points_at_it():
     ("dW = W_{ij}", r"_\{ij\} is not a layer mark shapecheck reads", "W_{ij}"),
     ("dW = W2^{[1]}", "W2 already has a layer number", "W2^{[1]}"),
     (r"dW = \partial W", r"\\partial is read only in a gradient", r"\partial"),
-    (r"dW = \frac{\partial Y}{\partial W}", "a gradient ∂J/∂W is read where J is the cost", "Y"),
+    # one name on top: the cost (a gradient) or a quantity (a Jacobian, tests/test_chain_rule.py)
+    (r"dW = \frac{\partial Y^T}{\partial W}", "is read with one name on top", "Y^T"),
     ("dW = g''(Z)", "a second derivative g'' is not something shapecheck reads", "g''"),
     ("W * A = B", "the left side must be one name", "W * A"),
 ])

@@ -184,8 +184,12 @@ def test_an_activation_the_network_uses_is_accepted(cli):
 
 def test_the_generic_g_is_used_by_a_generic_formula(cli):
     assert cli("dZ = dA * g'(Z)", *SIZES, "--L", "2", "--activation", "g=relu").exit_code == 0
-    said = refused(cli(DZ1, *SIZES, "--activation", "g=relu"))
-    assert "no formula or model uses an activation g " in said
+    # the course's --activation g=relu sets the hidden layers: g1 here (issue 17, item 5)
+    assert cli(DZ1, *SIZES, "--activation", "g=relu").exit_code == 0
+    # a one-layer network has no hidden layer for it to set
+    said = refused(cli("dZ1 = A1 - Y", "--n0", "3", "--n1", "4", "--m", "5",
+                       "--activation", "g=relu"))
+    assert "g sets the activation of every hidden layer" in said
 
 
 def test_a_misspelt_activation_function_names_the_closest(cli):

@@ -339,7 +339,7 @@ def test_no_equals_sign():
     ("dW = a.foo + b.bar", "'.foo' is not something", "a.foo"),
     # the left side is refused before a marker left at the end of the right side
     ("dW2 dW1 = c.foo", "the left side must be one name", "dW2 dW1"),
-    ("dW = \\frac{\\partial X}{\\partial W} + W^{[2][3]}", "read where J is the cost", "X"),
+    ("dW = \\frac{\\partial X^T}{\\partial W} + W^{[2][3]}", "read with one name on top", "X^T"),
 ])
 def test_of_two_problems_the_first_in_reading_order_is_reported(text, message, where):
     with pytest.raises(FormulaSyntaxError, match=re.escape(message)) as e:

@@ -260,11 +260,13 @@ class _Notation(Transformer):
         value = float(children[-1])
         return ("power", -value if str(children[0]) == "-" else value, _span(meta))
 
-    # -- ∂J/∂W as the name dW
+    # -- ∂J/∂W as the name dW; ∂A1/∂Z1 (no cost on top) a Jacobian
     @v_args(meta=True)
     def gradient(self, meta, children):
-        # the cost and one name (validate checked them)
-        _cost, var = (c for c in children if not hasattr(c, "type"))
+        # one name on top and one below (validate checked them)
+        top, var = (c for c in children if not hasattr(c, "type"))
+        if top.id not in s.COST_NAMES:
+            return s.Jacobian(top, var, _span(meta))
         return s.Name("d" + var.id, _span(meta))
 
     @v_args(meta=True)

@@ -66,4 +66,6 @@ def to_numpy(node: s.Node) -> str:
         return f"{prefix}{node.func}({', '.join(args)})"
     if isinstance(node, s.Derivative):
         return f"{node.func}'({', '.join(to_numpy(a) for a in node.args)})"
+    if isinstance(node, s.Jacobian):
+        return f"∂{node.of.id}/∂{node.wrt.id}"
     raise TypeError(f"cannot print {type(node).__name__}")

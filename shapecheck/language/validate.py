@@ -165,12 +165,13 @@ def _gradient(t, meta, children) -> Problem:
     if ops and str(ops[0]) != "/":
         return f"∂J/∂W is written with /, not {ops[0]}", _tok_span(ops[0])
     cost, var = (c for c in children if not hasattr(c, "type"))
-    # a primed name here is read as a transpose: neither the cost nor one name
-    if not isinstance(cost, s.Name) or cost.id not in s.COST_NAMES:
-        return ("a gradient ∂J/∂W is read where J is the cost: J, L, E, C, \\mathcal{L}, "
-                "\\ell", cost.span)
+    # a primed name here is read as a transpose: neither the cost nor one name; a name that
+    # is not the cost on top is a Jacobian ∂A1/∂Z1, the scalar chain rule's factor
+    if not isinstance(cost, s.Name):
+        return ("a derivative ∂J/∂W or ∂A/∂Z is read with one name on top: the cost J, L, E, "
+                "C, \\mathcal{L}, \\ell, or a quantity of the model", cost.span)
     if not isinstance(var, s.Name):
-        return "a gradient ∂J/∂W is read with respect to one name", var.span
+        return "a derivative ∂J/∂W is read with respect to one name", var.span
     return None
 
 

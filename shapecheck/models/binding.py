@@ -100,6 +100,34 @@ class Binder:
         return model, binding
 
 
+def hidden_activations(fixed: Mapping[str, str] | None, last_layer: int) -> dict[str, str]:
+    """The network's fixed activations: the course's `--activation g=relu` sets every hidden
+    layer's (g1 to g{L-1}; the output keeps its sigmoid or softmax), and one given by its
+    layer (`g2=tanh`) wins over it."""
+    fixed = dict(fixed or {})
+    hidden = fixed.pop(GENERIC_FUNCTION, None)
+    if hidden is None:
+        return fixed
+    if not functions.elementwise(hidden):
+        raise ModelError(f"--activation {GENERIC_FUNCTION}={hidden}: {GENERIC_FUNCTION} sets "
+                         "the activation of every hidden layer, an element-wise one; "
+                         f"{hidden} belongs to the output layer (--activation g{last_layer}="
+                         f"{hidden})")
+    return {**{at_layer(GENERIC_FUNCTION, l): hidden for l in range(1, last_layer)}, **fixed}
+
+
+def output_activation(fixed: Mapping[str, str], last_layer: int) -> str:
+    """The activation of the network's last layer: sigmoid unless --activation gL says."""
+    return fixed.get(at_layer(GENERIC_FUNCTION, last_layer), functions.cross_entropy_outputs()[0])
+
+
+def layer_range(layers: list[int]) -> str:
+    """[1, 2, 3] → '1..3'; [1, 3] → '1, 3'."""
+    if len(layers) > 1 and layers == list(range(layers[0], layers[-1] + 1)):
+        return f"{layers[0]}..{layers[-1]}"
+    return ", ".join(str(layer) for layer in layers)
+
+
 def unknown_function_message(func: str) -> str:
     """`tanhh is not a function shapecheck knows: did you mean tanh? ...`"""
     near = functions.closest(func)
@@ -233,7 +261,7 @@ def network(last_layer: int, layout: str = "columns", batch: str | int = "m",
             f"names, that a size n{{l}} declares or that --L gives); shapecheck builds at most "
             f"{MAX_LAYERS}")
     outputs = functions.cross_entropy_outputs()
-    fixed = {f"g{last_layer}": outputs[0], **(fixed_functions or {})}
+    fixed = {f"g{last_layer}": outputs[0], **hidden_activations(fixed_functions, last_layer)}
     output = functions.lookup(fixed[f"g{last_layer}"])
     if output is None or not output.cross_entropy:
         # the cross-entropy's logs are undefined for any other output: no draw would do

@@ -163,6 +163,11 @@ def generic_names(layer: int, last_layer: int) -> dict[str, str]:
     return found
 
 
+def is_layer_activation(name: str) -> bool:
+    """`g2`: the activation of one layer of the built-in network (what `g` stands for)."""
+    return bool(re.fullmatch(GENERIC_FUNCTION + r"\d+", name))
+
+
 def is_pre_activation(var: str) -> bool:
     """`Z2`: the quantities the course writes every backward step in (`dZ1 = W2.T @ dZ2 ...`)."""
     return bool(re.fullmatch(r"Z\d+", var))
