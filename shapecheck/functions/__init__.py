@@ -1,14 +1,15 @@
 """The function table: what each known function is, asked by every stage.
 
-The records sit in `records.py` (one per function); `rules.py` holds the pieces they are
-written with. May import only `syntax`, `errors` and numpy; imported by language/ and above.
+The records (one per function, `record.Function`) sit in `records.py` and its family modules
+(`reductions.py`, `linalg.py`, `constructors.py`), assembled in `records.FUNCTIONS`;
+`rules.py` holds the pieces they are written with. May import only `syntax`, `errors` and numpy; imported by language/ and above.
 """
 from __future__ import annotations
 
 
-from .records import (FUNCTIONS, OPERATOR_METHODS, OPERATORS, Arguments, Function, arguments,
-                      kept_axis, kept_written,
-                      call, elementwise_chain, with_axis)
+from .record import Function, call
+from .records import FUNCTIONS, OPERATOR_METHODS, OPERATORS, elementwise_chain
+from .reductions import Arguments, arguments, kept_axis, kept_written, with_axis
 from ..errors import closest_names
 from ..syntax import Call
 from .rules import (Shape, ShapeCall, ShapeProblem, Underivable, broadcast, constant_int, show,
@@ -148,4 +149,4 @@ __all__ = ["Arguments", "Function", "FUNCTIONS", "Shape", "ShapeProblem", "Under
            "closest", "constant_int", "dyad", "elementwise", "elementwise_chain", "known", "lookup",
            "methods", "namespaced", "open_activations", "operator", "shape_of", "show",
            "slide_name", "sloped", "stacked_axis", "superscripted", "total", "unit", "is_unit",
-           "with_axis"]
+           "kept_axis", "kept_written", "with_axis"]
