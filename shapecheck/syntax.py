@@ -109,6 +109,16 @@ class Index:
 
 
 @dataclass(frozen=True, slots=True)
+class Literal:
+    """An argument read as written, not as an array: a string (`'ij,kj->ik'`, np.einsum's
+    subscripts) or a type (`np.int64`, `float` in `.astype(...)`). `text` as written,
+    `value` without quotes or `np.`."""
+    text: str
+    value: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
 class Equation:
     """`lhs = rhs`; `text` is the whole source the spans point into."""
     lhs: Name
@@ -117,7 +127,8 @@ class Equation:
     span: Span = field(default=(0, 0))
 
 
-Node = Union[Name, Number, BinOp, Neg, Transpose, Keyword, Tuple, Call, Derivative, Index]
+Node = Union[Name, Number, BinOp, Neg, Transpose, Keyword, Tuple, Call, Derivative, Index,
+             Literal]
 
 
 def children(node: Node) -> Iterator[Node]:

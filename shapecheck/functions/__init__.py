@@ -11,7 +11,7 @@ from .record import Function, call
 from .records import FUNCTIONS, OPERATOR_METHODS, OPERATORS, elementwise_chain
 from .reductions import Arguments, arguments, kept_axis, kept_written, with_axis
 from ..errors import closest_names
-from ..syntax import Call
+from ..syntax import Call, Literal
 from .rules import (Shape, ShapeCall, ShapeProblem, Underivable, broadcast, constant_int, show,
                     stacked_axis)
 
@@ -134,14 +134,31 @@ def cross_entropy_outputs() -> tuple[str, ...]:
 _UNARY = Function("")  # an element-wise function, or a model's activation (g1)
 
 
-def shape_of(node, shapes, text, sizes) -> Shape:
+def written(node, index: int) -> bool:
+    """Whether argument `index` of the call `node` is read as written (a size, a string, a
+    type), not as an array."""
+    record = _TABLE.get(node.func) if isinstance(node, Call) else None
+    return record is not None and index in record.written
+
+
+def shape_of(node, shapes, text, sizes, node_shape=None) -> Shape:
     """The shape of the call `node` given its arguments' shapes (`text` writes an argument,
-    `sizes` are the size names); raises ShapeProblem."""
+    `sizes` are the size names, `node_shape` gives the shape of a node inside an argument
+    read as written); raises ShapeProblem."""
     record = _TABLE.get(node.func)
     if record is None or record.shape is None:
         ShapeCall(_UNARY, node, shapes, text, sizes, arguments).arity()
         return shapes[0]
-    return record.shape(ShapeCall(record, node, shapes, text, sizes, arguments))
+    for i, arg in enumerate(node.args):
+        if isinstance(arg, Literal) and i not in record.written:
+            raise ShapeProblem(f"{arg.text} is not an array: {_literal_use()}", arg.span,
+                               mismatch=False)
+    return record.shape(ShapeCall(record, node, shapes, text, sizes, arguments, node_shape))
+
+
+def _literal_use() -> str:
+    return ("a string or a type is read only where a function takes one, as in "
+            "np.einsum('ij,jk->ik', A, B) or x.astype(float)")
 
 
 __all__ = ["Arguments", "Function", "FUNCTIONS", "Shape", "ShapeProblem", "Underivable",
@@ -149,4 +166,4 @@ __all__ = ["Arguments", "Function", "FUNCTIONS", "Shape", "ShapeProblem", "Under
            "closest", "constant_int", "dyad", "elementwise", "elementwise_chain", "known", "lookup",
            "methods", "namespaced", "open_activations", "operator", "shape_of", "show",
            "slide_name", "sloped", "stacked_axis", "superscripted", "total", "unit", "is_unit",
-           "kept_axis", "kept_written", "with_axis"]
+           "kept_axis", "kept_written", "with_axis", "written"]

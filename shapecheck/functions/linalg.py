@@ -1,11 +1,13 @@
-"""Linear algebra: np.trace, np.outer, np.linalg.inv, np.linalg.det, np.linalg.norm."""
+"""Linear algebra: np.trace, np.outer, np.linalg.inv, np.linalg.det, np.linalg.norm, np.diag,
+np.diagflat."""
 from __future__ import annotations
 
 import numpy as np
 
 from .record import Function, call
 from .reductions import REDUCING, _reduce, _reduction, arguments
-from .rules import ShapeCall, Shape, dyad_value, first, name, neg, num, op, square, tr, vectors
+from .rules import (ShapeCall, Shape, dyad_value, first, name, neg, num, op, show, square, tr,
+                    vectors, whole)
 
 
 def _inverse(at, node, args):
@@ -64,6 +66,63 @@ def _outer_chain(site, i, ops, g):
     return op("@", tr(g), ops[0]), "for P = np.outer(M, N), dN = dP.T @ M"
 
 
+def _diag_shape(c: ShapeCall) -> Shape:
+    c.arity()
+    shape, arg = c.shapes[0], c.node.args[0]
+    if len(shape) == 1:
+        return (shape[0], shape[0])
+    if len(shape) == 2 and shape[0] == shape[1]:
+        return (shape[0],)
+    if len(shape) == 2 and 1 in shape and not c.node.namespaced:
+        c.refuse(f"diag({c.text(arg)}) of the {show(shape)} vector {c.text(arg)} reads two "
+                 f"ways: the diagonal matrix (np.diagflat({c.text(arg)})) or numpy's "
+                 f"np.diag({c.text(arg)}), its one diagonal entry; write the one meant",
+                 c.node.span)
+    if len(shape) == 2 and all(isinstance(d, int) or d == 1 for d in shape):
+        return (1 if 1 in shape else min(shape),)
+    if len(shape) == 2 and 1 in shape:
+        return (1,)
+    c.fail(f"np.diag reads a vector or a square matrix, but {c.text(arg)} is {show(shape)}",
+           c.node.func_span, arg)
+
+
+def _diag_value(at, node, args):
+    a = args[0]
+    if a.ndim == 2:
+        at.limit((a.shape[0], a.shape[1], a.shape[1]))
+        return a[:, :, None] * np.eye(a.shape[1])
+    return np.diagonal(a, axis1=1, axis2=2).copy()
+
+
+def _diag_chain(site, i, ops, g):
+    shape = site.operand_shapes[0]
+    if len(shape) == 2 and shape[0] != shape[1]:
+        return None
+    return call("diag", whole(site, g)), "for P = np.diag(M), dM = np.diag(dP)"
+
+
+def _diagflat_shape(c: ShapeCall) -> Shape:
+    c.arity()
+    shape, arg = c.shapes[0], c.node.args[0]
+    long = [d for d in shape if d != 1]
+    if len(long) > 1 and not all(isinstance(d, int) for d in long):
+        c.refuse(f"np.diagflat({c.text(arg)}) has as many rows as {c.text(arg)} {show(shape)} "
+                 "has entries, a product of sizes shapecheck cannot name", c.node.span)
+    size = int(np.prod(long)) if len(long) > 1 else (long[0] if long else 1)
+    return (size, size)
+
+
+def _diagflat_value(at, node, args):
+    flat = args[0].reshape(args[0].shape[0], -1)
+    at.limit((flat.shape[0], flat.shape[1], flat.shape[1]))
+    return flat[:, :, None] * np.eye(flat.shape[1])
+
+
+def _diagflat_chain(site, i, ops, g):
+    return (call("reshape", call("diag", whole(site, g)), call("shape", ops[0])),
+            "for P = np.diagflat(M), dM = np.diag(dP).reshape(M.shape)")
+
+
 LINALG: tuple[Function, ...] = (
     Function("trace", shape=square(True), chain=_trace_chain, linear=True,
              stacked=lambda at, node, args: np.trace(args[0], axis1=-2, axis2=-1),
@@ -83,4 +142,8 @@ LINALG: tuple[Function, ...] = (
              stacked=_norm_value,
              chain=_norm_chain, operands=first,
              latex=lambda r, node: f"\\left\\|{r(node.args[0])}\\right\\|"),
+    Function("diag", shape=_diag_shape, stacked=_diag_value, chain=_diag_chain, linear=True,
+             latex="\\operatorname{diag}"),
+    Function("diagflat", shape=_diagflat_shape, stacked=_diagflat_value, chain=_diagflat_chain,
+             linear=True, latex="\\operatorname{diagflat}"),
 )

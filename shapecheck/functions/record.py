@@ -5,7 +5,7 @@ stages write a call of one (`call`). The records themselves sit in the family mo
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Container
 
 from .. import syntax as s
 from .rules import NOWHERE, Shape, ShapeCall
@@ -48,6 +48,10 @@ class Function:
     # (call, args, derivative) → what a call with a second argument means, of the function
     # or its derivative: `leaky_relu(Z, a)` is `np.where(Z > 0, Z, a * Z)`
     sloped: Callable | None = None
+    # the arguments read as written, not as arrays: sizes (np.ones((N, D)), x.reshape(N, -1)),
+    # np.einsum's subscripts, .astype's type; their shape rule and value read the nodes
+    written: Container[int] = ()
+    types: bool = False                 # its written arguments are types: .astype(float)
 
 
 # which names numpy has (printed np.NAME): filled once the records are assembled, so that the

@@ -3,7 +3,8 @@
 A record (`record.Function`) says how the function is spelled (numpy, slide, LaTeX), which
 keywords it reads, its shape rule, its numpy value, its derivative and local chain rule,
 its domain and kinks, and its LaTeX. The element-wise functions, softmax and the piecewise
-ones are here; the other families in their modules (reductions, linalg, constructors),
+ones are here; the other families in their modules (reductions, linalg, constructors,
+reshaping, einsum),
 assembled below in `FUNCTIONS`. Adding a function is adding a record (and its tests).
 """
 from __future__ import annotations
@@ -14,8 +15,10 @@ import numpy as np
 
 from .. import syntax as s
 from .constructors import CONSTRUCTORS
+from .einsum import EINSUM
 from .linalg import LINALG
 from .record import Function, call, register
+from .reshaping import RESHAPING
 from .reductions import REDUCTIONS, arguments, kept_written, with_axis
 from .rules import (bounded_chain, broadcasting, choice_value, derivative, extreme_chain, first,
                     normalising, num, op, pass_chain, sloped_line, stacked_axis, tr)
@@ -177,7 +180,8 @@ _PIECEWISE: tuple[Function, ...] = (
              chain=_where_chain, latex="\\operatorname{where}"),
 )
 
-FUNCTIONS: tuple[Function, ...] = _ELEMENTWISE + REDUCTIONS + LINALG + _PIECEWISE + CONSTRUCTORS
+FUNCTIONS: tuple[Function, ...] = (_ELEMENTWISE + REDUCTIONS + LINALG + _PIECEWISE + CONSTRUCTORS
+                                   + RESHAPING + (EINSUM,))
 register(FUNCTIONS)
 
 # numpy functions that are operators in disguise, read as the operator: (operator, arity)

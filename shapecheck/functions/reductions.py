@@ -1,4 +1,4 @@
-"""The reductions: np.sum, np.mean, np.max, np.min, and the one reader of a call's `axis`,
+"""The reductions: np.sum, np.mean, np.var, np.max, np.min, and the one reader of a call's `axis`,
 `keepdims` and `ord` that every stage asks (`arguments`).
 """
 from __future__ import annotations
@@ -140,6 +140,22 @@ def _spread(site, ops, g, mean: bool):
     return spread, f"for a {what} P = np.sum(M{written}), every entry it added gets dP"
 
 
+def _var_value(at, node, args):
+    read, a = arguments(node), args[0]
+    axes = tuple(range(1, a.ndim)) if read.axis is None else tuple(map(stacked_axis, read.axis))
+    return np.var(a, axis=axes, keepdims=read.keepdims)
+
+
+def _var_chain(site, i, ops, g):
+    """P = np.var(M) is the mean of (M - np.mean(M)) ** 2 over the same axes: dM = 2 (M - the
+    mean) times the mean's spread of dP (the mean's own gradient sums to zero there)."""
+    x, axis = ops[0], arguments(site.node).axis_node
+    centre = call("mean", x) if axis is None else with_axis(call("mean", x), axis, True)
+    spread, _ = _spread(site, ops, g, True)
+    return (op("*", op("*", num(2), spread), op("-", x, centre)),
+            "for P = np.var(M), dM = 2 * (M - np.mean(M)) * dP / (the entries averaged)")
+
+
 def _latex_total(sign: str):
     def render(r, node):
         axis = keyword(node, "axis")
@@ -161,4 +177,6 @@ REDUCTIONS: tuple[Function, ...] = (
              latex=_latex_total("\\operatorname{mean}"), **_TOTAL),
     Function("max", aliases=("amax",), stacked=_reducing(np.max), **_EXTREME),
     Function("min", aliases=("amin",), stacked=_reducing(np.min), **_EXTREME),
+    Function("var", stacked=_var_value, chain=_var_chain, arity=(1, 2), keywords=REDUCING,
+             shape=_reduction, operands=first, method=True, latex="\\operatorname{var}"),
 )

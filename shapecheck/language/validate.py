@@ -38,7 +38,7 @@ def unfinished(t, node) -> Problem:
     """The problem of a marker left waiting for what follows, or None."""
     if isinstance(node, _Attribute):
         return (f"'.{node.name}' is not something shapecheck knows; "
-                "attributes it reads are .T and .shape[i]", node.span)
+                "attributes it reads are .T, .shape and .shape[i]", node.span)
     if isinstance(node, _Function):
         return f"{t._source(node.span)} needs an argument", node.span
     return None
