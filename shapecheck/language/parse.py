@@ -23,7 +23,7 @@ from .notation import (_Attribute, _dotted, _Function, _is_chain, _LayerMark, _N
 from .tables import LEXER, _grammar_digest, _grammar_dir, _load_parser, write_tables  # noqa: F401
 
 # numpy's namespaces: `np.sum` and `numpy.linalg.inv` are the functions `sum`, `linalg.inv`
-NAMESPACES = {"np", "numpy"}
+NAMESPACES = validate.NAMESPACES
 
 _parser: Lark | None = None
 
