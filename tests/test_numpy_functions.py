@@ -234,3 +234,28 @@ def test_einsum_value_is_numpys():
     class At:
         limit = staticmethod(lambda shape: None)
     assert np.allclose(record.stacked(At(), node, [None, a, b])[0], a[0] @ b[0].T)
+
+
+def test_the_new_functions_are_written_in_latex():
+    def latex(text):
+        return to_latex(parse_equation(text))
+    assert latex("y = np.einsum('ij,kj->ik', A, B)") == \
+        "y = \\operatorname{einsum}(\\text{ij,kj} \\to \\text{ik}, A, B)"
+    assert latex("y = np.var(X, axis=0)") == "y = \\operatorname{var}_{\\text{axis } 0} X"
+    assert latex("y = np.diag(v)") == "y = \\operatorname{diag}(v)"
+    assert latex("y = np.ones((N, D))") == "y = \\mathbf{1}_{N \\times D}"
+
+
+AFFINE = ("out = x.reshape(x.shape[0], -1); J = np.sum(dout * (out @ w))",
+          ("x=3,2,2", "w=4,5", "dout=3,5"))
+
+
+def test_the_affine_layer_of_the_assignments(cli):
+    # CS231n's affine_backward: dx = dout @ w.T reshaped back to x's shape
+    _verdicts(cli, *AFFINE, "dx = (dout @ w.T).reshape(x.shape)",
+              ["dx = (dout @ w.T).reshape(x.shape) / 2", "dx = (dout @ w).reshape(x.shape)"])
+    _verdicts(cli, *AFFINE, "dw = x.reshape(x.shape[0], -1).T @ dout",
+              ["dw = x.reshape(x.shape[0], -1).T @ dout * 2"])
+    named = _run(cli, "dx = dout.reshape(x.shape)", "J = np.sum(dout * x.reshape(N, -1))",
+                 "x=N,C,H", "dout=N,C", sizes=(("N", 3), ("C", 2), ("H", 2)))
+    assert named.exit_code == 2 and "would stand for C * H" in named.stdout

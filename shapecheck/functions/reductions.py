@@ -178,5 +178,6 @@ REDUCTIONS: tuple[Function, ...] = (
     Function("max", aliases=("amax",), stacked=_reducing(np.max), **_EXTREME),
     Function("min", aliases=("amin",), stacked=_reducing(np.min), **_EXTREME),
     Function("var", stacked=_var_value, chain=_var_chain, arity=(1, 2), keywords=REDUCING,
-             shape=_reduction, operands=first, method=True, latex="\\operatorname{var}"),
+             shape=_reduction, operands=first, method=True,
+             latex=_latex_total("\\operatorname{var}")),
 )

@@ -46,8 +46,10 @@ def _reshape_shape(c: ShapeCall) -> Shape:
                node.func_span, node.args[0])
     number = total // known
     if rest and (number != 1 or sum(rest.values()) > 1):
-        c.refuse(f"the -1 in {into} would stand for a product of sizes of {whole_text}, "
-                 "which shapecheck cannot name as one size: write the sizes", node.span)
+        product = " * ".join(([str(number)] if number != 1 else []) + sorted(rest.elements()))
+        c.refuse(f"the -1 in {into} would stand for {product} ({whole_text}), which shapecheck "
+                 "cannot name as one size: declare the sizes as numbers (--shape x=3,2,2) "
+                 "or write the shape", node.span)
     free: Dim = next(iter(rest)) if rest else number
     return tuple(free if d is None else d for d in dims)
 

@@ -94,7 +94,7 @@ class _Latex:
         if isinstance(node, s.Index):
             return f"{self.wrap(node.operand, _ATOM)}.{node.attr}[{node.index}]"
         if isinstance(node, s.Literal):
-            return f"\\text{{{node.value}}}"
+            return "\\text{" + node.value.replace("->", "} \\to \\text{") + "}"
         if isinstance(node, s.Tuple):
             return "(" + ", ".join(self(i) for i in node.items) + ")"
         return str(node)
