@@ -157,7 +157,6 @@ class Inference:
             raise Mismatch(ShapeFailure(problem.message, node, problem.span,
                                         tuple(self.operand(o) for o in problem.operands))) from None
 
-
     def written(self, node: s.Node) -> Shape | None:
         """An argument read as written (`(N, D)`, `x.shape`, `'ij->j'`): the shapes of the
         arrays inside it are found (x of x.shape[0]); its own is None."""

@@ -222,6 +222,7 @@ def test_a_string_is_read_only_as_an_argument(cli):
     # a quote after a name or a bracket is still a prime
     assert isinstance(parse_equation("dZ = g'(Z) * h'(Z)").rhs.left, s.Derivative)
     assert isinstance(parse_equation("dW = X' @ Y").rhs.left, s.Transpose)
+    assert to_numpy(parse_equation("dW = A ' @ B '").rhs) == "A.T @ B.T"
 
 
 def test_einsum_value_is_numpys():

@@ -1,8 +1,9 @@
 """The function table: what each known function is, asked by every stage.
 
 The records (one per function, `record.Function`) sit in `records.py` and its family modules
-(`reductions.py`, `linalg.py`, `constructors.py`), assembled in `records.FUNCTIONS`;
-`rules.py` holds the pieces they are written with. May import only `syntax`, `errors` and numpy; imported by language/ and above.
+(`reductions.py`, `linalg.py`, `constructors.py`, `reshaping.py`, `einsum.py`), assembled in
+`records.FUNCTIONS`; `rules.py` holds the pieces they are written with. May import only
+`syntax`, `errors` and numpy; imported by language/ and above.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from .record import Function, call
 from .records import FUNCTIONS, OPERATOR_METHODS, OPERATORS, elementwise_chain
 from .reductions import Arguments, arguments, kept_axis, kept_written, with_axis
 from ..errors import closest_names
-from ..syntax import Call, Literal
+from ..syntax import Call
 from .rules import (Shape, ShapeCall, ShapeProblem, Underivable, broadcast, constant_int, show,
                     stacked_axis)
 
@@ -149,16 +150,7 @@ def shape_of(node, shapes, text, sizes, node_shape=None) -> Shape:
     if record is None or record.shape is None:
         ShapeCall(_UNARY, node, shapes, text, sizes, arguments).arity()
         return shapes[0]
-    for i, arg in enumerate(node.args):
-        if isinstance(arg, Literal) and i not in record.written:
-            raise ShapeProblem(f"{arg.text} is not an array: {_literal_use()}", arg.span,
-                               mismatch=False)
     return record.shape(ShapeCall(record, node, shapes, text, sizes, arguments, node_shape))
-
-
-def _literal_use() -> str:
-    return ("a string or a type is read only where a function takes one, as in "
-            "np.einsum('ij,jk->ik', A, B) or x.astype(float)")
 
 
 __all__ = ["Arguments", "Function", "FUNCTIONS", "Shape", "ShapeProblem", "Underivable",

@@ -1,6 +1,7 @@
 """What a function record is: the fields every stage asks of a known function, and how the
 stages write a call of one (`call`). The records themselves sit in the family modules
-(records, reductions, linalg, constructors, reshaping), assembled in `records.FUNCTIONS`.
+(records, reductions, linalg, constructors, reshaping, einsum), assembled in
+`records.FUNCTIONS`.
 """
 from __future__ import annotations
 

@@ -171,8 +171,8 @@ _EXTREME = dict(arity=(1, 2), keywords=REDUCING, shape=_reduction,
                 operands=first, method=True)
 
 REDUCTIONS: tuple[Function, ...] = (
-    Function("sum", stacked=_reducing(np.sum), total="sum", chain=_total_chain(False), commands=("\\sum", "∑"),
-             latex=_latex_total("\\sum"), **_TOTAL),
+    Function("sum", stacked=_reducing(np.sum), total="sum", chain=_total_chain(False),
+             commands=("\\sum", "∑"), latex=_latex_total("\\sum"), **_TOTAL),
     Function("mean", stacked=_reducing(np.mean), total="mean", chain=_total_chain(True),
              latex=_latex_total("\\operatorname{mean}"), **_TOTAL),
     Function("max", aliases=("amax",), stacked=_reducing(np.max), **_EXTREME),

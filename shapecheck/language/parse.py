@@ -156,8 +156,9 @@ class _ToSyntax(_Notation):
         record = functions.lookup(func)
         if record is None or not record.types:
             return args
-        return tuple(s.Literal(a.id, a.id, a.span) if isinstance(a, s.Name) and i in record.written
-                     else a for i, a in enumerate(args))
+        return tuple(s.Literal(a.id, a.id, a.span)
+                     if isinstance(a, s.Name) and i in record.written else a
+                     for i, a in enumerate(args))
 
     @v_args(meta=True)
     def keyword(self, meta, children):
