@@ -147,17 +147,32 @@ class Inference:
     # -- functions: each known one's rule is in its record (shapecheck.functions)
     def call(self, node: s.Call) -> Shape:
         # np.sum(A, (0, 1)): a tuple after the first argument is the axes
-        shapes = [() if i and isinstance(a, s.Tuple) else self.of(a)
+        shapes = [self.written(a) if functions.written(node, i)
+                  else () if i and isinstance(a, s.Tuple) else self.of(a)
                   for i, a in enumerate(node.args)]
         for k in node.kwargs:
             self.of(k)
         try:
-            return functions.shape_of(node, shapes, self.text, self.sizes)
+            return functions.shape_of(node, shapes, self.text, self.sizes,
+                                      lambda n: self.shapes.get(id(n)))
         except functions.ShapeProblem as problem:
             if not problem.mismatch:
                 raise UnknownNameError(problem.message, self.env.text, problem.span) from None
             raise Mismatch(ShapeFailure(problem.message, node, problem.span,
                                         tuple(self.operand(o) for o in problem.operands))) from None
+
+    def written(self, node: s.Node) -> Shape | None:
+        """An argument read as written (`(N, D)`, `x.shape`, `'ij->j'`): the shapes of the
+        arrays inside it are found (x of x.shape[0]); its own is None."""
+        for item in node.items if isinstance(node, s.Tuple) else (node,):
+            if not isinstance(item, (s.Literal, s.Tuple)):
+                self.of(item)
+        return None
+
+    def literal(self, node: s.Literal) -> Shape:
+        raise UnknownNameError(f"{node.text} is not an array: a string or a type is read only "
+                               "where a function takes one, as in np.einsum('ij,jk->ik', A, B) "
+                               "or x.astype(float)", self.env.text, node.span)
 
 
 def _broadcast_reason(a: Shape, b: Shape) -> str:

@@ -120,6 +120,16 @@ class Jacobian:
 
 
 @dataclass(frozen=True, slots=True)
+class Literal:
+    """An argument read as written, not as an array: a string (`'ij,kj->ik'`, np.einsum's
+    subscripts) or a type (`np.int64`, `float` in `.astype(...)`). `text` as written,
+    `value` without quotes or `np.`."""
+    text: str
+    value: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
 class Equation:
     """`lhs = rhs`; `text` is the whole source the spans point into."""
     lhs: Name
@@ -129,7 +139,7 @@ class Equation:
 
 
 Node = Union[Name, Number, BinOp, Neg, Transpose, Keyword, Tuple, Call, Derivative, Index,
-             Jacobian]
+             Jacobian, Literal]
 
 
 def children(node: Node) -> Iterator[Node]:

@@ -84,7 +84,8 @@ def test_the_queries_the_stages_ask():
     assert functions.open_activations() == ("tanh", "sigmoid", "softplus")
     assert functions.activations() == ("tanh", "sigmoid", "relu", "softplus", "identity",
                                        "softmax")
-    assert set(functions.methods()) == {"sum", "mean", "max", "min", "dot", "transpose"}
+    assert set(functions.methods()) == {"sum", "mean", "var", "max", "min", "reshape", "astype",
+                                        "dot", "transpose"}
     assert functions.operator("matmul") == ("@", 2)
     assert functions.operator("tanh") is None
     assert functions.superscripted(-1).name == "linalg.inv"

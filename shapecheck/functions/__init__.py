@@ -1,14 +1,16 @@
 """The function table: what each known function is, asked by every stage.
 
-The records sit in `records.py` (one per function); `rules.py` holds the pieces they are
-written with. May import only `syntax`, `errors` and numpy; imported by language/ and above.
+The records (one per function, `record.Function`) sit in `records.py` and its family modules
+(`reductions.py`, `linalg.py`, `constructors.py`, `reshaping.py`, `einsum.py`), assembled in
+`records.FUNCTIONS`; `rules.py` holds the pieces they are written with. May import only
+`syntax`, `errors` and numpy; imported by language/ and above.
 """
 from __future__ import annotations
 
 
-from .records import (FUNCTIONS, OPERATOR_METHODS, OPERATORS, Arguments, Function, arguments,
-                      kept_axis, kept_written,
-                      call, elementwise_chain, with_axis)
+from .record import Function, call
+from .records import FUNCTIONS, OPERATOR_METHODS, OPERATORS, elementwise_chain
+from .reductions import Arguments, arguments, kept_axis, kept_written, with_axis
 from ..errors import closest_names
 from ..syntax import Call
 from .rules import (Shape, ShapeCall, ShapeProblem, Underivable, broadcast, constant_int, show,
@@ -133,14 +135,22 @@ def cross_entropy_outputs() -> tuple[str, ...]:
 _UNARY = Function("")  # an element-wise function, or a model's activation (g1)
 
 
-def shape_of(node, shapes, text, sizes) -> Shape:
+def written(node, index: int) -> bool:
+    """Whether argument `index` of the call `node` is read as written (a size, a string, a
+    type), not as an array."""
+    record = _TABLE.get(node.func) if isinstance(node, Call) else None
+    return record is not None and index in record.written
+
+
+def shape_of(node, shapes, text, sizes, node_shape=None) -> Shape:
     """The shape of the call `node` given its arguments' shapes (`text` writes an argument,
-    `sizes` are the size names); raises ShapeProblem."""
+    `sizes` are the size names, `node_shape` gives the shape of a node inside an argument
+    read as written); raises ShapeProblem."""
     record = _TABLE.get(node.func)
     if record is None or record.shape is None:
         ShapeCall(_UNARY, node, shapes, text, sizes, arguments).arity()
         return shapes[0]
-    return record.shape(ShapeCall(record, node, shapes, text, sizes, arguments))
+    return record.shape(ShapeCall(record, node, shapes, text, sizes, arguments, node_shape))
 
 
 __all__ = ["Arguments", "Function", "FUNCTIONS", "Shape", "ShapeProblem", "Underivable",
@@ -148,4 +158,4 @@ __all__ = ["Arguments", "Function", "FUNCTIONS", "Shape", "ShapeProblem", "Under
            "closest", "constant_int", "dyad", "elementwise", "elementwise_chain", "known", "lookup",
            "methods", "namespaced", "open_activations", "operator", "shape_of", "show",
            "slide_name", "sloped", "stacked_axis", "superscripted", "total", "unit", "is_unit",
-           "with_axis"]
+           "kept_axis", "kept_written", "with_axis", "written"]

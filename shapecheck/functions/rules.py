@@ -58,10 +58,33 @@ class ShapeCall:
     the size names, and the record's own reading of its arguments."""
 
     def __init__(self, record, node: s.Call, shapes: list[Shape], text: Callable[[s.Node], str],
-                 sizes, read: Callable):
+                 sizes, read: Callable, node_shape: Callable[[s.Node], Shape] | None = None):
         self.record, self.node, self.shapes, self.text = record, node, shapes, text
         self.sizes = sizes
         self.read = read
+        self.node_shape = node_shape  # the shape of a node inside a written argument (x.shape)
+
+    def size(self, node: s.Node) -> Dim:
+        """A size as written: a size name, a whole number or `x.shape[i]`."""
+        if isinstance(node, s.Name) and node.id in self.sizes:
+            return node.id
+        if isinstance(node, s.Index) and node.attr == "shape" and self.node_shape is not None:
+            shape = self.node_shape(node.operand)
+            if shape is not None and -len(shape) <= node.index < len(shape):
+                return shape[node.index]
+        number = constant_int(node)
+        if number is None or number < 0:
+            self.refuse(f"{self.text(node)} is not a size: a size is a size name (N), a whole "
+                        "number or x.shape[0]", node.span)
+        return number
+
+    def sizes_of(self, node: s.Node, free: bool = False) -> tuple[Dim | None, ...]:
+        """The sizes a shape argument names: `(N, D)`, `x.shape`, one size `N`; with `free`,
+        a -1 is None (the size numpy works out)."""
+        if isinstance(node, s.Call) and node.func == "shape" and self.node_shape is not None:
+            return tuple(self.node_shape(node.args[0]))
+        items = node.items if isinstance(node, s.Tuple) else (node,)
+        return tuple(None if free and constant_int(i) == -1 else self.size(i) for i in items)
 
     def fail(self, message: str, span: s.Span, *operands: s.Node):
         raise ShapeProblem(message, span, operands)
@@ -160,10 +183,7 @@ def vectors(c: ShapeCall) -> Shape:
 
 def sized(c: ShapeCall) -> Shape:
     c.arity()
-    arg = c.node.args[0]
-    size = arg.id if isinstance(arg, s.Name) and arg.id in c.sizes else constant_int(arg)
-    if size is None:
-        c.refuse(f"np.{c.record.name}(n) needs a size name or a whole number", arg.span)
+    size = c.size(c.node.args[0])
     return (size, size)
 
 
@@ -200,9 +220,24 @@ def dyad_value(at, node, args):
     return a.reshape(a.shape[0], -1)[:, :, None] * b.reshape(b.shape[0], -1)[:, None, :]
 
 
+def size_value(at, node: s.Node) -> int:
+    """The number a size (read by ShapeCall.size) stands for at this evaluation."""
+    if isinstance(node, s.Name):
+        return at.sizes[node.id]
+    number = constant_int(node)
+    return number if number is not None else int(round(float(at(node).reshape(-1)[0])))
+
+
+def sizes_value(at, node: s.Node) -> tuple[int, ...]:
+    """The numbers a shape argument (read by ShapeCall.sizes_of) stands for; -1 kept."""
+    if isinstance(node, s.Call) and node.func == "shape":
+        return at(node.args[0]).shape[1:]
+    items = node.items if isinstance(node, s.Tuple) else (node,)
+    return tuple(size_value(at, i) for i in items)
+
+
 def eye_value(at, node, args):
-    arg = node.args[0]
-    n = at.sizes[arg.id] if isinstance(arg, s.Name) else constant_int(arg)
+    n = size_value(at, node.args[0])
     at.limit((n, n))
     return np.eye(n)[None]
 
@@ -259,3 +294,12 @@ class Underivable(Exception):
     def __init__(self, reason: str):
         super().__init__(reason)
         self.reason = reason
+
+
+def whole(site, g: s.Node) -> s.Node:
+    """The gradient `g` of a call spelled out at the call's shape (a total's scalar gradient
+    waits to be broadcast until a rule needs it whole)."""
+    if tuple(site.gradient_shape) == tuple(site.shape):
+        return g
+    return s.BinOp("*", g, s.Call("ones_like", (site.own,), (), NOWHERE, NOWHERE,
+                                  namespaced=True), NOWHERE, NOWHERE)

@@ -123,6 +123,9 @@ def syntax_error(e: UnexpectedInput, text: str) -> FormulaSyntaxError:
         if e.token.type == "$END":
             message = "the formula ends too early" + describe_expected(e.expected)
             pos = len(text.rstrip())
+        elif e.token.type == "STRING":
+            message = ("a string is read only as an argument, as in "
+                       "np.einsum('ij,jk->ik', A, B) or x.astype('float')")
         elif e.token.type == "PRIME":
             message = ("quotes and strings are not part of the formula language; "
                        "' is read only after a name, as in g'(z) or X'")

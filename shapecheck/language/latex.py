@@ -93,6 +93,10 @@ class _Latex:
             return self.derivative(node)
         if isinstance(node, s.Index):
             return f"{self.wrap(node.operand, _ATOM)}.{node.attr}[{node.index}]"
+        if isinstance(node, s.Literal):
+            return "\\text{" + node.value.replace("->", "} \\to \\text{") + "}"
+        if isinstance(node, s.Tuple):
+            return "(" + ", ".join(self(i) for i in node.items) + ")"
         return str(node)
 
     def binop(self, node: s.BinOp) -> str:

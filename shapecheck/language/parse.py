@@ -23,7 +23,7 @@ from .notation import (_Attribute, _dotted, _Function, _is_chain, _LayerMark, _N
 from .tables import LEXER, _grammar_digest, _grammar_dir, _load_parser, write_tables  # noqa: F401
 
 # numpy's namespaces: `np.sum` and `numpy.linalg.inv` are the functions `sum`, `linalg.inv`
-NAMESPACES = {"np", "numpy"}
+NAMESPACES = validate.NAMESPACES
 
 _parser: Lark | None = None
 
@@ -85,6 +85,10 @@ class _ToSyntax(_Notation):
     def _finish(self, node):
         """A node as a finished sub-expression: a marker left waiting for what follows (`.name`,
         `\\sigma` with no argument) is recorded as odd."""
+        if isinstance(node, _Attribute) and node.name == "shape":
+            # `x.shape`: numpy's np.shape(x), the tuple of x's sizes
+            return s.Call("shape", (self._finish(node.obj),), (), node.span, node.span,
+                          namespaced=True)
         if isinstance(node, (_Attribute, _Function)):
             return self._odd("unfinished", node, node.span)
         if isinstance(node, _Primed):
@@ -130,8 +134,31 @@ class _ToSyntax(_Notation):
         return s.Index(self._finish(obj), str(name), int(mark.layer), _span(meta))
 
     def arguments(self, children):
-        return [self._finish(c) if not isinstance(c, s.Keyword) else c for c in children
-                if c is not None]
+        return [self._finish(self._typed(c)) if not isinstance(c, s.Keyword) else c
+                for c in children if c is not None]
+
+    def _typed(self, node):
+        """`np.int64` as an argument: a type, read as written (a function's record says
+        where it takes one)."""
+        dotted = _dotted(node) if isinstance(node, _Attribute) else None
+        if dotted is not None and dotted.split(".")[0] in NAMESPACES:
+            return s.Literal(self._source(node.span), dotted.split(".", 1)[1], node.span)
+        return node
+
+    @v_args(meta=True)
+    def string(self, meta, children):
+        tok = children[0]
+        return s.Literal(str(tok), str(tok)[1:-1], _tok_span(tok))
+
+    @staticmethod
+    def _types(func: str, args: tuple) -> tuple:
+        """A bare name where the function takes a type (`.astype(float)`) is that type."""
+        record = functions.lookup(func)
+        if record is None or not record.types:
+            return args
+        return tuple(s.Literal(a.id, a.id, a.span)
+                     if isinstance(a, s.Name) and i in record.written else a
+                     for i, a in enumerate(args))
 
     @v_args(meta=True)
     def keyword(self, meta, children):
@@ -158,11 +185,12 @@ class _ToSyntax(_Notation):
         dotted = _dotted(obj)
         if dotted is not None and dotted.split(".")[0] in NAMESPACES:
             func = ".".join(dotted.split(".")[1:] + [str(name)])
-            return s.Call(func, args, kwargs, _span(meta), func_span, namespaced=True)
+            return s.Call(func, self._types(func, args), kwargs, _span(meta), func_span,
+                          namespaced=True)
         if str(name) == "transpose" and not args and not kwargs:
             return s.Transpose(self._finish(obj), _span(meta))
-        return s.Call(str(name), (self._finish(obj),) + args, kwargs, _span(meta),
-                      _tok_span(name), method=True)
+        args = self._types(str(name), (self._finish(obj),) + args)
+        return s.Call(str(name), args, kwargs, _span(meta), _tok_span(name), method=True)
 
     @v_args(meta=True)
     def tuple(self, meta, children):

@@ -56,6 +56,8 @@ def to_numpy(node: s.Node) -> str:
         return f"{_wrapped(node.operand, _POSTFIX)}.{node.attr}[{node.index}]"
     if isinstance(node, s.Keyword):
         return f"{node.name}={to_numpy(node.value)}"
+    if isinstance(node, s.Literal):
+        return node.text
     if isinstance(node, s.Tuple):
         return "(" + ", ".join(to_numpy(i) for i in node.items) + ("," if len(node.items) == 1 else "") + ")"
     if isinstance(node, s.Call):

@@ -13,9 +13,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .. import functions
 from .. import syntax as s
 from ..errors import FormulaSyntaxError
-from .notation import GREEK, _Attribute, _Function, _Odd, _Primed, _span, _tok_span
+from .notation import (GREEK, _Attribute, _dotted, _Function, _Odd, _Primed, _span, _tok_span,
+                       canonical_name)
+
+NAMESPACES = {"np", "numpy"}  # numpy's: `np.einsum` is the function einsum
 
 Problem = "tuple[str, s.Span] | None"  # a message and where it points
 
@@ -38,7 +42,7 @@ def unfinished(t, node) -> Problem:
     """The problem of a marker left waiting for what follows, or None."""
     if isinstance(node, _Attribute):
         return (f"'.{node.name}' is not something shapecheck knows; "
-                "attributes it reads are .T and .shape[i]", node.span)
+                "attributes it reads are .T, .shape and .shape[i]", node.span)
     if isinstance(node, _Function):
         return f"{t._source(node.span)} needs an argument", node.span
     return None
@@ -108,13 +112,35 @@ def _positional_after_keyword(arguments) -> Problem:
     return None
 
 
+def _strings(func: str | None, arguments, before: int = 0) -> Problem:
+    """A string where `func` takes none (`__import__('os')`): refused as it is read."""
+    record = functions.lookup(func) if func is not None else None
+    for i, a in enumerate(arguments or []):
+        if isinstance(a, s.Literal) and a.text[:1] in "'\"" and (
+                record is None or i + before not in record.written):
+            return ("strings are not part of the formula language, except where a function "
+                    "takes one: np.einsum('ij,jk->ik', A, B), x.astype('float')", a.span)
+    return None
+
+
 def _call(t, meta, children) -> Problem:
-    return _positional_after_keyword(children[-1])
+    return _positional_after_keyword(children[-1]) or _strings(
+        canonical_name(children[0]), children[-1])
+
+
+def _method(t, meta, children) -> Problem:
+    obj, name, arguments = children
+    dotted = _dotted(obj)
+    if dotted is not None and dotted.split(".")[0] in NAMESPACES:  # np.einsum(...)
+        func, before = ".".join(dotted.split(".")[1:] + [str(name)]), 0
+    else:
+        func, before = str(name), 1  # x.astype(...): x is the first argument
+    return _positional_after_keyword(arguments) or _strings(func, arguments, before)
 
 
 def _fcall(t, meta, children) -> Problem:
     head, arguments = children
-    problem = _positional_after_keyword(arguments)
+    problem = _positional_after_keyword(arguments) or _strings(None, arguments)
     if problem or not head.primed:
         return problem
     keywords = [a for a in arguments or [] if isinstance(a, s.Keyword)]
@@ -177,6 +203,6 @@ def _gradient(t, meta, children) -> Problem:
 
 # grammar rule (or alias) → its check
 CHECKS = {"equation": _equation, "name": _name, "index": _index, "call": _call,
-          "method": _call, "fcall": _fcall, "fhead_decorated": _fhead_decorated, "mark": _mark,
+          "method": _method, "fcall": _fcall, "fhead_decorated": _fhead_decorated, "mark": _mark,
           "primed": _primed, "sup_inverse_transpose": _sup_inverse_transpose,
           "sup_star": _sup_star, "gradient": _gradient}

@@ -212,9 +212,10 @@ class Evaluator:
             if structured.is_structured(value):  # not made dense: it costs what it touches
                 return self._structured_total(value, record.total == "mean")
             args = [value]
-        else:  # np.sum(A, (0, 1)): a tuple after the first argument is axes, read from node
-            args = [None if i and isinstance(a, s.Tuple) else self(a)
-                    for i, a in enumerate(node.args)]
+        else:  # np.sum(A, (0, 1)): a tuple after the first argument is axes, read from node;
+            # an argument read as written (a size, a string) is read by the record from node
+            args = [None if functions.written(node, i) or (i and isinstance(a, s.Tuple))
+                    else self(a) for i, a in enumerate(node.args)]
         return record.stacked(self, node, args)
 
     def _structured_total(self, value, mean: bool) -> np.ndarray:
