@@ -310,7 +310,12 @@ def test_an_unknown_name_in_latex_points_at_it():
     (r"dW = \frac dZ", r"this one has none", r"\frac"),
     (r"dW = W^{[2]}} dZ", r"'\}' has no matching '\{'", "}"),
     (r"dW = \left( A \right]", r"unexpected '\]' here", "]"),
-    (r"db = \frac{1}{m} \sum_{i=1}^m dZ", r"limits on \\sum are not read", r"\sum_"),
+    (r"db = \frac{1}{m} \sum^m dZ", r"these limits on \\sum are not read", r"\sum^"),
+    (r"db = \frac{1}{m} \sum_{\text{axis } 1} dZ", r"is not read: shapecheck reads the sum over "
+     r"examples, \\sum_\{i=1\}\^\{m\}", r"\sum_{\text{axis } 1}"),
+    (r"db = \sum_{j=1}^{n^{[1]}} dZ", r"the upper limit 'n\^\{\[1\]\}' of \\sum is not read",
+     r"\sum_{j=1}^{n^{[1]}}"),
+    (r"db = \sum_{i}(dZ, axis=0)", r"takes one summand", r"\sum_{i}(dZ, axis=0)"),
     (r"dz = W^{[2]T} dz^{[2](i)}", r"an example index such as \^\{\(i\)\} is not read", "^{[2](i)"),
     (r"dW = \foo{W}", r"\\foo is not LaTeX that shapecheck reads", r"\foo"),
     (r"dW = \cdot W", r"unexpected '\\\\cdot' here", r"\cdot"),

@@ -89,6 +89,10 @@ class Arguments:
         """The axes counted from 0 in an array of `ndim` dimensions; None for all."""
         return None if self.axis is None else tuple(a % ndim for a in self.axis)
 
+    def kept_along(self, axis: int) -> bool:
+        """Whether this reduces the one axis `axis` and keeps it (the sum over examples)."""
+        return self.keepdims and self.axis == (axis,)
+
     def one_axis(self, default: int) -> int:
         """The one axis a softmax normalises along; `default` (the class axis) unwritten."""
         axis = self.axis
@@ -332,15 +336,6 @@ def _leaky_sloped(node, args, derivative=False):
                    span=node.span, func_span=node.func_span)
 
 
-# -- LaTeX of the functions that are not a head before brackets
-def _latex_total(sign: str):
-    def render(r, node):
-        axis = keyword(node, "axis")
-        under = f"_{{\\text{{axis }} {r(axis)}}}" if axis is not None else ""
-        return f"{sign}{under} {r.atom(node.args[0])}"
-    return render
-
-
 _TOTAL = dict(arity=(1, 2), keywords=frozenset({"axis", "keepdims"}), shape=_reduction,
               chain=_total_chain, operands=first, linear=True, method=True)
 _EXTREME = dict(arity=(1, 2), keywords=frozenset({"axis", "keepdims"}), shape=_reduction,
@@ -397,9 +392,9 @@ FUNCTIONS: tuple[Function, ...] = (
     Function("abs", aliases=("absolute",), elementwise=True, value=np.abs, derivative=np.sign,
              chain=elementwise_chain, kinked=True, latex="\\operatorname{abs}"),
     Function("sum", stacked=_reducing(np.sum), total="sum", commands=("\\sum", "∑"),
-             latex=_latex_total("\\sum"), **_TOTAL),
+             latex=lambda r, node: r.reduction("\\sum", node), **_TOTAL),
     Function("mean", stacked=_reducing(np.mean), total="mean",
-             latex=_latex_total("\\operatorname{mean}"), **_TOTAL),
+             latex=lambda r, node: r.reduction("\\operatorname{mean}", node), **_TOTAL),
     Function("max", aliases=("amax",), stacked=_reducing(np.max), **_EXTREME),
     Function("min", aliases=("amin",), stacked=_reducing(np.min), **_EXTREME),
     Function("trace", shape=square(True), chain=_trace_chain, linear=True,

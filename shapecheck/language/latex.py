@@ -12,6 +12,7 @@ from typing import Callable
 
 from .. import functions
 from .. import syntax as s
+from .sums import Examples
 
 _SUM, _ODOT, _JUX, _NEG, _POW, _ATOM = 1, 2, 3, 3, 5, 6
 # a name → (its base, its layer or None): how the model's names carry layers
@@ -24,9 +25,10 @@ def plain(name: str) -> tuple[str, str | None]:
 
 
 class _Latex:
-    def __init__(self, scalars, mark: Mark):
+    def __init__(self, scalars, mark: Mark, examples: Examples | None = None):
         self.mark = mark
         self.scalars = set(scalars)
+        self.examples = examples
 
     # -- names
     def name(self, name: str, sup: str = "") -> str:
@@ -93,6 +95,10 @@ class _Latex:
             return self.derivative(node)
         if isinstance(node, s.Index):
             return f"{self.wrap(node.operand, _ATOM)}.{node.attr}[{node.index}]"
+        if isinstance(node, s.Keyword):
+            return f"{node.name}={self(node.value)}"
+        if isinstance(node, s.Tuple):
+            return "(" + ", ".join(self(i) for i in node.items) + ")"
         return str(node)
 
     def binop(self, node: s.BinOp) -> str:
@@ -128,6 +134,18 @@ class _Latex:
         inner = ", ".join(self(a) for a in node.args)
         return f"{head}\\left({inner}\\right)" if "(" in inner else f"{head}({inner})"
 
+    def reduction(self, head: str, node: s.Call) -> str:
+        """A sum or mean as the parser reads it back: the total `\\sum A`; the sum over
+        examples `\\sum_{i=1}^{m} A` (over axis 1, kept, where examples are columns); along any other axis the call with its keywords, `\\sum(A, axis=0)`."""
+        summand = node.args[0]
+        if len(node.args) == 1 and not node.kwargs:
+            return f"{head} {self.atom(summand)}"
+        if head == "\\sum" and self.examples is not None and len(node.args) == 1 \
+                and len(node.kwargs) == 2 and functions.arguments(node).kept_along(self.examples.axis):
+            return f"{self.examples.sign} {self.atom(summand)}"
+        inner = ", ".join([self(a) for a in node.args] + [self(k) for k in node.kwargs])
+        return f"{head}\\left({inner}\\right)" if "(" in inner else f"{head}({inner})"
+
     def derivative(self, node: s.Derivative) -> str:
         base, layer = self.mark(node.func)
         inner = ", ".join(self(a) for a in node.args)
@@ -140,8 +158,10 @@ class _Latex:
         return f"{head}\\left({inner}\\right)" if "(" in inner else f"{head}({inner})"
 
 
-def to_latex(node: s.Node, scalars=(), mark: Mark = plain) -> str:
+def to_latex(node: s.Node, scalars=(), mark: Mark = plain,
+             examples: Examples | None = None) -> str:
     """`to_latex(parse_equation("dW = H.T @ ((Y - T) * f'(H @ W + B))"))` →
     `dW = H^\\top \\left((Y - T) \\odot f'(HW + B)\\right)`. `scalars`: the size names;
-    `mark`: which names carry a layer (`W2` → ('W', '2')), none by default."""
-    return _Latex(scalars, mark)(node)
+    `mark`: which names carry a layer (`W2` → ('W', '2')), none by default; `examples`:
+    the axis a sum over examples runs along, written `\\sum_{i=1}^{m}`."""
+    return _Latex(scalars, mark, examples)(node)

@@ -33,6 +33,7 @@ class _Function:
     span: s.Span
     primed: bool = False
     numpy: bool = False  # \log, \exp: print as np.log, np.exp
+    limits: object = None  # \sum_{i=1}^{m}: its sums.Limits
 
 
 @dataclass(slots=True, eq=False)
