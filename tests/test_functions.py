@@ -243,7 +243,7 @@ def test_the_other_chain_rules_derive_passing_formulas(model, shapes):
     ("y = np.trace(M)", "y = \\operatorname{tr}(M)"),
     ("y = np.linalg.inv(M)", "y = M^{-1}"),
     ("y = np.linalg.inv(M).T", "y = M^{-T}"),
-    ("y = np.outer(x, v)", "y = x v^\\top"),
+    ("y = np.outer(x, v)", "y = \\operatorname{outer}(x, v)"),  # x v^T would read as x @ v.T
     ("y = np.sum(A, axis=0)", "y = \\sum(A, axis=0)"),
     ("y = np.linalg.norm(A)", "y = \\left\\|A\\right\\|"),
     ("y = np.eye(n)", "y = I_{n}"),

@@ -45,7 +45,9 @@ class _Latex:
     # -- nodes, with their precedence
     def level(self, node: s.Node) -> int:
         if isinstance(node, s.BinOp):
-            if node.op in ("+", "-") or node.op in (">", "<", ">=", "<=", "==", "!="):
+            if node.op in (">", "<", ">=", "<=", "==", "!="):
+                return _ATOM  # printed in its brackets
+            if node.op in ("+", "-"):
                 return _SUM
             if node.op == "*" and not self.constant(node.left):
                 return _ODOT
@@ -65,8 +67,13 @@ class _Latex:
                    or isinstance(n, s.BinOp) for n in s.walk(node))
 
     def atom(self, node: s.Node) -> str:
-        """`node` as a factor nothing can split: bracketed unless it is one already."""
-        return self.wrap(node, _ATOM)
+        """`node` as a factor nothing can split, that a power or a transpose may follow:
+        bracketed unless it is one already (`\\sqrt{v}` is, but the parser reads `^` only
+        after a name or a bracket, so it is bracketed too)."""
+        text = self.wrap(node, _ATOM)
+        if isinstance(node, s.Call) and not text.endswith(")"):
+            return f"\\left({text}\\right)"
+        return text
 
     def wrap(self, node: s.Node, at_least: int) -> str:
         text = self(node)
@@ -105,11 +112,11 @@ class _Latex:
         if node.op in ("+", "-"):
             return f"{self.wrap(node.left, _SUM)} {node.op} {self.wrap(node.right, _SUM + 1)}"
         if node.op in (">", "<", ">=", "<=", "==", "!="):
-            return f"\\mathbb{{1}}[{self(node.left)} {node.op} {self(node.right)}]"
+            return f"({self(node.left)} {node.op} {self(node.right)})"  # 1 where it holds
         if node.op == "/":
             return f"\\frac{{{self(node.left)}}}{{{self(node.right)}}}"
         if node.op == "**":
-            return f"{self.wrap(node.left, _ATOM)}^{{{self(node.right)}}}"
+            return f"{self.atom(node.left)}^{{{self(node.right)}}}"
         if node.op == "*" and not self.constant(node.left):
             return f"{self.wrap(node.left, _ODOT)} \\odot {self.wrap(node.right, _ODOT + 1)}"
         left, right = self.wrap(node.left, _JUX), self.wrap(node.right, _JUX + 1)
@@ -123,7 +130,7 @@ class _Latex:
         record = functions.lookup(operand.func) if isinstance(operand, s.Call) else None
         if record is not None and record.latex_transposed:
             return record.latex_transposed(self, operand)  # A^{-T}, as the parser reads it
-        return f"{self.wrap(operand, _ATOM)}^\\top"
+        return f"{self.atom(operand)}^\\top"
 
     def call(self, node: s.Call) -> str:
         record = functions.lookup(node.func)

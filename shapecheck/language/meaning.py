@@ -89,6 +89,9 @@ class Lowering:
     def _fail(self, message: str, span: s.Span):
         raise UnknownNameError(message, self.text, span)
 
+    def _source_at(self, span: s.Span) -> str:
+        return self.text[span[0]:span[1]]
+
     def _source(self, node: s.Node) -> str:
         return self.text[node.span[0]:node.span[1]]
 
@@ -170,7 +173,9 @@ class Lowering:
         if self._is_cost(node.left) and isinstance(first, s.Name) and first.id[:1] == "d" \
                 and len(first.id) > 1:
             head: s.Node = s.Name(first.id, (node.left.span[0], first.span[1]))
-        elif len(factors) > 1 and not self.mentions_variable(first):
+        elif len(factors) > 1 and not self.mentions_variable(first) \
+                and not self._source_at(node.op_span).startswith("\\"):
+            # (not a \\frac: its braces hold the whole divisor, \\frac{-1}{2 k n})
             head = s.BinOp("/", node.left, first, (node.left.span[0], first.span[1]), node.op_span)
         else:
             return None
