@@ -186,6 +186,6 @@ def test_other_indices_and_limits_are_refused_with_what_to_write(text, message, 
 
 def test_a_sum_over_examples_needs_a_model_whose_examples_run_along_one_axis():
     one_example = Checker(Options(sizes={"n0": 3, "n1": 4})).check(r"db1 = \sum_i dz1")
-    assert one_example.verdict == "error" and "run along no one axis" in one_example.message
+    assert one_example.verdict == "error" and "where the examples run is not known" in one_example.message
     total = Checker(Options(sizes=COURSE)).check(r"db1 = \frac{1}{m} \sum(dZ1)")
     assert total.verdict == "shape"  # \sum(A) stays the total of all entries

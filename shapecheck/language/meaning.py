@@ -291,12 +291,12 @@ class Lowering:
         """`\\sum_{i=1}^{m} X` (or `\\sum_i X` of a per-example X) is the sum over examples,
         numpy's sum over axis 1 (kept) where the examples are columns; any other index
         or limits are refused, never guessed."""
-        sign, limits, examples = self.text[node.func_span[0]:node.func_span[1]], written(node), \
-            self.examples
+        sign, limits, examples = self._source_at(node.func_span), written(node), self.examples
         if examples is None:
-            self._fail(f"{sign} is read as the sum over examples, but the examples of this "
-                       "formula's model run along no one axis (one example, or a cost that sums "
-                       f"no examples): write {AXIS_SUM}", node.func_span)
+            self._fail(f"{sign} is read as the sum over examples, but where the examples run "
+                       "is not known here (in a --forward model's own equations, with one "
+                       f"example, or where the cost sums no examples): write {AXIS_SUM}",
+                       node.func_span)
         m, index = examples.size, limits["index"]
         bounds = (limits.get("start"), limits.get("end"))
         if bounds != (None, None) and bounds not in (("1", m), ("0", f"{m}-1")):
