@@ -45,6 +45,19 @@ DERIVATIONS = [
       for i, (model, shapes, name) in enumerate(CONSTRUCTS)],
     *[(f"pairing-{i}", _forward(model, shapes, sizes), [name])
       for i, (model, shapes, sizes, name, _formula) in enumerate(PAIRINGS)],
+    # every kind of record's LaTeX, in a derived formula
+    *[(f"record-{i}", _forward(model, {"X": ("n", "k"), "Y": ("n", "k"), "M": ("n", "n"),
+                                       "a": ("n",), "v": ("n", 1)},
+                               {"n": 3, "k": 2}), ["dX"])
+      for i, model in enumerate([
+          "J = np.sum(X) / np.linalg.norm(X)",
+          "J = np.sum(np.linalg.inv(X @ X.T + M) ** 2) + np.trace(np.outer(a, a) @ X @ X.T)",
+          "J = np.sum(softmax(X, axis=1) * Y) + np.sum(np.mean(X, axis=0, keepdims=True) ** 2)",
+          "J = np.sum(np.clip(X, -1, 1) * Y + np.abs(X) * np.cbrt(Y) + np.log1p(X ** 2))",
+          "J = np.sum(np.where(X > 0, np.expm1(X), Y) + np.minimum(X, Y) ** 2)",
+          "J = np.log(np.linalg.det(X @ X.T + M)) + np.sum(leaky_relu(X) * Y)",
+          "J = np.sum(np.sum(X, axis=1, keepdims=True) * v) + np.sum(relu(X) * np.sqrt(Y))",
+      ])],
 ]
 
 

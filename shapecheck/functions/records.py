@@ -388,7 +388,7 @@ FUNCTIONS: tuple[Function, ...] = (
              derivative=lambda x: 1.0 / (3.0 * np.cbrt(x) ** 2),
              chain=lambda site, i, ops, g: (op("/", g, op("*", num(3), op("**", site.own, num(2)))),
                                             "for P = np.cbrt(M), dM = dP / (3 * P ** 2)"),
-             edge="zero", latex=lambda r, node: f"\\sqrt[3]{{{r(node.args[0])}}}"),
+             edge="zero", latex="\\operatorname{cbrt}"),
     Function("abs", aliases=("absolute",), elementwise=True, value=np.abs, derivative=np.sign,
              chain=elementwise_chain, kinked=True, latex="\\operatorname{abs}"),
     Function("sum", stacked=_reducing(np.sum), total="sum", commands=("\\sum", "∑"),
@@ -413,7 +413,7 @@ FUNCTIONS: tuple[Function, ...] = (
              keywords=frozenset({"axis", "keepdims", "ord"}), shape=_norm_shape,
              stacked=_norm_value,
              chain=_norm_chain, operands=first,
-             latex=lambda r, node: f"\\left\\|{r(node.args[0])}\\right\\|"),
+             latex="\\operatorname{norm}"),  # \\|A\\| is not read
     Function("maximum", arity=(2, 2), shape=broadcasting, chain=extreme_chain(">", "larger"),
              stacked=lambda at, node, args: np.maximum(*at.broadcastable(*args)), kinked=True,
              latex="\\max", commands=("\\max",)),

@@ -138,7 +138,7 @@ class _Latex:
         if callable(latex):  # \\sum_{...}, A^{-1}, \\sqrt{...}: the record writes itself
             return latex(self, node)
         head = latex or self.name(node.func)
-        inner = ", ".join(self(a) for a in node.args)
+        inner = ", ".join([self(a) for a in node.args] + [self(k) for k in node.kwargs])
         return f"{head}\\left({inner}\\right)" if "(" in inner else f"{head}({inner})"
 
     def reduction(self, head: str, node: s.Call) -> str:

@@ -13,10 +13,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .. import syntax as s
+from .. import functions, syntax as s
 from ..errors import FormulaSyntaxError
 from . import sums
-from .notation import GREEK, _Attribute, _Function, _Odd, _Primed, _span, _tok_span
+from .notation import (GREEK, _Attribute, _Function, _LayerMark, _Odd, _Primed, _span,
+                       _tok_span)
 
 Problem = "tuple[str, s.Span] | None"  # a message and where it points
 
@@ -137,6 +138,11 @@ def _fhead_decorated(t, meta, children) -> Problem:
     head, mark = children[0], children[-1]
     if head.limits is not None:
         return f"{t._source(head.span)} is a sum: write its summand right after it", _span(meta)
+    record = functions.lookup(head.func)
+    if isinstance(mark, _LayerMark) and record is not None and not record.activation:
+        # only an activation has a layer (\\sigma^{[1]}); \\sqrt[3]{x} is no layer of \\sqrt
+        return (f"{t._source(head.span)} is not an activation: it takes no layer mark "
+                f"{t._source(mark.span)}", mark.span)
     for kind, _value, span in mark if isinstance(mark, list) else []:
         if kind not in ("prime", "mark"):  # a layer mark on \sigma changes nothing
             return (f"{t._source(head.span)} is a function: it takes no {t._source(span)}",
