@@ -31,8 +31,8 @@ def _forward(model, shapes, sizes) -> dict:
 
 # (case id, options, the names derived): every derivation the suite makes, and more
 DERIVATIONS = [
-    *[(f"network-L{l}-{layout}", dict(sizes=_network(l), layers=l, layout=layout), _network_names(l))
-      for l in (1, 2, 3) for layout in ("columns", "rows")],
+    *[(f"network-L{l}-{layout}", dict(sizes=_network(l), layers=l, layout=layout),
+       _network_names(l)) for l in (1, 2, 3) for layout in ("columns", "rows")],
     ("network-softmax", dict(sizes={"n0": 3, "n1": 4, "n2": 3, "m": 5},
                              activations={"g2": "softmax"}), _network_names(2)),
     ("spec-example", dict(sizes=dict(SPEC_EXAMPLE)), _network_names(2)),
@@ -185,7 +185,8 @@ def test_a_sum_over_examples_of_the_wrong_quantity_fails_as_its_numpy_twin_does(
 
 
 @pytest.mark.parametrize("text, message, marked", [
-    (r"db1 = \frac{1}{m} \sum_{j=1}^{n1} dZ1", "is not the sum over the m examples", r"\sum_{j=1}^{n1}"),
+    (r"db1 = \frac{1}{m} \sum_{j=1}^{n1} dZ1", "is not the sum over the m examples",
+     r"\sum_{j=1}^{n1}"),
     (r"db1 = \frac{1}{m} \sum_{i=1} dZ1", "is not the sum over the m examples", r"\sum_{i=1}"),
     (r"db1 = \frac{1}{m} \sum_j dZ1", "without limits only the example index i is read", r"\sum_j"),
     (r"db1 = \frac{1}{m} \sum_i W1", "holds no quantity with one entry per example", "W1"),
@@ -199,6 +200,7 @@ def test_other_indices_and_limits_are_refused_with_what_to_write(text, message, 
 
 def test_a_sum_over_examples_needs_a_model_whose_examples_run_along_one_axis():
     one_example = Checker(Options(sizes={"n0": 3, "n1": 4})).check(r"db1 = \sum_i dz1")
-    assert one_example.verdict == "error" and "where the examples run is not known" in one_example.message
+    assert one_example.verdict == "error"
+    assert "where the examples run is not known" in one_example.message
     total = Checker(Options(sizes=COURSE)).check(r"db1 = \frac{1}{m} \sum(dZ1)")
     assert total.verdict == "shape"  # \sum(A) stays the total of all entries

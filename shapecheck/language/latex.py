@@ -2,8 +2,9 @@
 `H^\\top \\left((Y - T) \\odot f'(HW + B)\\right)`.
 
 A matrix product is written by juxtaposition (`HW`), an element-wise product as `\\odot`,
-a constant factor in front (`\\frac{1}{m} dZ^{[1]} X^\\top`). A function is written as its
-record in shapecheck.functions says. Which names carry a layer (`W2` as `W^{[2]}`) is the
+a constant factor in front (`\\frac{1}{m} dZ^{[1]} X^\\top`), the sum over examples as
+`\\sum_{i=1}^{m}`. A function is written as its record in shapecheck.functions says.
+Everything written here is read back by shapecheck.language.parse (tests/test_roundtrip). Which names carry a layer (`W2` as `W^{[2]}`) is the
 naming convention's to say: the caller passes its `mark` (shapecheck.models.names).
 """
 from __future__ import annotations
@@ -143,13 +144,15 @@ class _Latex:
 
     def reduction(self, head: str, node: s.Call) -> str:
         """A sum or mean as the parser reads it back: the total `\\sum A`; the sum over
-        examples `\\sum_{i=1}^{m} A` (over axis 1, kept, where examples are columns); along any other axis the call with its keywords, `\\sum(A, axis=0)`."""
+        examples `\\sum_{i=1}^{m} A` (over axis 1, kept, where examples are columns); along
+        any other axis the call with its keywords, `\\sum(A, axis=0)`."""
         summand = node.args[0]
         if len(node.args) == 1 and not node.kwargs:
             return f"{head} {self.atom(summand)}"
-        if head == "\\sum" and self.examples is not None and len(node.args) == 1 \
-                and len(node.kwargs) == 2 and functions.arguments(node).kept_along(self.examples.axis):
-            return f"{self.examples.sign} {self.atom(summand)}"
+        examples = self.examples
+        if head == "\\sum" and examples is not None and len(node.args) == 1 \
+                and len(node.kwargs) == 2 and functions.arguments(node).kept_along(examples.axis):
+            return f"{examples.sign} {self.atom(summand)}"
         inner = ", ".join([self(a) for a in node.args] + [self(k) for k in node.kwargs])
         return f"{head}\\left({inner}\\right)" if "(" in inner else f"{head}({inner})"
 
