@@ -4,8 +4,9 @@
 A matrix product is written by juxtaposition (`HW`), an element-wise product as `\\odot`,
 a constant factor in front (`\\frac{1}{m} dZ^{[1]} X^\\top`), the sum over examples as
 `\\sum_{i=1}^{m}`. A function is written as its record in shapecheck.functions says.
-Everything written here is read back by shapecheck.language.parse (tests/test_roundtrip). Which names carry a layer (`W2` as `W^{[2]}`) is the
-naming convention's to say: the caller passes its `mark` (shapecheck.models.names).
+Everything written here is read back by shapecheck.language.parse (tests/test_roundtrip).
+Which names carry a layer (`W2` as `W^{[2]}`) is the naming convention's to say: the
+caller passes its `mark` (shapecheck.models.names).
 """
 from __future__ import annotations
 
