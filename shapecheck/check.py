@@ -22,6 +22,7 @@ from .errors import (BadOptionError, ModelError, ShapecheckError, UnknownNameErr
                      closest_names)
 from .functions import known
 from .language.meaning import readings
+from .language.sums import Examples
 from .language.parse import parse_equation
 from .models.binding import (Binder, at_layer_names, generic_in, layer_range, natural_order,
                               output_activation, size_order, unknown_function_message)
@@ -198,8 +199,10 @@ class Check:
             return name in binding or probed[name]
 
         sizes = set(self.options.sizes) | set(model.sizes_used)
+        examples = Examples.of(model.examples, model.example_axis,  # for \sum_{i=1}^{m}
+                               {n: model.shapes.get(var) for n, (var, _) in binding.items()})
         first = None
-        for reading in readings(eq, is_variable, sizes.__contains__):
+        for reading in readings(eq, is_variable, sizes.__contains__, examples):
             found, bound = self.binder.bind(reading.equation)  # its names may differ (H, W)
             variables = {n: found.shapes[var] if var in found.shapes else self.options.shapes[var]
                          for n, (var, _) in bound.items()}  # () is a scalar's shape, not missing

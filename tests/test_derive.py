@@ -145,7 +145,9 @@ def test_unexpanded_forward_gradients_name_the_next_quantity():
     assert r.derived == "dZ = A * (dA - np.sum(dA * A, axis=0, keepdims=True))"
 
 
-@pytest.mark.parametrize("model, shapes, name", [
+CONSTRUCT_SIZES = {"n": 3, "k": 2, "m": 5, "d": 3, "h": 4, "c": 2}
+# every construct of the chain rule, in a --forward model (tests/test_roundtrip reads them too)
+CONSTRUCTS = [
     ("J = np.sum(b * X)", {"X": ("n", "k"), "b": ("n", 1)}, "db"),       # broadcast bias
     ("J = np.sum(b * X)", {"X": ("n", "k"), "b": ("n", 1)}, "dX"),
     ("J = np.sum(s + X)", {"X": ("n", "k"), "s": ()}, "ds"),              # a broadcast scalar
@@ -168,10 +170,13 @@ def test_unexpanded_forward_gradients_name_the_next_quantity():
     ("J = np.sum(X / X.sum(axis=1, keepdims=True) * Y)", {"X": ("n", "k"), "Y": ("n", "k")}, "dX"),
     ("J = np.sum(softplus(X) * np.sqrt(Y) - np.tanh(X) / Y)", {"X": ("n", "k"), "Y": ("n", "k")},
      "dY"),
-])
+]
+
+
+@pytest.mark.parametrize("model, shapes, name", CONSTRUCTS)
 @pytest.mark.parametrize("expand", [False, True])
 def test_every_construct_derives_to_a_passing_formula(model, shapes, name, expand):
-    sizes = {"n": 3, "k": 2, "m": 5, "d": 3, "h": 4, "c": 2}
+    sizes = CONSTRUCT_SIZES
     r = derived(name, expand=expand, **forward(model, shapes, sizes))
     assert r.verdict == "pass", r.message
 
@@ -327,7 +332,7 @@ def test_library_derive_returns_none_where_no_rule_applies():
     assert derive(checker.binder.forward_model(), "X") is None
 
 
-@pytest.mark.parametrize("model, shapes, sizes, name, formula", [
+PAIRINGS = [
     ("H = np.tanh(X @ W1 + b1); Y = softmax(H @ W2 + b2, axis=1); "
      "J = -np.mean(np.sum(T * np.log(Y), axis=1))",
      {"X": ("m", "d"), "W1": ("d", "h"), "b1": (1, "h"), "W2": ("h", "c"), "b2": (1, "c"),
@@ -337,7 +342,10 @@ def test_library_derive_returns_none_where_no_rule_applies():
      "db", "db = 1/m * np.sum(P - y)"),
     ("A = softmax(Z); J = -np.sum(Y * np.log(A)) / m", {"Z": ("k", "m"), "Y": ("k", "m")},
      {"k": 4, "m": 5}, "dZ", "dZ = 1/m * (A - Y)"),
-])
+]
+
+
+@pytest.mark.parametrize("model, shapes, sizes, name, formula", PAIRINGS)
 def test_pairings_under_a_mean_cost_keep_its_factor(model, shapes, sizes, name, formula):
     r = derived(name, expand=True, **forward(model, shapes, sizes))
     assert r.verdict == "pass", r.message

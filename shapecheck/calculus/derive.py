@@ -65,27 +65,31 @@ def derive(model: Model, var: str, *, expand: bool = False, stops: Iterable[str]
         total = chain.gradient(var)
         node = chain.simplify(chain.scaled(chain.scale(var), total))
         left = lhs or gradient_name(var)
-        return _derivation(left, node, tuple(chain.steps), latex_style, chain.sizes)
+        return _derivation(left, node, tuple(chain.steps), latex_style, chain.sizes, model)
     except Underivable:
         if strict:
             raise
         return None
 
 
-def _derivation(left: str, node: s.Node, steps, latex_style: str, sizes) -> Derivation:
+def _derivation(left: str, node: s.Node, steps, latex_style: str, sizes,
+                model: Model) -> Derivation:
     from ..language.latex import to_latex
+    from ..language.sums import Examples
     from ..models.names import latex_mark
     equation = s.Equation(s.Name(left, (0, 0)), node, "")
+    examples = Examples.of(model.examples, model.example_axis, {})  # \sum_{i=1}^{m}
     return Derivation(left, node, to_numpy(equation),
-                      to_latex(equation, sizes, latex_mark(latex_style)), steps)
+                      to_latex(equation, sizes, latex_mark(latex_style), examples), steps)
 
 
-def _renamed(d: Derivation, names: dict[str, str], latex_style: str, sizes,
+def _renamed(d: Derivation, names: dict[str, str], latex_style: str, model: Model,
              note: str | None = None) -> Derivation:
     node = s.rename(d.node, names)
     steps = d.steps + ((Step("", f"{names.get(d.name, d.name)} = {to_numpy(node)}", note, ""),)
                        if note else ())
-    return _derivation(names.get(d.name, d.name), node, steps, latex_style, sizes)
+    return _derivation(names.get(d.name, d.name), node, steps, latex_style, model_sizes(model),
+                       model)
 
 
 def derive_name(model: Model, binding, name_: str, expand: bool, layers: int | None,
@@ -109,7 +113,7 @@ def derive_name(model: Model, binding, name_: str, expand: bool, layers: int | N
     if not forward and role(name_, layers or 1) and role(name_, layers or 1).single_example:
         names = {v: single_example(v) for v in model.shapes}
         names.update({gradient_name(v): gradient_name(single_example(v)) for v in model.shapes})
-        return _renamed(derivation, names, style, model_sizes(model))
+        return _renamed(derivation, names, style, model)
     return derivation
 
 
@@ -126,7 +130,7 @@ def _generic(model: Model, name_: str, layers: int, expand: bool) -> Derivation:
         used = {n.id for n in s.walk(node) if isinstance(n, s.Name)}
         funcs = {n.func for n in s.walk(node) if isinstance(n, (s.Call, s.Derivative))}
         if used <= allowed and all(known(f) or f == GENERIC_FUNCTION for f in funcs):
-            return _renamed(d, names, "generic", model_sizes(model),
+            return _renamed(d, names, "generic", model,
                             f"derived at layer l = {layer}, written for any layer l")
     if expand:
         raise Underivable(f"with --expand, {name_} is written in quantities of several layers, "

@@ -38,9 +38,9 @@ _CONSTANT = dict(arity=(1, 1), written=(0,), shape=_sized_shape, chain=constant_
 CONSTRUCTORS: tuple[Function, ...] = (
     Function("ones_like", unit="*", shape=same,
              stacked=lambda at, node, args: np.ones_like(args[0]),
-             chain=constant_chain, latex=lambda r, node: "\\mathbf{1}"),
+             chain=constant_chain, latex="\\operatorname{ones\\_like}"),
     Function("zeros_like", shape=same, stacked=lambda at, node, args: np.zeros_like(args[0]),
-             chain=constant_chain, latex=lambda r, node: "0"),
+             chain=constant_chain, latex="\\operatorname{zeros\\_like}"),
     Function("eye", unit="@", shape=sized, stacked=eye_value, chain=constant_chain, creates=True,
              latex=lambda r, node: f"I_{{{r(node.args[0])}}}"),
     Function("ones", stacked=_filled(1.0), latex=_latex_filled("\\mathbf{1}"), **_CONSTANT),

@@ -129,7 +129,7 @@ LINALG: tuple[Function, ...] = (
              latex="\\operatorname{tr}"),
     Function("outer", arity=(2, 2), dyad=True, shape=vectors, stacked=dyad_value,
              chain=_outer_chain,
-             latex=lambda r, node: f"{r.atom(node.args[0])} {r.transpose(node.args[1])}"),
+             latex="\\operatorname{outer}"),  # a b^T would read as a @ b.T
     Function("linalg.inv", aliases=("inv",), superscript=-1, shape=square(False),
              stacked=_inverse, chain=_inv_chain, invertible=True, edge="singular",
              latex=lambda r, node: f"{r.atom(node.args[0])}^{{-1}}",
@@ -141,7 +141,7 @@ LINALG: tuple[Function, ...] = (
              keywords=REDUCING | {"ord"}, shape=_norm_shape,
              stacked=_norm_value,
              chain=_norm_chain, operands=first,
-             latex=lambda r, node: f"\\left\\|{r(node.args[0])}\\right\\|"),
+             latex="\\operatorname{norm}"),  # \\|A\\| is not read
     Function("diag", shape=_diag_shape, stacked=_diag_value, chain=_diag_chain, linear=True,
              latex="\\operatorname{diag}"),
     Function("diagflat", shape=_diagflat_shape, stacked=_diagflat_value, chain=_diagflat_chain,

@@ -161,7 +161,7 @@ _ELEMENTWISE: tuple[Function, ...] = (
              derivative=lambda x: 1.0 / (3.0 * np.cbrt(x) ** 2),
              chain=lambda site, i, ops, g: (op("/", g, op("*", num(3), op("**", site.own, num(2)))),
                                             "for P = np.cbrt(M), dM = dP / (3 * P ** 2)"),
-             edge="zero", latex=lambda r, node: f"\\sqrt[3]{{{r(node.args[0])}}}"),
+             edge="zero", latex="\\operatorname{cbrt}"),
     Function("abs", aliases=("absolute",), elementwise=True, value=np.abs, derivative=np.sign,
              chain=elementwise_chain, kinked=True, latex="\\operatorname{abs}"),
 )
@@ -169,10 +169,10 @@ _ELEMENTWISE: tuple[Function, ...] = (
 _PIECEWISE: tuple[Function, ...] = (
     Function("maximum", arity=(2, 2), shape=broadcasting, chain=extreme_chain(">", "larger"),
              stacked=lambda at, node, args: np.maximum(*at.broadcastable(*args)), kinked=True,
-             latex="\\max"),
+             latex="\\max", commands=("\\max",)),
     Function("minimum", arity=(2, 2), shape=broadcasting, chain=extreme_chain("<", "smaller"),
              stacked=lambda at, node, args: np.minimum(*at.broadcastable(*args)), kinked=True,
-             latex="\\min"),
+             latex="\\min", commands=("\\min",)),
     Function("clip", arity=(3, 3), shape=broadcasting, chain=bounded_chain, kinked=True,
              stacked=lambda at, node, args: np.clip(*at.broadcastable(*args)),
              latex="\\operatorname{clip}"),

@@ -45,6 +45,10 @@ class Arguments:
         """The axes counted from 0 in an array of `ndim` dimensions; None for all."""
         return None if self.axis is None else tuple(a % ndim for a in self.axis)
 
+    def kept_along(self, axis: int) -> bool:
+        """Whether this reduces the one axis `axis` and keeps it (the sum over examples)."""
+        return self.keepdims and self.axis == (axis,)
+
     def one_axis(self, default: int) -> int:
         """The one axis a softmax normalises along; `default` (the class axis) unwritten."""
         axis = self.axis
@@ -157,11 +161,7 @@ def _var_chain(site, i, ops, g):
 
 
 def _latex_total(sign: str):
-    def render(r, node):
-        axis = keyword(node, "axis")
-        under = f"_{{\\text{{axis }} {r(axis)}}}" if axis is not None else ""
-        return f"{sign}{under} {r.atom(node.args[0])}"
-    return render
+    return lambda r, node: r.reduction(sign, node)
 
 
 REDUCING = frozenset({"axis", _KEEP})  # the keywords a reduction reads

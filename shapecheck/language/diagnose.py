@@ -82,8 +82,9 @@ def notation_problem(text: str) -> tuple[str, s.Span] | None:
                 "\\frac{\\partial J}{\\partial W} or {\\partial J \\over \\partial W}", (at, at + 8))
     match = re.search(r"\\sum\s*[_^]", text)
     if match:
-        return ("limits on \\sum are not read: write \\sum(A) for the total of all entries, or "
-                f"np.sum(A, axis=1, {functions.kept_written(True)}) for the sum over examples",
+        return ("these limits on \\sum are not read: shapecheck reads the sum over examples "
+                "\\sum_{i=1}^{m} A (or \\sum_i A), the total \\sum(A), and "
+                f"np.sum(A, axis=..., {functions.kept_written(True)}) along any axis",
                 (match.start(), match.end()))
     match = re.search(r"\^\s*\{?[^}^]*?\(\s*[a-z]\s*\)", text)
     if match:

@@ -2,9 +2,11 @@
 `H^\\top \\left((Y - T) \\odot f'(HW + B)\\right)`.
 
 A matrix product is written by juxtaposition (`HW`), an element-wise product as `\\odot`,
-a constant factor in front (`\\frac{1}{m} dZ^{[1]} X^\\top`). A function is written as its
-record in shapecheck.functions says. Which names carry a layer (`W2` as `W^{[2]}`) is the
-naming convention's to say: the caller passes its `mark` (shapecheck.models.names).
+a constant factor in front (`\\frac{1}{m} dZ^{[1]} X^\\top`), the sum over examples as
+`\\sum_{i=1}^{m}`. A function is written as its record in shapecheck.functions says.
+Everything written here is read back by shapecheck.language.parse (tests/test_roundtrip).
+Which names carry a layer (`W2` as `W^{[2]}`) is the naming convention's to say: the
+caller passes its `mark` (shapecheck.models.names).
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from typing import Callable
 
 from .. import functions
 from .. import syntax as s
+from .sums import Examples
 
 _SUM, _ODOT, _JUX, _NEG, _POW, _ATOM = 1, 2, 3, 3, 5, 6
 # a name → (its base, its layer or None): how the model's names carry layers
@@ -24,9 +27,10 @@ def plain(name: str) -> tuple[str, str | None]:
 
 
 class _Latex:
-    def __init__(self, scalars, mark: Mark):
+    def __init__(self, scalars, mark: Mark, examples: Examples | None = None):
         self.mark = mark
         self.scalars = set(scalars)
+        self.examples = examples
 
     # -- names
     def name(self, name: str, sup: str = "") -> str:
@@ -43,7 +47,9 @@ class _Latex:
     # -- nodes, with their precedence
     def level(self, node: s.Node) -> int:
         if isinstance(node, s.BinOp):
-            if node.op in ("+", "-") or node.op in (">", "<", ">=", "<=", "==", "!="):
+            if node.op in (">", "<", ">=", "<=", "==", "!="):
+                return _ATOM  # printed in its brackets
+            if node.op in ("+", "-"):
                 return _SUM
             if node.op == "*" and not self.constant(node.left):
                 return _ODOT
@@ -63,8 +69,13 @@ class _Latex:
                    or isinstance(n, s.BinOp) for n in s.walk(node))
 
     def atom(self, node: s.Node) -> str:
-        """`node` as a factor nothing can split: bracketed unless it is one already."""
-        return self.wrap(node, _ATOM)
+        """`node` as a factor nothing can split, that a power or a transpose may follow:
+        bracketed unless it is one already (`\\sqrt{v}` is, but the parser reads `^` only
+        after a name or a bracket, so it is bracketed too)."""
+        text = self.wrap(node, _ATOM)
+        if isinstance(node, s.Call) and not text.endswith(")"):
+            return f"\\left({text}\\right)"
+        return text
 
     def wrap(self, node: s.Node, at_least: int) -> str:
         text = self(node)
@@ -95,6 +106,8 @@ class _Latex:
             return f"{self.wrap(node.operand, _ATOM)}.{node.attr}[{node.index}]"
         if isinstance(node, s.Literal):
             return "\\text{" + node.value.replace("->", "} \\to \\text{") + "}"
+        if isinstance(node, s.Keyword):
+            return f"{node.name}={self(node.value)}"
         if isinstance(node, s.Tuple):
             return "(" + ", ".join(self(i) for i in node.items) + ")"
         return str(node)
@@ -103,11 +116,11 @@ class _Latex:
         if node.op in ("+", "-"):
             return f"{self.wrap(node.left, _SUM)} {node.op} {self.wrap(node.right, _SUM + 1)}"
         if node.op in (">", "<", ">=", "<=", "==", "!="):
-            return f"\\mathbb{{1}}[{self(node.left)} {node.op} {self(node.right)}]"
+            return f"({self(node.left)} {node.op} {self(node.right)})"  # 1 where it holds
         if node.op == "/":
             return f"\\frac{{{self(node.left)}}}{{{self(node.right)}}}"
         if node.op == "**":
-            return f"{self.wrap(node.left, _ATOM)}^{{{self(node.right)}}}"
+            return f"{self.atom(node.left)}^{{{self(node.right)}}}"
         if node.op == "*" and not self.constant(node.left):
             return f"{self.wrap(node.left, _ODOT)} \\odot {self.wrap(node.right, _ODOT + 1)}"
         left, right = self.wrap(node.left, _JUX), self.wrap(node.right, _JUX + 1)
@@ -121,7 +134,7 @@ class _Latex:
         record = functions.lookup(operand.func) if isinstance(operand, s.Call) else None
         if record is not None and record.latex_transposed:
             return record.latex_transposed(self, operand)  # A^{-T}, as the parser reads it
-        return f"{self.wrap(operand, _ATOM)}^\\top"
+        return f"{self.atom(operand)}^\\top"
 
     def call(self, node: s.Call) -> str:
         record = functions.lookup(node.func)
@@ -129,7 +142,21 @@ class _Latex:
         if callable(latex):  # \\sum_{...}, A^{-1}, \\sqrt{...}: the record writes itself
             return latex(self, node)
         head = latex or self.name(node.func)
-        inner = ", ".join(self(a) for a in node.args)
+        inner = ", ".join([self(a) for a in node.args] + [self(k) for k in node.kwargs])
+        return f"{head}\\left({inner}\\right)" if "(" in inner else f"{head}({inner})"
+
+    def reduction(self, head: str, node: s.Call) -> str:
+        """A sum or mean as the parser reads it back: the total `\\sum A`; the sum over
+        examples `\\sum_{i=1}^{m} A` (over axis 1, kept, where examples are columns); along
+        any other axis the call with its keywords, `\\sum(A, axis=0)`."""
+        summand = node.args[0]
+        if len(node.args) == 1 and not node.kwargs:
+            return f"{head} {self.atom(summand)}"
+        examples = self.examples
+        if head == "\\sum" and examples is not None and len(node.args) == 1 \
+                and len(node.kwargs) == 2 and functions.arguments(node).kept_along(examples.axis):
+            return f"{examples.sign} {self.atom(summand)}"
+        inner = ", ".join([self(a) for a in node.args] + [self(k) for k in node.kwargs])
         return f"{head}\\left({inner}\\right)" if "(" in inner else f"{head}({inner})"
 
     def derivative(self, node: s.Derivative) -> str:
@@ -144,8 +171,10 @@ class _Latex:
         return f"{head}\\left({inner}\\right)" if "(" in inner else f"{head}({inner})"
 
 
-def to_latex(node: s.Node, scalars=(), mark: Mark = plain) -> str:
+def to_latex(node: s.Node, scalars=(), mark: Mark = plain,
+             examples: Examples | None = None) -> str:
     """`to_latex(parse_equation("dW = H.T @ ((Y - T) * f'(H @ W + B))"))` →
     `dW = H^\\top \\left((Y - T) \\odot f'(HW + B)\\right)`. `scalars`: the size names;
-    `mark`: which names carry a layer (`W2` → ('W', '2')), none by default."""
-    return _Latex(scalars, mark)(node)
+    `mark`: which names carry a layer (`W2` → ('W', '2')), none by default; `examples`:
+    the axis a sum over examples runs along, written `\\sum_{i=1}^{m}`."""
+    return _Latex(scalars, mark, examples)(node)

@@ -21,6 +21,7 @@ from typing import Callable, Iterator
 from .. import functions
 from .. import syntax as s
 from ..errors import UnknownNameError
+from .sums import ANOTHER_AXIS, AXIS_SUM, EXAMPLE_INDEX, EXAMPLE_SUM, Examples, written
 
 # names that are never split into variables
 _CONSTANTS = {"True", "False", "None"}
@@ -41,8 +42,10 @@ class Lowering:
     which are sizes. `plan` picks an option at each ambiguous point (the first by default)."""
 
     def __init__(self, text: str, is_variable: Callable[[str], bool],
-                 is_size: Callable[[str], bool] | None = None, plan: dict | None = None):
+                 is_size: Callable[[str], bool] | None = None, plan: dict | None = None,
+                 examples: Examples | None = None):
         self.text = text
+        self.examples = examples  # where `\\sum_{i=1}^{m}` sums: None, nowhere
         self.is_variable = is_variable
         self.is_size = is_size or (lambda name: False)
         self.plan = plan or {}
@@ -85,6 +88,9 @@ class Lowering:
 
     def _fail(self, message: str, span: s.Span):
         raise UnknownNameError(message, self.text, span)
+
+    def _source_at(self, span: s.Span) -> str:
+        return self.text[span[0]:span[1]]
 
     def _source(self, node: s.Node) -> str:
         return self.text[node.span[0]:node.span[1]]
@@ -167,7 +173,9 @@ class Lowering:
         if self._is_cost(node.left) and isinstance(first, s.Name) and first.id[:1] == "d" \
                 and len(first.id) > 1:
             head: s.Node = s.Name(first.id, (node.left.span[0], first.span[1]))
-        elif len(factors) > 1 and not self.mentions_variable(first):
+        elif len(factors) > 1 and not self.mentions_variable(first) \
+                and not self._source_at(node.op_span).startswith("\\"):
+            # (not a \\frac: its braces hold the whole divisor, \\frac{-1}{2 k n})
             head = s.BinOp("/", node.left, first, (node.left.span[0], first.span[1]), node.op_span)
         else:
             return None
@@ -234,6 +242,8 @@ class Lowering:
                        f"got {len(node.args)}", node.span)
 
     def call(self, node: s.Call) -> s.Node:
+        if node.func == EXAMPLE_SUM:
+            return self.example_sum(node)
         func = functions.canonical(node.func)
         args = tuple(self.node(a) for a in node.args)
         kwargs = tuple(self.node(k) for k in node.kwargs)
@@ -277,6 +287,36 @@ class Lowering:
                        node.span)
         return s.Call(func, args, (), node.span, node.func_span)
 
+    def example_sum(self, node: s.Call) -> s.Node:
+        """`\\sum_{i=1}^{m} X` (or `\\sum_i X` of a per-example X) is the sum over examples,
+        numpy's sum over axis 1 (kept) where the examples are columns; any other index
+        or limits are refused, never guessed."""
+        sign, limits, examples = self._source_at(node.func_span), written(node), self.examples
+        if examples is None:
+            self._fail(f"{sign} is read as the sum over examples, but where the examples run "
+                       "is not known here (in a --forward model's own equations, with one "
+                       f"example, or where the cost sums no examples): write {AXIS_SUM}",
+                       node.func_span)
+        m, index = examples.size, limits["index"]
+        bounds = (limits.get("start"), limits.get("end"))
+        if bounds != (None, None) and bounds not in (("1", m), ("0", f"{m}-1")):
+            self._fail(f"{sign} is not the sum over the {m} examples, "
+                       f"{examples.sign}: shapecheck reads no other limits; write "
+                       f"{ANOTHER_AXIS}", node.func_span)
+        if bounds == (None, None) and index != EXAMPLE_INDEX:
+            self._fail(f"{sign} is not read: without limits only the example index "
+                       f"{EXAMPLE_INDEX} is read, \\sum_{EXAMPLE_INDEX}; write {examples.sign} "
+                       f"for the sum over the {m} examples, or {ANOTHER_AXIS}", node.func_span)
+        summand = self.node(node.args[0])
+        if not any(isinstance(n, s.Name) and examples.carries(n.id) for n in s.walk(summand)):
+            self._fail(f"{sign} sums over the {m} examples, which run along axis "
+                       f"{examples.axis}, but {self._source(node.args[0])} holds no "
+                       f"quantity with one entry per example there: write {ANOTHER_AXIS}",
+                       node.args[0].span)
+        total = s.Call("sum", (summand,), (), node.span, node.func_span, False, True)
+        axis = s.Number(float(examples.axis), str(examples.axis), node.func_span)
+        return functions.with_axis(total, axis, True)
+
     def derivative(self, node: s.Derivative) -> s.Node:
         args = tuple(self.node(a) for a in node.args)
         if self.is_variable(node.func):
@@ -314,10 +354,12 @@ def _flatten(node: s.Node) -> tuple[list[s.Node], list[tuple[str, s.Span]], list
 
 
 def readings(eq: s.Equation, is_variable: Callable[[str], bool],
-             is_size: Callable[[str], bool] | None = None) -> Iterator[Reading]:
+             is_size: Callable[[str], bool] | None = None,
+             examples: Examples | None = None) -> Iterator[Reading]:
     """Every reading of `eq`, the preferred first: `HW` as `H @ W`, `\\cdot` as `@`, then
-    as a dot product, and so on (at most MAX_READINGS)."""
-    first = Lowering(eq.text, is_variable, is_size)
+    as a dot product, and so on (at most MAX_READINGS). `examples`: where the model's
+    examples are, for `\\sum_{i=1}^{m}`."""
+    first = Lowering(eq.text, is_variable, is_size, examples=examples)
     equation = first.equation(eq)
     points = list(first.points.items())
     yield Reading(equation, tuple(first.notes), bool(points))
@@ -326,12 +368,13 @@ def readings(eq: s.Equation, is_variable: Callable[[str], bool],
     keys = [key for key, _ in points]
     choices = itertools.product(*(range(count) for _, count in points))
     for plan in itertools.islice(choices, 1, MAX_READINGS):
-        lowering = Lowering(eq.text, is_variable, is_size, dict(zip(keys, plan)))
+        lowering = Lowering(eq.text, is_variable, is_size, dict(zip(keys, plan)), examples)
         yield Reading(lowering.equation(eq), tuple(lowering.notes), True)
 
 
 def lower(eq: s.Equation, is_variable: Callable[[str], bool],
-          is_size: Callable[[str], bool] | None = None) -> s.Equation:
+          is_size: Callable[[str], bool] | None = None,
+          examples: Examples | None = None) -> s.Equation:
     """`lower(parse_equation('d = np.dot(A, B)'), ...)` → the equation `d = A @ B` (the
     preferred reading, where notation leaves more than one)."""
-    return next(readings(eq, is_variable, is_size)).equation
+    return next(readings(eq, is_variable, is_size, examples)).equation

@@ -33,6 +33,7 @@ class _Function:
     span: s.Span
     primed: bool = False
     numpy: bool = False  # \log, \exp: print as np.log, np.exp
+    limits: object = None  # \sum_{i=1}^{m}: its sums.Limits
 
 
 @dataclass(slots=True, eq=False)
@@ -96,6 +97,8 @@ def canonical_name(tok) -> str:
     if tok.type in ("LAYERNAME", "LAYERCALL"):  # the grammar's letters_digits: one `_`
         base, _, layer = tok.partition("_")
         return base + layer
+    if tok.type == "ESCAPEDNAME":
+        return tok.replace("\\_", "_")  # \operatorname{ones\_like}
     if tok.startswith("\\"):
         return tok[1:]  # a Greek letter (validate refuses other commands)
     return str(tok)

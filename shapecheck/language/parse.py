@@ -15,7 +15,7 @@ from lark.exceptions import UnexpectedInput
 from .. import functions
 from .. import syntax as s
 from ..errors import FormulaSyntaxError
-from . import validate
+from . import sums, validate
 from .diagnose import notation_problem, syntax_error
 from .notation import (_Attribute, _dotted, _Function, _is_chain, _LayerMark, _Notation, _Odd,
                        _Primed, _span, _tok_span, canonical_name)
@@ -264,6 +264,11 @@ class _ToSyntax(_Notation):
         return _Function(functions.slide_name(canonical_name(children[1])), _span(meta))
 
     @v_args(meta=True)
+    def fhead_limits(self, meta, children):
+        # \sum_{i=1}^{m} (validate checked its limits): a sum over examples, for meaning
+        return _Function(sums.EXAMPLE_SUM, _span(meta), limits=sums.limits(str(children[0])))
+
+    @v_args(meta=True)
     def fhead_decorated(self, meta, children):
         head, mark = children[0], children[-1]
         items = mark if isinstance(mark, list) else [] if isinstance(mark, _LayerMark) else \
@@ -285,6 +290,8 @@ class _ToSyntax(_Notation):
         return self._function(head, args, kwargs, _span(meta))
 
     def _function(self, head: _Function, args, kwargs, span):
+        if head.limits is not None:
+            return s.Call(head.func, args, sums.keywords(head.limits, head.span), span, head.span)
         if head.primed:
             return s.Derivative(head.func, args, span, head.span)
         return s.Call(head.func, args, kwargs, span, head.span, namespaced=head.numpy)

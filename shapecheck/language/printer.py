@@ -64,7 +64,8 @@ def to_numpy(node: s.Node) -> str:
         args = [to_numpy(a) for a in node.args] + [to_numpy(k) for k in node.kwargs]
         if node.method:
             return f"{_wrapped(node.args[0], _POSTFIX)}.{node.func}({', '.join(args[1:])})"
-        prefix = "np." if node.namespaced else ""
+        # linalg.norm read from \\operatorname{norm}: only np.linalg.norm reads back
+        prefix = "np." if node.namespaced or "." in node.func else ""
         return f"{prefix}{node.func}({', '.join(args)})"
     if isinstance(node, s.Derivative):
         return f"{node.func}'({', '.join(to_numpy(a) for a in node.args)})"

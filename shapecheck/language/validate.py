@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from .. import functions
 from .. import syntax as s
 from ..errors import FormulaSyntaxError
-from .notation import (GREEK, _Attribute, _dotted, _Function, _Odd, _Primed, _span, _tok_span,
-                       canonical_name)
+from . import sums
+from .notation import (GREEK, _Attribute, _dotted, _Function, _LayerMark, _Odd, _Primed, _span,
+                       _tok_span, canonical_name)
 
 NAMESPACES = {"np", "numpy"}  # numpy's: `np.einsum` is the function einsum
 
@@ -141,6 +142,10 @@ def _method(t, meta, children) -> Problem:
 def _fcall(t, meta, children) -> Problem:
     head, arguments = children
     problem = _positional_after_keyword(arguments) or _strings(None, arguments)
+    if not problem and head.limits is not None and (arguments is None or len(arguments) != 1
+                                                    or isinstance(arguments[0], s.Keyword)):
+        return (f"{t._source(head.span)} takes one summand, as in {t._source(head.span)} "
+                "(A - Y)", _span(meta))
     if problem or not head.primed:
         return problem
     keywords = [a for a in arguments or [] if isinstance(a, s.Keyword)]
@@ -149,8 +154,20 @@ def _fcall(t, meta, children) -> Problem:
     return None
 
 
+def _fhead_limits(t, meta, children) -> Problem:
+    found = sums.limits(str(children[0]))
+    return (found, _span(meta)) if isinstance(found, str) else None
+
+
 def _fhead_decorated(t, meta, children) -> Problem:
     head, mark = children[0], children[-1]
+    if head.limits is not None:
+        return f"{t._source(head.span)} is a sum: write its summand right after it", _span(meta)
+    record = functions.lookup(head.func)
+    if isinstance(mark, _LayerMark) and record is not None and not record.activation:
+        # only an activation has a layer (\\sigma^{[1]}); \\sqrt[3]{x} is no layer of \\sqrt
+        return (f"{t._source(head.span)} is not an activation: it takes no layer mark "
+                f"{t._source(mark.span)}", mark.span)
     for kind, _value, span in mark if isinstance(mark, list) else []:
         if kind not in ("prime", "mark"):  # a layer mark on \sigma changes nothing
             return (f"{t._source(head.span)} is a function: it takes no {t._source(span)}",
@@ -203,6 +220,7 @@ def _gradient(t, meta, children) -> Problem:
 
 # grammar rule (or alias) → its check
 CHECKS = {"equation": _equation, "name": _name, "index": _index, "call": _call,
-          "method": _method, "fcall": _fcall, "fhead_decorated": _fhead_decorated, "mark": _mark,
+          "method": _method, "fcall": _fcall, "fhead_limits": _fhead_limits,
+          "fhead_decorated": _fhead_decorated, "mark": _mark,
           "primed": _primed, "sup_inverse_transpose": _sup_inverse_transpose,
           "sup_star": _sup_star, "gradient": _gradient}
