@@ -242,7 +242,7 @@ def test_the_new_functions_are_written_in_latex():
         return to_latex(parse_equation(text))
     assert latex("y = np.einsum('ij,kj->ik', A, B)") == \
         "y = \\operatorname{einsum}(\\text{ij,kj} \\to \\text{ik}, A, B)"
-    assert latex("y = np.var(X, axis=0)") == "y = \\operatorname{var}_{\\text{axis } 0} X"
+    assert latex("y = np.var(X, axis=0)") == "y = \\operatorname{var}(X, axis=0)"
     assert latex("y = np.diag(v)") == "y = \\operatorname{diag}(v)"
     assert latex("y = np.ones((N, D))") == "y = \\mathbf{1}_{N \\times D}"
 
