@@ -313,8 +313,9 @@ def command(args, shapes, forward, activations, layers, labels, layout, seed, to
     checked = itertools.chain(session.formulas(formulas), session.files(paths),
                               session.derivations(derive, expand, latex=latex, steps=steps))
     if out.is_terminal and not as_json:  # a bar on stderr, for a check of more than a second
-        from .progress import with_progress
-        checked = with_progress(checked, err, None if paths else len(formulas) + len(derive))
+        from .progress import results_in, with_progress
+        files = results_in(paths, session.defaults()) if paths else 0
+        checked = with_progress(checked, err, len(formulas) + len(derive) + files)
     results = list(checked)
     # where something could not be checked (exit 2 already) what it would use is unknown;
     # notes without a formula say so in their summary
@@ -336,7 +337,7 @@ def command(args, shapes, forward, activations, layers, labels, layout, seed, to
     else:
         report.render_all(results, out, err, files=len(paths))
     if svg_file or html_file:
-        svg, html = report.pictures(results, len(paths), out.width)
+        svg, html = report.pictures(results, len(paths))
         for option, path, content in (("--svg", svg_file, svg), ("--html", html_file, html)):
             if path:
                 _write(option, path, content)

@@ -36,7 +36,8 @@ POSTER_TEXT = (
     "               ~~~ ^ ~~~~\n"
     "               dZ2 is (n2, m)\n"
     "                     W2.T is (n1, n2)\n"
-    "         " + POSTER_RULE + "\n"
+    "         the inner sizes m and n1 of a matrix product must be equal: dZ2 is (n2, m) and W2.T is\n"
+    "         (n1, n2)\n"  # wrapped at 100 columns, a shape kept whole
     "         did you mean: dZ1 = W2.T @ dZ2 * g1'(Z1)   (swap dZ2 and W2.T)\n"
     "                             ^^^^   ^^^\n"
 )
@@ -97,7 +98,8 @@ def test_a_value_failure(console):
                     diagnosis={"kind": "factor", "factor": "m"}, sizes=COURSE, searched=True)
     assert rendered(console, result) == (
         "✗ value  dW2 = dZ2 @ A1.T   (n2, n1) = (2, 4)\n"
-        "         " + message + "\n"
+        "         the values differ from the finite-difference gradient of J (relative error 0.8 > tolerance\n"
+        "         1e-06): the right side is m = 5 times the true gradient; multiply it by 1/m\n"
         "         no small edit of this formula, and no derivation, could be verified by the "
         "check\n")
 
