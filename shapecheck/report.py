@@ -29,22 +29,23 @@ THEME = Theme({
     "hint": "green", "dim": "dim", "source": "cyan", "repair": "bold green", "carets": "bold green",
 })
 MARK = {"pass": "✓ pass ", "shape": "✗ shape", "value": "✗ value", "error": "! error"}
+UNWRAPPED = 10_000  # the width of output that is no terminal: lines are not wrapped
 PICTURE_COLUMNS = 100  # an --svg or --html picture is at most this wide
-NARROWEST = 40  # a formula is cropped to no fewer columns than this, however narrow the terminal
+NARROWEST = 20  # a formula is cropped to no fewer columns than this, however narrow the terminal
 
 
 def make_console(file=None, width: int | None = None) -> Console:
     """A console for the report: its own lines are wrapped here (`soft_wrap`: rich adds no
-    breaks of its own). A terminal's width is its own (or COLUMNS); output that is no
-    terminal is laid out for COLUMNS, else 80 columns, so a file or a pipe reads the same
-    wherever it was made. NO_COLOR (any value but empty, no-color.org) is plain text: rich
-    alone would keep bold, dim and underline."""
+    breaks of its own) to a terminal's width (or COLUMNS). Output that is no terminal is
+    not wrapped unless COLUMNS asks: a pipe or a file keeps a result's first line whole for
+    grep and for editors that read `file:line:col:`. NO_COLOR (any value but empty,
+    no-color.org) is plain text: rich alone would keep bold, dim and underline."""
     plain = os.environ.get("NO_COLOR", "") != ""
     console = Console(file=file, theme=THEME, width=width, soft_wrap=True, highlight=False,
                       **({"color_system": None} if plain else {}))
     if width is None and not console.is_terminal:
         columns = os.environ.get("COLUMNS", "")
-        console.width = int(columns) if columns.isdigit() and int(columns) > 0 else 80
+        console.width = int(columns) if columns.isdigit() and int(columns) > 0 else UNWRAPPED
     return console
 
 
@@ -242,8 +243,10 @@ def render_one(result: Result, console: Console) -> None:
         _derivation(result, console, indent)
         return
     fits = cell_len(head.plain + after.plain) <= console.width
-    _emit(console, head + after if fits or not marked else head, indent,
-          keep=formula + _parts(after, len(head)))
+    if marked and not fits:  # never broken, so that the carets below are under their text
+        console.print(head)
+    else:
+        _emit(console, head + after, indent, keep=formula + _parts(after, len(head)))
     _reading(result, console, indent)
     if marked:
         for line in _marked_formula(result, indent, console.width):
