@@ -121,7 +121,7 @@ def _cropped(result: Result, columns: int) -> Result:
     columns = max(columns, NARROWEST) - 2  # room for a `…` at either end
     spans = [_clip(o.span, text) for o in result.operands] + [_clip(result.op_span, text),
                                                               _clip(result.span, text)]
-    spans = [sp for sp in spans if sp]
+    spans = [sp for sp in spans if sp] or [(0, 0)]
     low, high = min(sp[0] for sp in spans), max(sp[1] for sp in spans)
     if high - low > columns:  # the operator in the middle, the operands cut at the edges
         op = _clip(result.op_span, text) or (low, high)
@@ -251,7 +251,7 @@ def render_one(result: Result, console: Console) -> None:
     if marked:
         for line in _marked_formula(result, indent, console.width):
             console.print(line)
-        if not fits:  # the left side's shape after the carets, which belong under the formula
+        if not fits and after.plain:  # the left side's shape after the carets (under the formula)
             _emit(console, Text(" " * indent) + after[3:], indent)
     pad = " " * indent
     _emit(console, Text(pad) + Text(result.rule or result.message), indent)

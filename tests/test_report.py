@@ -239,3 +239,15 @@ def test_a_marked_formula_too_wide_is_cropped_around_its_operator(console):
         assert head == "✗ shape  " + shown
         assert head[marks.index("^")] == "@"
         assert [head[m.start():m.end()] for m in re.finditer("~+", marks)] == ["dZ2", "W2.T"]
+
+
+@pytest.mark.parametrize("span", [(50, 80), (-5, 3), (3, 1), (0, 10**9), ()])
+def test_cropping_never_crashes_on_a_bad_span(console, span):
+    formula = "dZ1 = " + " + ".join(["W2.T @ dZ2"] * 12)
+    result = Result(formula=formula, verdict="error", message="m", span=span, op_span=span)
+    con, buffer = console()
+    con.width = 60
+    report.render_one(result, con)
+    lines = buffer.getvalue().splitlines()
+    assert lines[0].startswith("! error  ") and len(lines[0]) <= 60 and "…" in lines[0]
+    assert lines[-1] == "         m"
