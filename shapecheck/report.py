@@ -91,7 +91,7 @@ def _marked_formula(result: Result, indent: int, width: int) -> list[Text]:
         span = _clip(operand.span, text)
         if span and span[1] > span[0]:
             under[span[0]:span[1]] = "~" * (span[1] - span[0])
-            label = f"{operand.text} is {show(operand.shape)}"
+            label = _label(operand.text, show(operand.shape), width - indent)
             labels.append((max(0, min(span[0], width - indent - cell_len(label))), label))
     op = _clip(result.op_span, text)
     if op:
@@ -111,6 +111,14 @@ def _marked_formula(result: Result, indent: int, width: int) -> list[Text]:
     return lines
 
 
+def _label(operand: str, shape: str, room: int) -> str:
+    """`dZ2 is (n2, m)`; an operand too long for the `room` left is cut short with `…`."""
+    said = f" is {shape}"
+    if cell_len(operand + said) > room:
+        operand = operand[:max(room - cell_len(said) - 1, 1)] + "…"
+    return operand + said
+
+
 def _cropped(result: Result, columns: int) -> Result:
     """A marked formula wider than `columns`, cut down to the `columns` around its marks
     (around its operator, where the marks alone are wider), `…` where text was left out;
@@ -123,9 +131,11 @@ def _cropped(result: Result, columns: int) -> Result:
                                                               _clip(result.span, text)]
     spans = [sp for sp in spans if sp] or [(0, 0)]
     low, high = min(sp[0] for sp in spans), max(sp[1] for sp in spans)
-    if high - low > columns:  # the operator in the middle, the operands cut at the edges
-        op = _clip(result.op_span, text) or (low, high)
+    op = _clip(result.op_span, text)
+    if high - low > columns and op:  # the operator in the middle, the operands cut at the edges
         low = high = (op[0] + op[1]) // 2
+    elif high - low > columns:  # one long part marked: from its start
+        high = low + columns
     start = max(0, min(low - (columns - (high - low)) // 2, len(text) - columns))
     end = min(len(text), start + columns)
     if start == 0 or end == len(text):  # one `…` only: its room goes to the text

@@ -260,3 +260,20 @@ def test_the_command_shows_the_bar_on_a_terminal(tmp_path):
     shown = [line for line in screen(written) if line]
     assert shown[-1] == "2 formulas in 1 file: 2 pass"
     assert not any("checking" in line for line in shown)  # blanked before the report
+
+
+def test_notes_files_with_long_locations_fit_too():
+    """A `file:line:col:` before each result leaves 40 columns: still nothing wider than
+    80, a formula wider than its room cropped with its carets, a long operand's shape
+    label cut short."""
+    notes = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "examples" / "notes").iterdir())
+    status, written = shapecheck(*notes, NO_COLOR="1")
+    assert status == 1
+    lines = screen(written)
+    assert all(cell_len(line) <= 80 for line in lines), [l for l in lines if cell_len(l) > 80]
+    assert re.match(rf"\d+ formulas in {len(notes)} files: ", [l for l in lines if l][-1])
+    cropped = [i for i, line in enumerate(lines) if "✗ shape  …" in line]
+    assert cropped
+    for i in cropped:
+        formula, marks = lines[i], lines[i + 1]
+        assert set(marks.strip()) <= {"~", "^"} and formula[marks.index("~")] != " "
