@@ -304,7 +304,7 @@ def command(args, shapes, forward, activations, layers, labels, layout, seed, to
             if given and not derive:
                 raise BadOptionError(f"{flag} goes with --derive NAME (say --derive dW1 {flag})")
     except ShapecheckError as e:
-        click.echo(f"shapecheck: error: {e.message}", err=True)
+        _error(e.message)
         sys.exit(EXIT_ERROR)
 
     session = Session(options)
@@ -323,7 +323,7 @@ def command(args, shapes, forward, activations, layers, labels, layout, seed, to
         refuse_unused(options.sizes, dict(options.activations), session.usage())
     if unused:  # the results were checked on what the user did not mean: none is shown
         for message in unused:
-            click.echo(f"shapecheck: error: {message}", err=True)
+            _error(message)
         sys.exit(EXIT_ERROR)
     if explain:  # before the report; on stderr when stdout carries JSON
         from .advice.explain import render
@@ -350,9 +350,15 @@ def _write(option: str, path: str, content: str) -> None:
         with open(path, "w", encoding="utf-8") as f:
             f.write(content)
     except OSError as e:
-        click.echo(f"shapecheck: error: {option} {path}: cannot write it ({e.strerror or e})",
-                   err=True)
+        _error(f"{option} {path}: cannot write it ({e.strerror or e})")
         sys.exit(EXIT_ERROR)
+
+
+def _error(message: str) -> None:
+    """`shapecheck: error: MESSAGE` on stderr, wrapped to a terminal's width like the report."""
+    from . import report
+
+    report.error(message, report.make_console(file=sys.stderr))
 
 
 def keep_freed_memory() -> None:

@@ -71,7 +71,7 @@ class _PlainLine:
     SPINNER = "|/-\\"
 
     def __init__(self, console: Console, total: int | None):
-        self.file, self.total = console.file, total
+        self.file, self.total, self.width = console.file, total, console.width - 1
         self.done, self.last, self.started, self.drawn = 0, 0.0, time.monotonic(), 0
         self.stopping, self.thread = threading.Event(), None
 
@@ -86,8 +86,9 @@ class _PlainLine:
         turn = 0
         while True:
             elapsed = time.monotonic() - self.started
+            # cut to the width: a line the terminal folds is not overwritten by `\r`
             line = (f"{self.SPINNER[turn % 4]} checking "
-                    f"{counts(self.done, self.total, elapsed, self.last)}")
+                    f"{counts(self.done, self.total, elapsed, self.last)}")[:self.width]
             self.file.write("\r" + line.ljust(self.drawn))
             self.file.flush()
             self.drawn, turn = max(self.drawn, len(line)), turn + 1

@@ -352,6 +352,12 @@ def _without_file(result: Result) -> str:
         else result.message
 
 
+def error(message: str, console: Console) -> None:
+    """`shapecheck: error: MESSAGE`, what could not be checked at all, wrapped under itself."""
+    lead = "shapecheck: error: "
+    _emit(console, Text(lead + message), len(lead))
+
+
 def summary(results: Sequence[Result], files: int = 0) -> str:
     """`12 formulas in 3 files: 11 pass, 1 shape`. An unreadable file or a bad directive is
     no formula, so it is counted apart: `1 formula in 2 files: 1 pass; 1 file or directive

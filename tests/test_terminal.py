@@ -277,3 +277,13 @@ def test_notes_files_with_long_locations_fit_too():
     for i in cropped:
         formula, marks = lines[i], lines[i + 1]
         assert set(marks.strip()) <= {"~", "^"} and formula[marks.index("~")] != " "
+
+
+def test_an_error_of_the_command_line_wraps_under_its_message():
+    status, written = shapecheck("dZ1 = W2.T @ dZ2 * g1'(Z1)", "--n0", "3", "--nl", "4", "--m", "5")
+    assert status == 2
+    lines = [line for line in screen(written) if line]
+    assert lines[0].startswith("shapecheck: error: --nl 4: ") and len(lines) >= 2
+    assert all(cell_len(line) <= 80 for line in lines)
+    assert all(line.startswith(" " * 19) and line[19] != " " for line in lines[1:])
+    assert " ".join(line.strip() for line in lines).endswith("did you mean --n1?")
