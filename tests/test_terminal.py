@@ -174,6 +174,26 @@ def test_no_color_is_plain_text_on_a_terminal(args):
     assert screen(coloured) == screen(written)
 
 
+def underlined(written: str) -> bool:
+    """Whether an SGR code turns underline on (`4`, past any `38;5;N`-style colour)."""
+    for match in STYLE.finditer(written):
+        params = match.group(0)[2:-1].split(";")
+        while params:
+            param = params.pop(0)
+            if param in ("38", "48"):  # a colour: 5;N or 2;R;G;B follow
+                del params[:2 if params[:1] == ["5"] else 4]
+            elif param == "4":
+                return True
+    return False
+
+
+def test_no_underline_on_a_colour_terminal():
+    """The carets mark operands and edits; an underline would run on under the spaces."""
+    status, written = shapecheck(POSTER, *SIZES)
+    assert STYLE.search(written) and not underlined(written)
+    assert underlined("\x1b[1;4;33mW2.T\x1b[0m") and not underlined("\x1b[38;5;4mW\x1b[0m")
+
+
 def test_no_color_set_empty_is_not_set():
     """no-color.org: only a non-empty NO_COLOR turns colour off."""
     assert STYLE.search(shapecheck(POSTER, *SIZES, NO_COLOR="")[1])
