@@ -264,7 +264,7 @@ def command(args, shapes, forward, activations, layers, labels, layout, seed, to
             if given and not derive:
                 raise BadOptionError(f"{flag} goes with --derive NAME (say --derive dW1 {flag})")
     except ShapecheckError as e:
-        click.echo(f"shapecheck: error: {e.message}", err=True)
+        _error(e.message)
         sys.exit(EXIT_ERROR)
 
     session = Session(options)
@@ -273,8 +273,9 @@ def command(args, shapes, forward, activations, layers, labels, layout, seed, to
     checked = itertools.chain(session.formulas(formulas), session.files(paths),
                               session.derivations(derive, expand, latex=latex, steps=steps))
     if out.is_terminal and not as_json:  # a bar on stderr, for a check of more than a second
-        from .progress import with_progress
-        checked = with_progress(checked, err, None if paths else len(formulas) + len(derive))
+        from .progress import results_in, with_progress
+        files = results_in(paths, session.defaults()) if paths else 0
+        checked = with_progress(checked, err, len(formulas) + len(derive) + files)
     results = list(checked)
     # where something could not be checked (exit 2 already) what it would use is unknown;
     # notes without a formula say so in their summary
@@ -289,7 +290,7 @@ def command(args, shapes, forward, activations, layers, labels, layout, seed, to
                       if only_layers.strip().isdigit() else "")]
     if refused:  # the results were checked on what the user did not mean: none is shown
         for message in refused:
-            click.echo(f"shapecheck: error: {message}", err=True)
+            _error(message)
         sys.exit(EXIT_ERROR)
     if explain:  # before the report; on stderr when stdout carries JSON
         from .advice.explain import render
@@ -303,7 +304,7 @@ def command(args, shapes, forward, activations, layers, labels, layout, seed, to
     else:
         report.render_all(results, out, err, files=len(paths))
     if svg_file or html_file:
-        svg, html = report.pictures(results, len(paths), out.width)
+        svg, html = report.pictures(results, len(paths))
         for option, path, content in (("--svg", svg_file, svg), ("--html", html_file, html)):
             if path:
                 _write(option, path, content)
@@ -316,9 +317,15 @@ def _write(option: str, path: str, content: str) -> None:
         with open(path, "w", encoding="utf-8") as f:
             f.write(content)
     except OSError as e:
-        click.echo(f"shapecheck: error: {option} {path}: cannot write it ({e.strerror or e})",
-                   err=True)
+        _error(f"{option} {path}: cannot write it ({e.strerror or e})")
         sys.exit(EXIT_ERROR)
+
+
+def _error(message: str) -> None:
+    """`shapecheck: error: MESSAGE` on stderr, wrapped to a terminal's width like the report."""
+    from . import report
+
+    report.error(message, report.make_console(file=sys.stderr))
 
 
 def keep_freed_memory() -> None:

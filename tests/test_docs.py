@@ -61,6 +61,7 @@ def test_the_docs_show_examples():
 def test_a_shown_example_prints_what_it_shows(where, line, shown, output, monkeypatch):
     monkeypatch.chdir(ROOT)
     monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.delenv("COLUMNS", raising=False)  # no terminal, no COLUMNS: lines unwrapped
     argv = [path for word in shlex.split(shown)[1:] for path in _expanded(word)]
     result = CliRunner().invoke(command, argv, catch_exceptions=False)
     real = "\n".join(l.rstrip() for l in result.output.rstrip().splitlines())

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import re
 from dataclasses import replace
 
 import pytest
@@ -37,7 +38,8 @@ POSTER_TEXT = (
     "               ~~~ ^ ~~~~\n"
     "               dZ2 is (n2, m)\n"
     "                     W2.T is (n1, n2)\n"
-    "         " + POSTER_RULE + "\n"
+    "         the inner sizes m and n1 of a matrix product must be equal: dZ2 is (n2, m) and W2.T is\n"
+    "         (n1, n2)\n"  # wrapped at 100 columns, a shape kept whole
     "         did you mean: dZ1 = W2.T @ dZ2 * g1'(Z1)   (swap dZ2 and W2.T)\n"
     "                             ^^^^   ^^^\n"
 )
@@ -98,7 +100,8 @@ def test_a_value_failure(console):
                     diagnosis={"kind": "factor", "factor": "m"}, sizes=COURSE, searched=True)
     assert rendered(console, result) == (
         "✗ value  dW2 = dZ2 @ A1.T   (n2, n1) = (2, 4)\n"
-        "         " + message + "\n"
+        "         the values differ from the finite-difference gradient of J (relative error 0.8 > tolerance\n"
+        "         1e-06): the right side is m = 5 times the true gradient; multiply it by 1/m\n"
         "         no small edit of this formula, and no derivation, could be verified by the "
         "check\n")
 
@@ -191,3 +194,63 @@ def test_json_report_ok_only_when_all_pass():
     ok = Result(formula="dZ2 = A2 - Y", verdict="pass", message="")
     assert json.loads(report.json_report([ok, ok]))["ok"] is True
     assert json.loads(report.json_report([ok, POSTER_RESULT]))["ok"] is False
+
+
+# --- the terminal's width and NO_COLOR (issue 17; tests/test_terminal.py runs them for real) ---
+
+def test_a_console_that_is_no_terminal_wraps_only_when_columns_asks(monkeypatch):
+    monkeypatch.delenv("COLUMNS", raising=False)
+    assert report.make_console(file=io.StringIO()).width == report.UNWRAPPED
+    monkeypatch.setenv("COLUMNS", "60")
+    assert report.make_console(file=io.StringIO()).width == 60
+
+
+@pytest.mark.parametrize("value, plain", [("1", True), ("", False)])
+def test_no_color_is_no_style_at_all_even_when_colour_is_forced(monkeypatch, value, plain):
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    monkeypatch.setenv("NO_COLOR", value)
+    buffer = io.StringIO()
+    report.render_one(POSTER_RESULT, report.make_console(file=buffer, width=100))
+    assert ("\x1b" not in buffer.getvalue()) == plain
+    assert "did you mean" in buffer.getvalue()
+
+
+def wrapped(text: str, width: int, indent: int) -> list[str]:
+    return [text[a:b] for a, b in report._pieces(text, width, indent)]
+
+
+def test_lines_break_at_spaces_and_keep_shapes_whole():
+    text = "         the rule: dZ2 is (n2, m) and W2.T is (n1, n2)"
+    assert wrapped(text, 40, 9) == ["         the rule: dZ2 is (n2, m) and", "W2.T is (n1, n2)"]
+    assert wrapped(text, 34, 9) == ["         the rule: dZ2 is (n2, m)", "and W2.T is (n1, n2)"]
+    # a word wider than a line is left whole, never cut
+    assert wrapped("ab " + "x" * 30 + " cd", 10, 0) == ["ab", "x" * 30, "cd"]
+
+
+def test_a_marked_formula_too_wide_is_cropped_around_its_operator(console):
+    con, buffer = console()
+    con.width = 40
+    report.render_one(POSTER_RESULT, con)
+    lines = buffer.getvalue().splitlines()
+    assert lines[0] == "✗ shape  dZ1 = dZ2 @ W2.T * g1'(Z1)"  # fits: whole, its shape moved
+    assert max(len(line) for line in lines) <= 40
+    for width, shown in [(30, "…1 = dZ2 @ W2.T * g1…"), (24, "…1 = dZ2 @ W2.T * g…")]:
+        con, buffer = console()
+        con.width = width  # 24: a formula is cropped to no fewer than 20 columns, unbroken
+        report.render_one(POSTER_RESULT, con)
+        head, marks = buffer.getvalue().splitlines()[:2]
+        assert head == "✗ shape  " + shown
+        assert head[marks.index("^")] == "@"
+        assert [head[m.start():m.end()] for m in re.finditer("~+", marks)] == ["dZ2", "W2.T"]
+
+
+@pytest.mark.parametrize("span", [(50, 80), (-5, 3), (3, 1), (0, 10**9), ()])
+def test_cropping_never_crashes_on_a_bad_span(console, span):
+    formula = "dZ1 = " + " + ".join(["W2.T @ dZ2"] * 12)
+    result = Result(formula=formula, verdict="error", message="m", span=span, op_span=span)
+    con, buffer = console()
+    con.width = 60
+    report.render_one(result, con)
+    lines = buffer.getvalue().splitlines()
+    assert lines[0].startswith("! error  ") and len(lines[0]) <= 60 and "…" in lines[0]
+    assert lines[-1] == "         m"
