@@ -57,6 +57,9 @@ DERIVATIONS = [
           "J = np.sum(np.where(X > 0, np.expm1(X), Y) + np.minimum(X, Y) ** 2)",
           "J = np.log(np.linalg.det(X @ X.T + M)) + np.sum(leaky_relu(X) * Y)",
           "J = np.sum(np.sum(X, axis=1, keepdims=True) * v) + np.sum(relu(X) * np.sqrt(Y))",
+          # the numpy of the assignments (issue 18): einsum's subscripts, constants, shapes
+          "J = np.sum(Y * np.einsum('ij,kj->ik', M, X.T)) + np.sum(np.ones((n, n)) @ X * Y)",
+          "J = np.sum(np.var(X, axis=0, keepdims=True) ** 2) + np.sum(Y * X.reshape(X.shape[0], -1))",
       ])],
 ]
 

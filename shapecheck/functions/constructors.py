@@ -23,12 +23,9 @@ def _filled(value: float):
 
 
 def _latex_filled(head: str):
-    def render(r, node):
-        arg = node.args[0]
-        items = arg.items if hasattr(arg, "items") else (arg,)
-        joined = " \\times ".join(r(i) for i in items)
-        return f"{head}_{{{joined}}}"
-    return render
+    """`\\operatorname{ones}((N, D))`: the call as numpy writes it (a `\\mathbf{1}_{N \\times
+    D}` would not read back)."""
+    return lambda r, node: f"{head}({r(node.args[0])})"
 
 
 _CONSTANT = dict(arity=(1, 1), written=(0,), shape=_sized_shape, chain=constant_chain,
@@ -43,6 +40,6 @@ CONSTRUCTORS: tuple[Function, ...] = (
              chain=constant_chain, latex="\\operatorname{zeros\\_like}"),
     Function("eye", unit="@", shape=sized, stacked=eye_value, chain=constant_chain, creates=True,
              latex=lambda r, node: f"I_{{{r(node.args[0])}}}"),
-    Function("ones", stacked=_filled(1.0), latex=_latex_filled("\\mathbf{1}"), **_CONSTANT),
-    Function("zeros", stacked=_filled(0.0), latex=_latex_filled("0"), **_CONSTANT),
+    Function("ones", stacked=_filled(1.0), latex=_latex_filled("\\operatorname{ones}"), **_CONSTANT),
+    Function("zeros", stacked=_filled(0.0), latex=_latex_filled("\\operatorname{zeros}"), **_CONSTANT),
 )

@@ -105,7 +105,7 @@ class _Latex:
         if isinstance(node, s.Index):
             return f"{self.wrap(node.operand, _ATOM)}.{node.attr}[{node.index}]"
         if isinstance(node, s.Literal):
-            return "\\text{" + node.value.replace("->", "} \\to \\text{") + "}"
+            return node.text  # as numpy writes it, so that it reads back
         if isinstance(node, s.Keyword):
             return f"{node.name}={self(node.value)}"
         if isinstance(node, s.Tuple):

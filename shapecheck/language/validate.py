@@ -141,7 +141,8 @@ def _method(t, meta, children) -> Problem:
 
 def _fcall(t, meta, children) -> Problem:
     head, arguments = children
-    problem = _positional_after_keyword(arguments) or _strings(None, arguments)
+    func = None if head.primed or not isinstance(head, _Function) else head.func
+    problem = _positional_after_keyword(arguments) or _strings(func, arguments)
     if not problem and head.limits is not None and (arguments is None or len(arguments) != 1
                                                     or isinstance(arguments[0], s.Keyword)):
         return (f"{t._source(head.span)} takes one summand, as in {t._source(head.span)} "
