@@ -20,6 +20,7 @@ import numpy as np
 
 from . import syntax as s
 from .check import Check, failed
+from .declared import unused
 from .draws import Drawer
 from .errors import ShapecheckError, UnreadableFileError
 from .models.names import EXAMPLES, GENERIC_FUNCTION, gradient_names, highest_layer
@@ -328,19 +329,8 @@ class Session:
 
     def usage(self) -> Usage:
         """What every check of this session used, derivations included."""
-        used, checkers = Usage(), list(self._checkers.values())
-        while checkers:
-            checker = checkers.pop()
-            used.add(checker.usage)
-            checkers += checker._derivers.values()
-            if GENERIC_FUNCTION in checker.options.activations and not checker.options.forward \
-                    and any(len(m.weights) > 1 for m in checker.usage.models.values()):
-                used.functions.add(GENERIC_FUNCTION)  # --activation g=relu: the hidden layers
-        for model in used.models.values():
-            used.sizes |= set(model.sizes_used)
-            for equation in model.equations:
-                used.functions |= _called(equation.rhs)
-        return used
+        return _used_by(list(self._checkers.values()))
+
 
     def explain(self, text: str, layer: int | None = None):
         """How `text` is read (--explain), as plain data for advice.explain.render."""
@@ -367,12 +357,19 @@ class Session:
                 yield self._no_left_side(path) or Result("", "error", e.message,
                                                          Source(path, e.line or 1, 1))
                 continue
+            checked: dict[tuple, tuple] = {}  # a declaration → its value, its formulas' checkers
             for item in items:
                 source = Source(item.file, item.line, item.column)
                 if isinstance(item, NoteError):
                     yield Result("", "error", item.message, source)
                 elif isinstance(item, NoteFormula):
-                    yield self.checker(self._options(item.setting)).check(item.text, source)
+                    checker = self.checker(self._options(item.setting))
+                    yield checker.check(item.text, source)
+                    for (kind, name), at in item.setting.declared.items():
+                        value = (item.setting.sizes if kind == "size" else
+                                 item.setting.activations)[name]
+                        checked.setdefault((kind, name, at, value), []).append(checker)
+            yield from _unused_directives(path, checked)
 
     def _no_left_side(self, text: str) -> Result | None:
         """`shapecheck "W2.T @ dZ2"`: no file of that name, but a formula without its left
@@ -399,3 +396,30 @@ class Session:
                        activations=dict(setting.activations),
                        layout=setting.layout or self.options.layout,
                        forward=tuple(setting.forward), labels=tuple(setting.labels))
+
+
+def _used_by(checkers: list[Checker]) -> Usage:
+    """What the checks of these checkers used, their derivations' included."""
+    used = Usage()
+    while checkers:
+        checker = checkers.pop()
+        used.add(checker.usage)
+        checkers += checker._derivers.values()
+        if GENERIC_FUNCTION in checker.options.activations and not checker.options.forward \
+                and any(len(m.weights) > 1 for m in checker.usage.models.values()):
+            used.functions.add(GENERIC_FUNCTION)  # --activation g=relu: the hidden layers
+    for model in used.models.values():
+        used.sizes |= set(model.sizes_used)
+        for equation in model.equations:
+            used.functions |= _called(equation.rhs)
+    return used
+
+
+def _unused_directives(path: str, checked: dict) -> Iterator[Result]:
+    """A notes directive's size or activation that none of the formulas under it used is
+    an error at the directive, as `--nl 4` is on the command line."""
+    for (kind, name, (line, column), value), checkers in sorted(checked.items(),
+                                                                key=lambda e: e[0][2]):
+        sizes, activations = ({name: value}, {}) if kind == "size" else ({}, {name: value})
+        for found in unused(sizes, activations, _used_by(list(dict.fromkeys(checkers)))):
+            yield Result("", "error", found.message, Source(path, line, column))

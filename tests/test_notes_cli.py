@@ -279,6 +279,32 @@ def test_a_bad_directive_is_an_error_at_its_place_and_the_rest_is_checked(here):
         "1 formula in 1 file: 1 pass; 2 file or directive errors"
 
 
+def test_a_directive_size_or_activation_nothing_uses_is_an_error_at_its_place(here):
+    # `nl` for `n1` in a directive would check on a chosen n1: refused as --nl 4 is (#17)
+    write(here, "slip.md", "```shapecheck\nsizes: n0=3 nl=4 m=5\nactivation: g7=tanh\n"
+                           "dZ1 = W2.T @ dZ2 * g1'(Z1)\n```\n\n"
+                           "<!-- shapecheck: sizes: n0=3 n1=4 m=5 n2=2\n     activation: g1=tanh -->\n"
+                           "$$\ndZ^{[1]} = W^{[2]T} dZ^{[2]} \\odot (1 - A^{[1]} ** 2)\n$$\n")
+    result = run("slip.md")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "slip.md:2:13: ! error  nl=4: no formula, model or the naming convention uses a size nl "
+        "(the sizes in use: n0, n1, n2, m); did you mean n1?",
+        "slip.md:3:13: ! error  g7=tanh: no formula or model uses an activation g7 (the "
+        "activations in use: g1, g2); did you mean g1?",
+    ]  # the second block uses all it declares: no error there
+    assert result.stdout.splitlines()[-1] == \
+        "2 formulas in 1 file: 2 pass; 2 file or directive errors"
+
+
+def test_a_directive_whose_every_size_is_used_is_no_error(here):
+    write(here, "used.md", "```shapecheck\nsizes: n0=3 n1=4 m=5 n2=2\nactivation: g1=tanh\n"
+                           "dZ2 = A2 - Y\ndZ1 = W2.T @ dZ2 * (1 - A1 ** 2)\n```\n")
+    result = run("used.md")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ""
+
+
 # --- the command line's options are the defaults of every block ----------------------
 
 BLOCKS = """\

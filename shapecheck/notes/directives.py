@@ -30,15 +30,22 @@ class Scope:
         self.setting = defaults
         self.used = False  # has an equation been read under it?
         self._own_forward = False
+        self._at = (0, 0)  # where the value of the directive being applied starts
+
+    def _declare(self, kind: str, names: dict[str, int]) -> None:
+        """Note where each name of a `sizes:`/`activation:` directive was declared."""
+        line, column = self._at
+        declared = {(kind, name): (line, column + at) for name, at in names.items()}
+        self.setting = replace(self.setting, declared={**self.setting.declared, **declared})
 
     def add_forward(self, equations: list[str]) -> None:
         kept = self.setting.forward if self._own_forward else ()
         self.setting = replace(self.setting, forward=kept + tuple(equations))
         self._own_forward = True
 
-    def apply(self, clause: str) -> None:
-        """Apply `WORD: VALUE` (or bare `NAME=INT` sizes); BadOptionError's span is
-        a range in `clause`."""
+    def apply(self, clause: str, at: tuple[int, int] = (0, 0)) -> None:
+        """Apply `WORD: VALUE` (or bare `NAME=INT` sizes), the clause at (line, column);
+        BadOptionError's span is a range in `clause`."""
         m = DIRECTIVE.match(clause)
         word, offset = (m.group(1), m.end()) if m else ("sizes", 0)
         value = clause[offset:]
@@ -46,6 +53,7 @@ class Scope:
         if known not in DIRECTIVES:
             raise BadOptionError(f"unknown directive '{word}'; the directives are "
                                  f"{', '.join(DIRECTIVES)}", clause, (0, len(word)))
+        self._at = (at[0], at[1] + offset)
         try:
             getattr(self, "_" + known)(value)
         except BadOptionError as e:
@@ -53,23 +61,25 @@ class Scope:
             raise BadOptionError(e.message, clause, (start + offset, end + offset)) from None
 
     def _sizes(self, value: str) -> None:
-        sizes = {}
-        for name, number, span in _pairs(value, "size", "NAME=INT"):
+        sizes, where = {}, {}
+        for name, number, span, at in _pairs(value, "size", "NAME=INT"):
             if not number.isdigit() or int(number) == 0:
                 raise BadOptionError(f"size '{name}' must be a positive integer, "
                                      f"not '{number}'", value, span)
-            sizes[name] = int(number)
+            sizes[name], where[name] = int(number), at
         self.setting = replace(self.setting, sizes={**self.setting.sizes, **sizes})
+        self._declare("size", where)
 
     def _activation(self, value: str) -> None:
-        activations = {}
-        for name, func, span in _pairs(value, "activation", "NAME=FUNC"):
+        activations, where = {}, {}
+        for name, func, span, at in _pairs(value, "activation", "NAME=FUNC"):
             if func not in functions.activations():
                 raise BadOptionError(f"activation '{name}' must be one of "
                                      f"{', '.join(functions.activations())}, not '{func}'", value, span)
-            activations[name] = func
+            activations[name], where[name] = func, at
         self.setting = replace(self.setting,
                                activations={**self.setting.activations, **activations})
+        self._declare("activation", where)
 
     def _shape(self, value: str) -> None:
         shapes, end = {}, 0
@@ -108,15 +118,17 @@ class Scope:
         self.add_forward(equations)
 
 
-def _pairs(value: str, what: str, form: str) -> list[tuple[str, str, tuple[int, int]]]:
-    """`NAME=VALUE` items separated by spaces or commas, with the span of each value."""
+def _pairs(value: str, what: str, form: str) -> list[tuple[str, str, tuple[int, int], int]]:
+    """`NAME=VALUE` items separated by spaces or commas, with the span of each value and
+    where its name starts."""
     pairs = []
     for m in _ITEM.finditer(value):
         name, eq, rest = m.group().partition("=")
         if not eq or not _NAME.fullmatch(name.strip()):
             raise BadOptionError(f"expected {form} for a {what}, found '{m.group()}'",
                                  value, m.span())
-        pairs.append((name.strip(), rest.strip(), (m.end() - len(rest.lstrip()), m.end())))
+        pairs.append((name.strip(), rest.strip(), (m.end() - len(rest.lstrip()), m.end()),
+                      m.start() + len(name) - len(name.lstrip())))
     return pairs
 
 
@@ -148,7 +160,7 @@ def _dims(text: str, value: str, offset: int) -> tuple:
 
 def directive(scope: Scope, clause: Piece, file: str) -> list[Item]:
     try:
-        scope.apply(clause.text)
+        scope.apply(clause.text, (clause.line, clause.column))
     except BadOptionError as e:
         return [NoteError(e.message, file, clause.line, clause.column + e.span[0])]
     return []

@@ -16,6 +16,10 @@ class Setting:
     layout: str | None = None
     forward: tuple[str, ...] = ()
     labels: tuple[str, ...] = ()
+    # where a directive declared a size or an activation: ('size', 'n1') → (line, column),
+    # so that one no formula under it used is reported there (declared.py)
+    declared: Mapping[tuple[str, str], tuple[int, int]] = field(default_factory=dict,
+                                                                 compare=False)
 
 
 @dataclass(frozen=True)
