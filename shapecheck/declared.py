@@ -14,7 +14,7 @@ from typing import Callable, Mapping, NamedTuple
 from . import functions
 from .errors import closest_names
 from .models.binding import natural_order, size_order
-from .models.names import GENERIC_FUNCTION
+from .models.names import EXAMPLES, GENERIC_FUNCTION
 
 # the depth is an option (`--L`), not a size: these words are that option meant
 LAYER_WORDS = {"l", "layers", "layer", "num_layers", "n_layers", "nlayers", "depth"}
@@ -61,7 +61,12 @@ def unused(sizes: Mapping[str, int], activations: Mapping[str, str], usage,
         nobody = f"no formula, model or the naming convention uses a size {name}"
         in_use = f"the sizes in use: {', '.join(used)}" if used else "no size is in use"
         near_option = option(name)
-        if name.lower() in LAYER_WORDS:
+        if name == EXAMPLES and usage.models and not any(
+                EXAMPLES in model.sizes_used for model in usage.models.values()):
+            message = (f"{said}: the formulas are written for one example (lower case: dz1, "
+                       "x, a1) and are checked with m = 1; write them upper case (dZ1, X, A1) "
+                       f"for {value} examples")
+        elif name.lower() in LAYER_WORDS:
             message = f"{said}: {nobody}; the number of layers is the option --L {value}"
         elif near_option:
             message = f"{said}: unknown option; did you mean {near_option}? ({nobody})"

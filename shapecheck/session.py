@@ -102,9 +102,7 @@ class Checker:
             self.usage.unknown = True
             return
         model, binding = read.model, read.binding
-        sizes = set()
-        if not self.options.forward:  # the convention's count of examples, one-example formulas too
-            sizes.add(EXAMPLES)
+        sizes = set()  # a one-example formula (`dz1`) is checked with m = 1: it uses no m
         for name, (var, _) in binding.items():
             if var not in model.shapes and var in self.options.shapes:
                 sizes |= {d for d in self.options.shapes[var] if isinstance(d, str)}

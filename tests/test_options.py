@@ -67,8 +67,24 @@ def test_a_size_declaring_a_deeper_network_is_used_by_the_convention(cli):
     assert cli("dZ2 = W3.T @ dZ3 * g2'(Z2)", *SIZES, "--n2", "2", "--n3", "6").exit_code == 0
 
 
-def test_m_is_used_by_one_example_formulas_the_convention_counts_examples_in_it(cli):
-    assert cli("dz2 = a2 - y", *SIZES).exit_code == 0
+def test_m_is_unused_where_every_formula_is_for_one_example_and_says_why(cli):
+    # a one-example formula is checked with m = 1: a --m 5 beside it changes nothing (#17)
+    result = cli("dz2 = a2 - y", *SIZES)
+    assert result.exit_code == 2
+    assert "--m 5: the formulas are written for one example (lower case" in result.stderr
+    assert "write them upper case (dZ1, X, A1) for 5 examples" in result.stderr
+    # beside a formula for all m examples, m is used
+    assert cli("dz2 = a2 - y", "dZ2 = A2 - Y", *SIZES).exit_code == 0
+
+
+def test_a_formula_mixing_one_example_and_all_examples_names_is_refused(cli):
+    # `dz2` for `dZ2` (the shift key) would check the formula on one example, silently
+    result = cli("dZ1 = W2.T @ dz2 * g1'(Z1)", *SIZES)
+    assert result.exit_code == 2
+    assert "dz2 is written for one example (lower case) but Z1, dZ1 for all m examples" \
+        in result.stderr
+    assert "write dZ2 for all examples, or z1, dz1 for one" in result.stderr
+    assert cli("dW1 = 1/m * dZ1 @ x.T", *SIZES).exit_code == 2
 
 
 def test_a_size_read_as_a_scalar_by_the_formula_is_used(cli):

@@ -12,11 +12,11 @@ from typing import Mapping
 
 from .. import functions
 from .. import syntax as s
-from ..errors import ModelError
+from ..errors import ModelError, UnknownNameError
 from ..result import Options, Shape
 from .model import MAX_LAYERS, Model, build
 from .names import (EXAMPLES, GENERIC_FUNCTION, at_layer, highest_layer, is_generic,
-                    is_open_activation, network_shapes, role)
+                    is_open_activation, is_per_example, network_shapes, role)
 
 Binding = Mapping[str, tuple[str, bool]]  # a formula's name → (model variable, is gradient)
 _SIZE = re.compile(r"n(\d+)")
@@ -90,6 +90,7 @@ class Binder:
             return model, binding
         layers = self.layers(names)
         roles = {n: role(n, layers) for n in names}
+        refuse_mixed_examples(eq, roles)
         single = any(r and r.single_example for r in roles.values())
         model = self.network(layers, 1 if single else "m")
         for name, found in roles.items():
@@ -126,6 +127,34 @@ def layer_range(layers: list[int]) -> str:
     if len(layers) > 1 and layers == list(range(layers[0], layers[-1] + 1)):
         return f"{layers[0]}..{layers[-1]}"
     return ", ".join(str(layer) for layer in layers)
+
+
+def refuse_mixed_examples(eq: s.Equation, roles) -> None:
+    """One formula is checked on one network: all m examples (`dZ2`, `A1`) or one example
+    (`dz2`, `a1`). A formula that mixes the two (`dZ1 = W2.T @ dz2 * g1'(Z1)`, a slip of the
+    shift key) would silently be checked on one example: refused, pointing at the fewer."""
+    kinds: dict[bool, list[str]] = {True: [], False: []}
+    for name, found in roles.items():
+        if found and is_per_example(found.var):
+            kinds[found.single_example].append(name)
+    if not (kinds[True] and kinds[False]):
+        return
+    odd = kinds[True] if len(kinds[True]) <= len(kinds[False]) else kinds[False]
+    first = next(n for n in [eq.lhs, *s.walk(eq.rhs)] if isinstance(n, s.Name) and n.id in odd)
+    lower, upper = sorted(kinds[True]), sorted(kinds[False])
+    raise UnknownNameError(
+        f"{', '.join(lower)} {'is' if len(lower) == 1 else 'are'} written for one example (lower "
+        f"case) but {', '.join(upper)} for all m examples (upper case): one formula is checked on "
+        f"one network; write {', '.join(_cased(n, upper=True) for n in lower)} for all "
+        f"examples, or {', '.join(_cased(n, upper=False) for n in upper)} for one",
+        eq.text, first.span)
+
+
+def _cased(name: str, upper: bool) -> str:
+    """`dz2` ↔ `dZ2`: the per-example letter after a gradient's `d`, in the other case."""
+    at = 1 if name.startswith("d") and len(name) > 1 and name[1].isalpha() else 0
+    letter = name[at].upper() if upper else name[at].lower()
+    return name[:at] + letter + name[at + 1:]
 
 
 def unknown_function_message(func: str) -> str:
