@@ -58,7 +58,11 @@ def parse_sizes(tokens: list[str]) -> tuple[dict[str, int], list[str]]:
                 i += 1
             elif not _is_number(value) and closest_option(token):
                 raise unknown_option(token)
-            sizes[name] = parse_size(name, value)
+            number = parse_size(name, value)
+            if sizes.get(name, number) != number:  # which one was meant cannot be told
+                raise BadOptionError(f"--{name} is given twice, as {sizes[name]} and {number}: "
+                                     "give each size once")
+            sizes[name] = number
         elif token.startswith("-") and "=" not in token and len(token) > 1:
             raise unknown_option(token)
         else:
@@ -140,7 +144,10 @@ class _Command(click.Command):
                 kept[key] = token
                 token = key
             shielded.append(token)
-        rest = super().parse_args(ctx, shielded)
+        try:
+            rest = super().parse_args(ctx, shielded)
+        except click.UsageError as e:  # one line in shapecheck's own words, not click's usage
+            raise _Refused(_usage_message(e)) from None
 
         def restore(value):
             if isinstance(value, (tuple, list)):
@@ -150,6 +157,27 @@ class _Command(click.Command):
         ctx.params = {name: restore(value) for name, value in ctx.params.items()}
         ctx.args = restore(ctx.args)
         return restore(rest)
+
+
+class _Refused(click.ClickException):
+    """An option click itself refused (`--layout row`), shown as every other error is."""
+    exit_code = EXIT_ERROR
+
+    def show(self, file=None) -> None:
+        _error(self.message)
+
+
+def _usage_message(e: click.UsageError) -> str:
+    """`--layout row` → "Invalid value for '--layout': 'row' is not one of 'columns', 'rows';
+    did you mean rows?"."""
+    message = e.format_message().rstrip(".")
+    param = getattr(e, "param", None)
+    bad = re.search(r"'([^']*)' is not one of", message)
+    if bad and param is not None and isinstance(param.type, click.Choice):
+        near = closest_names(bad.group(1), [str(c) for c in param.type.choices], cutoff=0.5)
+        if near:
+            message += f"; did you mean {near[0]}?"
+    return message
 
 
 def exit_status(results: list[Result]) -> int:
@@ -249,6 +277,9 @@ def command(args, shapes, forward, activations, layers, labels, layout, seed, to
     try:
         if not math.isfinite(tol):
             raise BadOptionError(f"--tol {tol}: the tolerance is a positive number")
+        if forward is not None and not forward.strip(" ;\n"):
+            raise BadOptionError("--forward has no equation: give the model, e.g. "
+                                 "--forward \"Y = f(H @ W + B); J = 1/2 * np.sum((Y - T) ** 2)\"")
         sizes, formulas = parse_sizes(list(args))
         options = Options(sizes=sizes, shapes=dict(parse_shape(s) for s in shapes),
                           activations=dict(parse_activation(a) for a in activations),
@@ -281,7 +312,8 @@ def command(args, shapes, forward, activations, layers, labels, layout, seed, to
     # notes without a formula say so in their summary
     refused = [] if not results or exit_status(results) == EXIT_ERROR else \
         [found.message for found in unused(options.sizes, options.activations, session.usage(),
-                                           command_line=True, option=closest_option)]
+                                           command_line=True, option=closest_option,
+                                           shapes=options.shapes)]
     if only_layers and results and not refused and exit_status(results) != EXIT_ERROR \
             and not session.usage().generic and not session.usage().unknown:
         refused = [f"--layers {only_layers}: no formula is written for a generic layer l (W, dZ, "

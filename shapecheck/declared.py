@@ -40,10 +40,12 @@ def closest(name: str, used: list[str]) -> str | None:
 
 def unused(sizes: Mapping[str, int], activations: Mapping[str, str], usage,
            command_line: bool = False,
-           option: Callable[[str], str | None] = lambda name: None) -> list[Unused]:
-    """The declared sizes and activations that `usage` (session.Usage) does not hold, each
-    with its error, written as the user declared them: `--n1 4` and `--activation g1=tanh`
-    on the command line, `n1=4` and `g1=tanh` in a directive. `option(name)` is the real
+           option: Callable[[str], str | None] = lambda name: None,
+           shapes: Mapping[str, tuple] | None = None) -> list[Unused]:
+    """The declared sizes, activations and shapes that `usage` (session.Usage) does not
+    hold, each with its error, written as the user declared them: `--n1 4`, `--activation
+    g1=tanh` and `--shape H=1,h` on the command line, `n1=4`, `g1=tanh` and `H = (1, h)` in
+    a directive. `option(name)` is the real
     option a size's name is a slip for (`--sed 3` for `--seed`), if any. Empty where a
     formula could not be read far enough to tell."""
     if usage.unknown:
@@ -92,4 +94,12 @@ def unused(sizes: Mapping[str, int], activations: Mapping[str, str], usage,
         found.append(Unused("activation", name,
                             f"{said}: no formula or model uses an activation {name} ({in_use})"
                             + (f"; did you mean {near}?" if near else "")))
+    for name, dims in (shapes or {}).items():
+        if name in usage.names:
+            continue
+        written = ",".join(str(d) for d in dims)
+        said = f"--shape {name}={written}" if command_line else f"{name} = ({written})"
+        near = closest_names(name, sorted(usage.names))
+        found.append(Unused("shape", name, f"{said}: no formula or model reads a variable "
+                            f"{name}" + (f"; did you mean {near[0]}?" if near else "")))
     return found

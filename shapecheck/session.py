@@ -38,6 +38,7 @@ class Usage:
     nothing used (SPEC, Invocation)."""
     sizes: set[str] = field(default_factory=set)
     functions: set[str] = field(default_factory=set)
+    names: set[str] = field(default_factory=set)  # the variables read (a --shape's name)
     unknown: bool = False
     generic: bool = False  # a generic-layer formula was checked (what --layers restricts)
     # the models the formulas were read on, by identity: their own sizes and functions are
@@ -47,6 +48,7 @@ class Usage:
     def add(self, other: "Usage") -> None:
         self.sizes |= other.sizes
         self.functions |= other.functions
+        self.names |= other.names
         self.unknown = self.unknown or other.unknown
         self.generic = self.generic or other.generic
         self.models.update(other.models)
@@ -108,7 +110,9 @@ class Checker:
                 sizes |= {d for d in self.options.shapes[var] if isinstance(d, str)}
         read_names = {n.id for n in s.walk(read.equation.rhs) if isinstance(n, s.Name)}
         sizes |= {n for n in read_names - set(binding) if n in self.options.sizes}
-        self.usage.add(Usage(sizes, called | _called(read.equation.rhs), models={id(model): model}))
+        self.usage.add(Usage(sizes, called | _called(read.equation.rhs),
+                             read_names | set(binding) | {read.equation.lhs.id},
+                             models={id(model): model}))
 
     def verdict(self, formula: str | s.Equation, source: Source | None = None) -> Result:
         """The check (and a shape hint) alone, without looking for a repair, of a formula's
@@ -364,8 +368,8 @@ class Session:
                     checker = self.checker(self._options(item.setting))
                     yield checker.check(item.text, source)
                     for (kind, name), at in item.setting.declared.items():
-                        value = (item.setting.sizes if kind == "size" else
-                                 item.setting.activations)[name]
+                        value = {"size": item.setting.sizes, "shape": item.setting.shapes,
+                                 "activation": item.setting.activations}[kind][name]
                         checked.setdefault((kind, name, at, value), []).append(checker)
             yield from _unused_directives(path, checked)
 
@@ -410,6 +414,8 @@ def _used_by(checkers: list[Checker]) -> Usage:
         used.sizes |= set(model.sizes_used)
         for equation in model.equations:
             used.functions |= _called(equation.rhs)
+            used.names |= {n.id for n in s.walk(equation.rhs) if isinstance(n, s.Name)}
+            used.names.add(equation.lhs.id)
     return used
 
 
@@ -418,6 +424,8 @@ def _unused_directives(path: str, checked: dict) -> Iterator[Result]:
     an error at the directive, as `--nl 4` is on the command line."""
     for (kind, name, (line, column), value), checkers in sorted(checked.items(),
                                                                 key=lambda e: e[0][2]):
-        sizes, activations = ({name: value}, {}) if kind == "size" else ({}, {name: value})
-        for found in unused(sizes, activations, _used_by(list(dict.fromkeys(checkers)))):
+        declared: dict = {"size": {}, "activation": {}, "shape": {}}
+        declared[kind][name] = value
+        for found in unused(declared["size"], declared["activation"],
+                            _used_by(list(dict.fromkeys(checkers))), shapes=declared["shape"]):
             yield Result("", "error", found.message, Source(path, line, column))

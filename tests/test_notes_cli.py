@@ -297,6 +297,15 @@ def test_a_directive_size_or_activation_nothing_uses_is_an_error_at_its_place(he
         "2 formulas in 1 file: 2 pass; 2 file or directive errors"
 
 
+def test_a_directive_shape_nothing_reads_is_an_error_at_its_place(here):
+    write(here, "shape.md", "```shapecheck\nsizes: n0=3 n1=4 m=5 n2=2\nshape: Q = (3, 3)\n"
+                            "dZ2 = A2 - Y\n```\n")
+    result = run("shape.md")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "shape.md:3:8: ! error  Q = (3,3): no formula or model reads a variable Q"]
+
+
 def test_a_directive_whose_every_size_is_used_is_no_error(here):
     write(here, "used.md", "```shapecheck\nsizes: n0=3 n1=4 m=5 n2=2\nactivation: g1=tanh\n"
                            "dZ2 = A2 - Y\ndZ1 = W2.T @ dZ2 * (1 - A1 ** 2)\n```\n")

@@ -236,3 +236,41 @@ def test_help_lists_the_exit_statuses_no_color_and_the_notes_directives(cli):
     for directive in DIRECTIVES:
         assert f"{directive}:" in text, directive
     assert "--version" in text
+
+
+def test_a_size_given_twice_with_two_values_is_refused(cli):
+    result = cli(DZ1, *SIZES, "--n1", "5")
+    assert result.exit_code == 2
+    assert "--n1 is given twice, as 4 and 5" in result.stderr
+    assert cli(DZ1, *SIZES, "--n1", "4").exit_code == 0  # the same value twice says one thing
+
+
+def test_a_shape_nothing_reads_is_refused_with_the_closest_name(cli):
+    result = cli(DZ1, *SIZES, "--shape", "Q=3,3")
+    assert result.exit_code == 2
+    assert "--shape Q=3,3: no formula or model reads a variable Q" in result.stderr
+    forward = ["--forward", "Y = f(H @ W + B); J = 1/2 * np.sum((Y - T) ** 2)", "--label", "T",
+               "--shape", "H=1,h", "--shape", "W=h,y", "--shape", "B=1,y", "--shape", "T=1,y",
+               "--h", "3", "--y", "4"]
+    right = "dW = H.T @ ((Y - T) * f'(H @ W + B))"
+    assert cli(right, *forward).exit_code == 0
+    result = cli(right, *forward, "--shape", "Hh=1,h")
+    assert result.exit_code == 2 and "reads a variable Hh; did you mean H?" in result.stderr
+    # a --shape that overrides the convention's is read by the network
+    assert cli(DZ1, *SIZES, "--shape", "W2=n2,n1").exit_code == 0
+
+
+def test_an_option_value_click_refuses_is_one_line_in_shapecheck_s_words(cli):
+    result = cli(DZ1, *SIZES, "--layout", "row")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "shapecheck: error: Invalid value for '--layout': 'row' is not one of 'columns', "
+        "'rows'; did you mean rows?"]
+    result = cli(DZ1, *SIZES, "--probes", "0")
+    assert result.exit_code == 2 and result.stderr.startswith("shapecheck: error: ")
+    assert "Usage:" not in result.stderr
+
+
+def test_an_empty_forward_model_is_refused_not_ignored(cli):
+    result = cli("dZ2 = A2 - Y", *SIZES, "--forward", " ")
+    assert result.exit_code == 2 and "--forward has no equation" in result.stderr

@@ -82,13 +82,15 @@ class Scope:
         self._declare("activation", where)
 
     def _shape(self, value: str) -> None:
-        shapes, end = {}, 0
+        shapes, where, end = {}, {}, 0
         for m in _SHAPE.finditer(value):
             _expect_gap(value, end, m.start(), "NAME=DIMS, e.g. H = (1, h)")
             shapes[m.group(1)] = _dims(m.group(2), value, m.start(2))
+            where[m.group(1)] = m.start()
             end = m.end()
         _expect_gap(value, end, len(value), "NAME=DIMS, e.g. H = (1, h)")
         self.setting = replace(self.setting, shapes={**self.setting.shapes, **shapes})
+        self._declare("shape", where)
 
     def _layout(self, value: str) -> None:
         if value.strip() not in LAYOUTS:
