@@ -23,7 +23,7 @@ from .check import Check, failed
 from .declared import unused
 from .draws import Drawer
 from .errors import ShapecheckError, UnreadableFileError
-from .models.names import EXAMPLES, GENERIC_FUNCTION, gradient_names, highest_layer
+from .models.names import GENERIC_FUNCTION, at_layer, gradient_names, highest_layer
 from .models.binding import Binder, at_layer_names, generic_in, names_a_gradient
 from .language.parse import parse_equation
 from .language.printer import to_numpy
@@ -412,6 +412,8 @@ def _used_by(checkers: list[Checker]) -> Usage:
             used.functions.add(GENERIC_FUNCTION)  # --activation g=relu: the hidden layers
     for model in used.models.values():
         used.sizes |= set(model.sizes_used)
+        if model.weights:  # the built-in network's output activation g{L}, softmax too
+            used.functions.add(at_layer(GENERIC_FUNCTION, len(model.weights)))
         for equation in model.equations:
             used.functions |= _called(equation.rhs)
             used.names |= {n.id for n in s.walk(equation.rhs) if isinstance(n, s.Name)}

@@ -274,3 +274,11 @@ def test_an_option_value_click_refuses_is_one_line_in_shapecheck_s_words(cli):
 def test_an_empty_forward_model_is_refused_not_ignored(cli):
     result = cli("dZ2 = A2 - Y", *SIZES, "--forward", " ")
     assert result.exit_code == 2 and "--forward has no equation" in result.stderr
+
+
+def test_the_output_activation_made_softmax_is_used(cli):
+    # SPEC: --activation g2=softmax (L = 2) makes the output softmax; the model then calls
+    # softmax, not g2, and g2 was refused as unused
+    assert cli("dZ2 = A2 - Y", *SIZES, "--activation", "g2=softmax").exit_code == 0
+    assert cli("dZ3 = A3 - Y", *SIZES, "--n2", "2", "--n3", "3",
+               "--activation", "g3=softmax").exit_code == 0
