@@ -12,7 +12,7 @@ May import: everything below the check stage; never `check`, `session`.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Mapping
 
 import numpy as np
@@ -50,21 +50,20 @@ class Toy:
 
 
 def sizes_for(model, env_sizes, declared: Mapping[str, int]) -> dict[str, int]:
-    """Every size the model or the formula uses: the declared one, else 2."""
+    """Every size the model or the formula uses: the declared one if it is small, else 2."""
     names = {d for shape in model.shapes.values() for d in shape if isinstance(d, str)}
     names |= set(model.sizes_used) | set(env_sizes)
-    return {n: int(declared.get(n, TOY_SIZE)) for n in sorted(names)}
+    return {n: int(declared[n]) if declared.get(n, MAX_SIZE + 1) <= MAX_SIZE else TOY_SIZE
+            for n in sorted(names)}
 
 
 def build(reading, declared: Mapping[str, int], seed: int = 0) -> Toy:
     """The toy of a formula as check reads it (`reading`: lowered, its model and binding)."""
     eq, model, binding = reading.equation, reading.model, reading.binding
     sizes = sizes_for(model, reading.env.sizes, declared)
-    big = {n: v for n, v in sizes.items() if v > MAX_SIZE}
-    if big:
-        return Toy(eq.text, sizes, problem=(
-            "the toy writes every entry out: give sizes of at most "
-            f"{MAX_SIZE} ({', '.join(f'{n} = {v}' for n, v in big.items())} given)"))
+    big = [f"{n} = {v}" for n, v in declared.items() if n in sizes and v > MAX_SIZE]
+    said = (f"the toy takes {TOY_SIZE} for {', '.join(big)}: it writes every entry out, "
+            f"at sizes of at most {MAX_SIZE}",) if big else ()
     lhs = binding.get(eq.lhs.id)
     if not lhs or not lhs[1]:
         return Toy(eq.text, sizes, problem=f"{eq.lhs.id} is not a gradient of the model's "
@@ -79,9 +78,10 @@ def build(reading, declared: Mapping[str, int], seed: int = 0) -> Toy:
         return Toy(eq.text, sizes, problem="the right side does not have the shape of "
                    f"{eq.lhs.id} (see below): there is no entry to compare")
     try:
-        return _toy(eq, model, binding, parts, sizes, seed, reading.env)
+        found = _toy(eq, model, binding, parts, sizes, seed, reading.env)
+        return replace(found, notes=said + found.notes)
     except Unexpandable as e:
-        return Toy(eq.text, sizes, problem=f"the toy cannot write this out: {e.reason}")
+        return Toy(eq.text, sizes, problem=e.reason)
     except (ZeroDivisionError, OverflowError, FloatingPointError):
         return Toy(eq.text, sizes, problem="the toy's random point is outside where the "
                    "model is defined")

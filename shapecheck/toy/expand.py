@@ -118,13 +118,14 @@ class Expander:
                                     and record.derivative is not None and not record.kinked)
         if not smooth or len(node.args) != 1 or node.kwargs:
             raise Unexpandable(f"{node.func} is not an element-wise smooth function of one "
-                               "argument: the toy writes out sums, products and such functions")
+                               "argument, and the toy writes out only sums, products, powers "
+                               "and such functions")
         name = record.name if record is not None else node.func
         return elementwise(self.of(node.args[0]), lambda p: apply(name, p))
 
     def reduce(self, node: s.Call, total: str) -> Grid:
         """np.sum / np.mean: the reduced axes summed, laid out in the shape the shape stage
-        gives the call, in the same order), the mean divided by its count as a symbol (`m`)."""
+        gives the call (in the same order), the mean divided by its count as a symbol (`m`)."""
         if len(node.args) != 1:
             raise Unexpandable(f"{node.func} of more than one array")
         inner = self.of(node.args[0])
