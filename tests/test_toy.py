@@ -39,7 +39,8 @@ def toy(formula: str, forward: bool = False, **options):
 RIGHT = ["dZ2 = A2 - Y", "dW2 = 1/m * dZ2 @ A1.T",
          "db2 = 1/m * np.sum(dZ2, axis=1, keepdims=True)", "dZ1 = W2.T @ dZ2 * g1'(Z1)",
          "dW1 = 1/m * dZ1 @ X.T", "db1 = 1/m * np.sum(dZ1, axis=1, keepdims=True)",
-         "db1 = np.mean(dZ1, axis=1, keepdims=True)", "dA1 = W2.T @ dZ2"]
+         "db1 = np.mean(dZ1, axis=1, keepdims=True)", "dA1 = W2.T @ dZ2",
+         "dW1 = 1/m * (W2.T @ (A2 - Y) * g1'(Z1)) @ X.T"]
 RIGHT_FORWARD = ["dW = H.T @ ((Y - T) * f'(H @ W + B))", "dB = (Y - T) * f'(H @ W + B)",
                  "dY = Y - T", "dH = ((Y - T) * f'(H @ W + B)) @ W.T"]
 # (formula, the first entry where it differs)
@@ -160,7 +161,7 @@ def equations(text: str) -> list[tuple[str, str]]:
         if not line.startswith(" "):
             section = line.split(",")[0].split()[0] if line.strip() else None
             continue
-        if section not in ("Forward", "Chain", "Your"):
+        if section not in ("Forward", "Chain", "Your") or line.strip().startswith("..."):
             continue
         if line.startswith("      "):
             found[-1] = found[-1] + " " + line.strip()

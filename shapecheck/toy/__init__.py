@@ -78,7 +78,8 @@ def build(reading, declared: Mapping[str, int], seed: int = 0) -> Toy:
         return Toy(eq.text, sizes, problem="the right side does not have the shape of "
                    f"{eq.lhs.id} (see below): there is no entry to compare")
     try:
-        found = _toy(eq, model, binding, parts, sizes, seed, reading.env)
+        with np.errstate(all="ignore"):  # a value outside the model's domain is said, once
+            found = _toy(eq, model, binding, parts, sizes, seed, reading.env)
         return replace(found, notes=said + found.notes)
     except Unexpandable as e:
         return Toy(eq.text, sizes, problem=e.reason)
@@ -114,31 +115,34 @@ def _toy(eq: s.Equation, model, binding, parts, sizes, seed: int, env: ShapeEnv)
 
     def first_difference(draw: Draw) -> int | None:
         truth = [lhs_factor.value(draw.of) * draw.adjoint[target][i] for i in indices]
+        if not np.all(np.isfinite(truth)):
+            raise FloatingPointError("the gradient is not finite at the draw")
         claim = [yours[i].value(draw.of) for i in indices]
         scale = max([abs(v) for v in truth + claim if np.isfinite(v)] + [1e-300])
         return next((k for k, (t, c) in enumerate(zip(truth, claim))
                      if not (np.isfinite(c) and abs(t - c) <= TOLERANCE * scale)), None)
 
-    found = [k for k in map(first_difference, draws) if k is not None]
-    differ = min(found) if found else None
+    found = sorted((k, n) for n, k in enumerate(map(first_difference, draws)) if k is not None)
+    differ = found[0][0] if found else None
+    at = draws[found[0][1]] if found else draws[0]  # the draw whose numbers are shown
     shown = indices[differ] if differ is not None else indices[min(1, len(indices) - 1)]
     coincide = differ is not None and first_difference(
         Draw(scalars, rng, gradients, at_toy_sizes=True)) is None
     chain = Chain(scalars, stops)
     chained = chain.gradient(target, shown) * lhs_factor
     written = entry_text(eq.lhs.id, shown)
-    at = draws[0]
+    order = {name: k for k, name in enumerate(model.defined())}
     notes = _notes(model, gradients)
     read = sorted({a.name for p in (chained, Poly.of(yours[shown])) for a in p.depends()
                    if a.kind == "size"})
     if coincide:
-        notes += (f"the two sides are equal where {', '.join(f'{n} = {sizes[n]}' for n in read)}, "
-                  "the toy's size, but not at other sizes: a size read as a number stays a "
-                  "symbol here",)
+        where = ", ".join(f"{n} = {sizes[n]}" for n in read)
+        notes += (f"the two sides are equal where {where}, the toy's size, but not at other "
+                  "sizes: a size read as a number stays a symbol here",)
     return Toy(
         eq.text, sizes, notes=notes, target=written,
-        forward=tuple((entry_text(n, i), scalars.entries[n][i].show())
-                      for n, i in _few(chain.forward)),
+        forward=tuple((entry_text(n, i), scalars.entries[n][i].show()) for n, i in
+                      _few(sorted(chain.forward, key=lambda e: (order[e[0]], e[1])))),
         chain=tuple((left.show(), right.show()) for left, right in chain.lines),
         chained=(written, chained.show()), yours=(written, Poly.of(yours[shown]).show()),
         entries=len(indices), differ=written if differ is not None else None,

@@ -18,7 +18,6 @@ from typing import Mapping
 import numpy as np
 
 from .. import functions
-from .. import syntax as s
 from ..models.model import Model
 from ..shapes import ShapeEnv, infer
 from .expand import Expander, Grid, grid

@@ -7,6 +7,7 @@ import textwrap
 from . import DRAWS, Toy
 
 WIDTH = 80
+MAX_CHAIN = 8  # lines of the chain rule shown: the pattern, not every entry on the way
 
 
 def equation(left: str, right: str, indent: int = 2) -> list[str]:
@@ -36,8 +37,11 @@ def render(toy: Toy) -> str:
         for left, right in toy.forward:
             lines += equation(left, right)
     lines.append("Chain rule, each entry it feeds times the partial of that entry by it:")
-    for left, right in toy.chain:
+    for left, right in toy.chain[:MAX_CHAIN]:
         lines += equation(left, right)
+    if len(toy.chain) > MAX_CHAIN:
+        lines += prose(f"... and {len(toy.chain) - MAX_CHAIN} more entries on the way, "
+                       "each the same sum of products", 2)
     lines += equation(*toy.chained)
     lines.append("Your formula, the same entry:")
     lines += equation(*toy.yours)
