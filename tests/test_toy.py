@@ -240,3 +240,17 @@ def test_the_toy_goes_to_stderr_beside_json():
     run = CliRunner().invoke(command, ["dW1 = 1/m * dZ1 @ X.T", "--toy", "--json"])
     assert run.exit_code == 0 and run.stdout.lstrip().startswith("{")
     assert "Agree for all 4 entries" in run.stderr
+
+
+def test_a_fixed_activation_is_its_function():
+    formula = "dZ1 = W2.T @ dZ2 * A1 * (1 - A1)"
+    fixed = toy(formula, activations={"g1": "sigmoid"})
+    assert fixed.differ is None and not fixed.same, render(fixed)
+    assert "g1 = sigmoid" in fixed.notes
+    assert toy(formula).differ == "dZ1[0,0]"  # g1 open: right only for the sigmoid
+
+
+def test_a_formula_that_cannot_be_read_gets_one_line_and_the_report_says_why():
+    run = CliRunner().invoke(command, ["dW1 = 1/m * dZ1 @@ X.T", "--toy"])
+    assert run.exit_code == 2
+    assert run.output.startswith("No toy of dW1 = 1/m * dZ1 @@ X.T: unexpected '@'")

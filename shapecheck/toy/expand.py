@@ -11,6 +11,7 @@ happens to have two examples.
 """
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Callable, Mapping
 
 import numpy as np
@@ -19,7 +20,6 @@ from .. import functions
 from .. import syntax as s
 from ..shapes import Shape
 from .scalars import Poly, Unexpandable, apply, size
-from fractions import Fraction
 
 Grid = np.ndarray  # of Poly, the shape of the toy's sizes (0-d for a scalar)
 

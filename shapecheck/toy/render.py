@@ -23,6 +23,8 @@ def prose(text: str, indent: int = 0) -> list[str]:
 
 
 def render(toy: Toy) -> str:
+    if not toy.sizes:  # the formula could not be read: the report below says why
+        return "\n".join(prose(f"No toy of {toy.formula}: {toy.problem}."))
     values = set(toy.sizes.values())
     sizes = f"every size {values.pop()} ({', '.join(toy.sizes)})" if len(values) == 1 else \
         "sizes " + ", ".join(f"{n} = {v}" for n, v in toy.sizes.items())
