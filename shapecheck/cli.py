@@ -233,6 +233,9 @@ def _print_version(ctx: click.Context, _param, value: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the machine-readable report.")
 @click.option("--explain", is_flag=True,
               help="Show how each formula was read, in numpy form, with the shape of every part.")
+@click.option("--toy", is_flag=True,
+              help="Write each formula out entry by entry at size 2 and compare one entry with "
+                   "the scalar chain rule's.")
 @click.option("--svg", "svg_file", metavar="FILE",
               help="Also write the report, as the terminal shows it, to FILE as an SVG picture.")
 @click.option("--html", "html_file", metavar="FILE",
@@ -241,7 +244,7 @@ def _print_version(ctx: click.Context, _param, value: bool) -> None:
               help="Print the version and exit.")
 def command(args, shapes, forward, activations, layers, labels, layout, seed, tol, no_values,
             probes, exact, as_json, explain, svg_file, html_file, derive=(), expand=False,
-            latex=False, steps=False, only_layers=None):
+            latex=False, steps=False, only_layers=None, toy=False):
     """Check hand-derived gradient formulas: shapes, then values against finite differences.
 
     \b
@@ -328,6 +331,10 @@ def command(args, shapes, forward, activations, layers, labels, layout, seed, to
         from .advice.explain import render
         for text, result in zip(formulas, results):
             render(session.explain(text, result.layer), err if as_json else out)
+    if toy:  # the 2×2 toy of each formula, before the report (stderr when stdout is JSON)
+        from .toy.render import render as render_toy
+        for text in formulas:
+            click.echo(render_toy(session.toy(text)) + "\n", err=as_json)
     if as_json:
         click.echo(report.json_report(results))
         for r in results:

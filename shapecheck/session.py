@@ -216,6 +216,21 @@ class Checker:
         lhs_shape = read.model.shapes[lhs[0]] if lhs and lhs[1] else None
         return explanation(text, read.equation, read.env, lhs_shape, read.notes)
 
+    def toy(self, text: str):
+        """`--toy`: the formula's 2×2 toy (toy.build on check's reading of it), plain data
+        for toy.render.render; a formula that cannot be read is a toy saying why."""
+        from .toy import Toy, build
+
+        try:
+            eq = parse_equation(text)
+            generic = generic_in(eq)
+            if generic and self.options.layers and not self.options.forward:
+                eq = s.rename(eq, at_layer_names(generic, 1))
+            read = self._check.read(eq)
+        except ShapecheckError as e:
+            return Toy(text, problem=e.message)
+        return build(read, self.options.sizes, self.options.seed)
+
     def derive(self, name: str, expand: bool = False) -> Result:
         """`--derive dZ1`: the gradient `name` derived by the chain rule over the model
         (calculus.derive) and verified by the same check as a user's formula: a `pass`
@@ -333,6 +348,10 @@ class Session:
         """What every check of this session used, derivations included."""
         return _used_by(list(self._checkers.values()))
 
+
+    def toy(self, text: str):
+        """The 2×2 toy of `text` (--toy), as plain data for toy.render.render."""
+        return self.checker(self.options).toy(text)
 
     def explain(self, text: str, layer: int | None = None):
         """How `text` is read (--explain), as plain data for advice.explain.render."""

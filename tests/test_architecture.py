@@ -37,7 +37,7 @@ STAGES = [
     ("numeric", ["numeric"]),
     ("calculus", ["calculus"]),
     ("check", ["check", "draws", "diagnosis"]),  # modules split from check.py go here
-    ("advice", ["advice"]),
+    ("advice", ["advice", "toy"]),  # toy: --toy, the formula written out as scalars
     ("orchestration", ["notes", "session", "declared"]),
     ("output", ["report", "progress"]),
     ("command line", ["cli", "__main__", "__init__"]),  # __init__: the package's own
