@@ -1,20 +1,24 @@
-"""Declarations nothing used: a size or an activation the user declared that no check read.
+"""What the checks of a call used (Usage), and the declarations nothing used: a size, an
+activation or a shape the user declared that no check read.
 
 A check run on what the user did not mean is a silent guess (`--nl 4` for `--n1 4`
 checks on a chosen n1), so such a declaration is an error (SPEC, Invocation), on the
-command line and in a notes file's `sizes:` and `activation:` directives alike:
+command line and in a notes file's `sizes:`, `activation:` and `shape:` directives alike:
 
     unused({"nl": 4}, {}, usage, command_line=True)
     # -> [Unused("size", "nl", "--nl 4: no formula, model ... did you mean --n1?")]
 """
 from __future__ import annotations
 
-from typing import Callable, Mapping, NamedTuple
+from dataclasses import dataclass, field
+from typing import Callable, Iterator, Mapping, NamedTuple
 
 from . import functions
+from . import syntax as s
 from .errors import closest_names
 from .models.binding import natural_order, size_order
-from .models.names import EXAMPLES, GENERIC_FUNCTION
+from .models.names import EXAMPLES, GENERIC_FUNCTION, at_layer
+from .result import Result, Source
 
 # the depth is an option (`--L`), not a size: these words are that option meant
 LAYER_WORDS = {"l", "layers", "layer", "num_layers", "n_layers", "nlayers", "depth"}
@@ -103,3 +107,64 @@ def unused(sizes: Mapping[str, int], activations: Mapping[str, str], usage,
         found.append(Unused("shape", name, f"{said}: no formula or model reads a variable "
                             f"{name}" + (f"; did you mean {near[0]}?" if near else "")))
     return found
+
+
+@dataclass
+class Usage:
+    """What the checks of a call actually used: the sizes and the function names (an
+    activation) their models and formulas read; `unknown` when a formula could not be read
+    far enough to tell. The command line refuses a declared size or `--activation` that
+    nothing used (SPEC, Invocation)."""
+    sizes: set[str] = field(default_factory=set)
+    functions: set[str] = field(default_factory=set)
+    names: set[str] = field(default_factory=set)  # the variables read (a --shape's name)
+    unknown: bool = False
+    generic: bool = False  # a generic-layer formula was checked (what --layers restricts)
+    # the models the formulas were read on, by identity: their own sizes and functions are
+    # added once, at the end (in Session.usage), not walked again for every formula
+    models: dict = field(default_factory=dict)
+
+    def add(self, other: "Usage") -> None:
+        self.sizes |= other.sizes
+        self.functions |= other.functions
+        self.names |= other.names
+        self.unknown = self.unknown or other.unknown
+        self.generic = self.generic or other.generic
+        self.models.update(other.models)
+
+
+def called(node: s.Node) -> set[str]:
+    return {n.func for n in s.walk(node) if isinstance(n, (s.Call, s.Derivative))}
+
+
+def used_by(checkers: list) -> Usage:
+    """What the checks of these checkers used, their derivations' included."""
+    used = Usage()
+    while checkers:
+        checker = checkers.pop()
+        used.add(checker.usage)
+        checkers += checker._derivers.values()
+        if GENERIC_FUNCTION in checker.options.activations and not checker.options.forward \
+                and any(len(m.weights) > 1 for m in checker.usage.models.values()):
+            used.functions.add(GENERIC_FUNCTION)  # --activation g=relu: the hidden layers
+    for model in used.models.values():
+        used.sizes |= set(model.sizes_used)
+        if model.weights:  # the built-in network's output activation g{L}, softmax too
+            used.functions.add(at_layer(GENERIC_FUNCTION, len(model.weights)))
+        for equation in model.equations:
+            used.functions |= called(equation.rhs)
+            used.names |= {n.id for n in s.walk(equation.rhs) if isinstance(n, s.Name)}
+            used.names.add(equation.lhs.id)
+    return used
+
+
+def unused_directives(path: str, checked: dict) -> Iterator[Result]:
+    """A notes directive's size or activation that none of the formulas under it used is
+    an error at the directive, as `--nl 4` is on the command line."""
+    for (kind, name, (line, column), value), checkers in sorted(checked.items(),
+                                                                key=lambda e: e[0][2]):
+        declared: dict = {"size": {}, "activation": {}, "shape": {}}
+        declared[kind][name] = value
+        for found in unused(declared["size"], declared["activation"],
+                            used_by(list(dict.fromkeys(checkers))), shapes=declared["shape"]):
+            yield Result("", "error", found.message, Source(path, line, column))

@@ -13,49 +13,21 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Iterable, Iterator
 
 import numpy as np
 
 from . import syntax as s
 from .check import Check, failed
-from .declared import unused
+from .declared import Usage, called as _called, unused_directives, used_by
 from .draws import Drawer
 from .errors import ShapecheckError, UnreadableFileError
-from .models.names import GENERIC_FUNCTION, at_layer, gradient_names, highest_layer
+from .models.names import gradient_names, highest_layer
 from .models.binding import Binder, at_layer_names, generic_in, names_a_gradient
 from .language.parse import parse_equation
 from .language.printer import to_numpy
 from .result import Network, Options, Result, Source, show
-
-
-@dataclass
-class Usage:
-    """What the checks of a call actually used: the sizes and the function names (an
-    activation) their models and formulas read; `unknown` when a formula could not be read
-    far enough to tell. The command line refuses a declared size or `--activation` that
-    nothing used (SPEC, Invocation)."""
-    sizes: set[str] = field(default_factory=set)
-    functions: set[str] = field(default_factory=set)
-    names: set[str] = field(default_factory=set)  # the variables read (a --shape's name)
-    unknown: bool = False
-    generic: bool = False  # a generic-layer formula was checked (what --layers restricts)
-    # the models the formulas were read on, by identity: their own sizes and functions are
-    # added once, at the end (in Session.usage), not walked again for every formula
-    models: dict = field(default_factory=dict)
-
-    def add(self, other: "Usage") -> None:
-        self.sizes |= other.sizes
-        self.functions |= other.functions
-        self.names |= other.names
-        self.unknown = self.unknown or other.unknown
-        self.generic = self.generic or other.generic
-        self.models.update(other.models)
-
-
-def _called(node: s.Node) -> set[str]:
-    return {n.func for n in s.walk(node) if isinstance(n, (s.Call, s.Derivative))}
 
 
 class Checker:
@@ -346,7 +318,7 @@ class Session:
 
     def usage(self) -> Usage:
         """What every check of this session used, derivations included."""
-        return _used_by(list(self._checkers.values()))
+        return used_by(list(self._checkers.values()))
 
 
     def toy(self, text: str):
@@ -390,7 +362,7 @@ class Session:
                         value = {"size": item.setting.sizes, "shape": item.setting.shapes,
                                  "activation": item.setting.activations}[kind][name]
                         checked.setdefault((kind, name, at, value), []).append(checker)
-            yield from _unused_directives(path, checked)
+            yield from unused_directives(path, checked)
 
     def _no_left_side(self, text: str) -> Result | None:
         """`shapecheck "W2.T @ dZ2"`: no file of that name, but a formula without its left
@@ -417,36 +389,3 @@ class Session:
                        activations=dict(setting.activations),
                        layout=setting.layout or self.options.layout,
                        forward=tuple(setting.forward), labels=tuple(setting.labels))
-
-
-def _used_by(checkers: list[Checker]) -> Usage:
-    """What the checks of these checkers used, their derivations' included."""
-    used = Usage()
-    while checkers:
-        checker = checkers.pop()
-        used.add(checker.usage)
-        checkers += checker._derivers.values()
-        if GENERIC_FUNCTION in checker.options.activations and not checker.options.forward \
-                and any(len(m.weights) > 1 for m in checker.usage.models.values()):
-            used.functions.add(GENERIC_FUNCTION)  # --activation g=relu: the hidden layers
-    for model in used.models.values():
-        used.sizes |= set(model.sizes_used)
-        if model.weights:  # the built-in network's output activation g{L}, softmax too
-            used.functions.add(at_layer(GENERIC_FUNCTION, len(model.weights)))
-        for equation in model.equations:
-            used.functions |= _called(equation.rhs)
-            used.names |= {n.id for n in s.walk(equation.rhs) if isinstance(n, s.Name)}
-            used.names.add(equation.lhs.id)
-    return used
-
-
-def _unused_directives(path: str, checked: dict) -> Iterator[Result]:
-    """A notes directive's size or activation that none of the formulas under it used is
-    an error at the directive, as `--nl 4` is on the command line."""
-    for (kind, name, (line, column), value), checkers in sorted(checked.items(),
-                                                                key=lambda e: e[0][2]):
-        declared: dict = {"size": {}, "activation": {}, "shape": {}}
-        declared[kind][name] = value
-        for found in unused(declared["size"], declared["activation"],
-                            _used_by(list(dict.fromkeys(checkers))), shapes=declared["shape"]):
-            yield Result("", "error", found.message, Source(path, line, column))
