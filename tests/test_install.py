@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import venv
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -110,6 +111,11 @@ def test_a_wheel_installs_and_ships_the_grammar(tmp_path):
                  tmp_path, env)
     assert built.returncode == 0, built.stdout + built.stderr
     [wheel] = list(wheels.glob("*.whl"))
+    # every module of the package is in the wheel (a subpackage missing from pyproject's
+    # list would import in an editable checkout and fail where it is installed)
+    shipped = set(zipfile.ZipFile(wheel).namelist())
+    modules = {p.relative_to(ROOT).as_posix() for p in (ROOT / "shapecheck").rglob("*.py")}
+    assert modules <= shipped, sorted(modules - shipped)
 
     target = tmp_path / "venv"
     venv.EnvBuilder(with_pip=True, clear=True).create(target)
