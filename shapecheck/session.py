@@ -160,6 +160,8 @@ class Checker:
             return Network(forward="; ".join(t.strip() for t in self.options.forward))
         # the binder keeps the network it built under ("network", layers, batch, layout)
         key = next((k for k, m in self.binder.models.items() if m is model), None)
+        if key and key[0] == "cost":  # a Cookbook ∂f/∂X: the model is f itself
+            return Network(forward=f"{model.cost} = {key[1]}")
         return Network(layers=key[1], examples=key[2], layout=key[3]) if key else None
 
     def _parsed(self, text: str) -> s.Equation | None:
@@ -189,6 +191,8 @@ class Checker:
         """The derivation of the formula's left side, if it passes this checker's check; in
         the model's own quantities where the formula names no gradient (`(Y - T)`, not `dY`)."""
         eq = parse_equation(text)
+        if eq.cost is not None:  # ∂f/∂X of its own f: --derive reads the model's cost only
+            return {}
         expand = not names_a_gradient(eq)
         for derived in [self.derive(eq.lhs.id, expand)] + ([self.derive(eq.lhs.id)] if expand else []):
             if derived.verdict == "pass" and derived.derived \
