@@ -50,7 +50,8 @@ def unfinished(t, node) -> Problem:
         return ("a derivative ∂J/∂W or ∂A/∂Z is read with one name on top: the cost J, L, E, "
                 "C, \\mathcal{L}, \\ell, or a quantity of the model; ∂f/∂X of an expression f "
                 "(the Matrix Cookbook's) is read only as the whole left side",
-                node.cost.span if node.cost.span[0] > node.span[0] else node.span)
+                # the expression on top of a \frac; the whole operator form ∂/∂X f
+                node.cost.span if node.cost.span[1] < node.span[1] else node.span)
     return None
 
 
