@@ -178,6 +178,16 @@ def test_the_reading_shown_keeps_np(cli):
     assert "exp(X) @ X" not in r.stdout.replace("np.exp(X) @ X", "")
 
 
+@pytest.mark.parametrize("text, message", [
+    ("dX = np.linalg.det(X, X)", "np.linalg.det() takes 1 argument(s), got 2"),
+    ("dX = np.matmul(X)", "np.matmul() takes 2 arguments, got 1"),
+    ("dX = np.sum(X, axs=0)", "np.sum() takes no keyword 'axs'"),
+])
+def test_a_message_keeps_np(text, message):
+    r = verdict(text, SQUARE, forward=FORWARD_DET)
+    assert r.verdict == "error" and message in r.message
+
+
 def test_diag_is_a_known_function():
     r = verdict(r"ds = \operatorname{diag}(X)", {"s": (3,), "X": (3, 3)},
                 forward=("J = np.sum(np.diag(s) * X)",))

@@ -166,7 +166,7 @@ def shape_of(node, shapes, text, sizes, node_shape=None) -> Shape:
     read as written); raises ShapeProblem."""
     record = _TABLE.get(node.func)
     if record is None or record.shape is None:
-        ShapeCall(_UNARY, node, shapes, text, sizes, arguments).arity()
+        ShapeCall(record or _UNARY, node, shapes, text, sizes, arguments).arity()
         return shapes[0]
     return record.shape(ShapeCall(record, node, shapes, text, sizes, arguments, node_shape))
 

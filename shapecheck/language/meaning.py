@@ -240,7 +240,8 @@ class Lowering:
 
     def _arity(self, node: s.Call, count: int):
         if len(node.args) != count:
-            shown = f"{node.func}()" if not node.method else f".{node.func}()"
+            shown = f".{node.func}()" if node.method else \
+                f"{'np.' if node.namespaced else ''}{node.func}()"  # np. kept
             self._fail(f"{shown} takes {count} argument{'s' if count != 1 else ''}, "
                        f"got {len(node.args)}", node.span)
 
