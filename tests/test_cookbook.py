@@ -54,7 +54,7 @@ def test_the_operator_form_reads_the_same_cost():
                                   r"\operatorname{tr}", r"\operatorname{trace}"])
 def test_every_spelling_of_the_trace_is_np_trace(head):
     eq = parse_equation(f"dX = {head}(X) X")
-    assert eq.rhs.left.func == "trace" and eq.rhs.left.namespaced
+    assert eq.rhs.left.func == "trace" and to_numpy(eq.rhs.left) == "np.trace(X)"
 
 
 def test_a_bare_name_on_top_is_still_the_model_cost():
@@ -191,6 +191,20 @@ def test_a_message_keeps_np(text, message):
 def test_diag_is_a_known_function():
     r = verdict(r"ds = \operatorname{diag}(X)", {"s": (3,), "X": (3, 3)},
                 forward=("J = np.sum(np.diag(s) * X)",))
+    assert r.verdict == "pass", r.message
+
+
+def test_diag_of_a_column_is_refused_with_both_readings():
+    # the Cookbook's diag(s) of a vector is the diagonal matrix; numpy's np.diag of an (n, 1)
+    # column is its one diagonal entry: written without np., a column reads two ways
+    r = verdict(r"ds = \operatorname{diag}(s)", {"s": (3, 1)}, forward=("J = np.sum(s)",))
+    assert r.verdict == "error"
+    assert "reads two ways: the diagonal matrix (np.diagflat(s)) or numpy's np.diag(s)" in r.message
+
+
+def test_diag_of_a_vector_is_its_diagonal_matrix():
+    r = verdict(r"dX = \operatorname{diag}(s)", {"s": (3,), "X": (3, 3)},
+                forward=("J = np.sum(X * np.diag(s))",))
     assert r.verdict == "pass", r.message
 
 

@@ -265,8 +265,8 @@ class _ToSyntax(_Notation):
             return _Function(record.name, _span(meta), numpy=record.numpy)
         name = canonical_name(children[1])
         record = functions.text_command(name)  # \operatorname{Tr}, \text{Tr}: the table's
-        if record is not None:
-            return _Function(record.name, _span(meta), numpy=record.numpy)
+        if record is not None:  # (written without np.: \operatorname{diag} of a column is
+            return _Function(record.name, _span(meta))  # ambiguous, np.diag's is not)
         return _Function(functions.slide_name(name), _span(meta))
 
     @v_args(meta=True)
