@@ -62,6 +62,13 @@ def test_a_bare_name_on_top_is_still_the_model_cost():
     assert eq.lhs.id == "dW" and eq.cost is None
 
 
+@pytest.mark.parametrize("text, name", [(r"\frac{\partial J(W)}{\partial W} = A", "dW"),
+                                        (r"\frac{\partial \mathcal{L}(\hat{y}, y)}{\partial z} = a", "dz")])
+def test_the_cost_written_with_its_arguments_is_the_cost(text, name):
+    eq = parse_equation(text)
+    assert eq.lhs.id == name and eq.cost is None
+
+
 @pytest.mark.parametrize("text, where", [
     (r"dW = \frac{\partial Y^T X}{\partial W}", "Y^T X"),   # on the right side
     (r"dW = \frac{\partial}{\partial W} W", r"\frac{\partial}{\partial W} W"),

@@ -278,6 +278,8 @@ class _Notation(Transformer):
     def gradient(self, meta, children):
         # one name on top and one below (validate checked them)
         top, var = (c for c in children if not hasattr(c, "type"))
+        if isinstance(top, s.Call) and top.func in s.COST_NAMES and not top.namespaced:
+            top = s.Name(top.func, top.func_span)  # the cost with its arguments: J(W), L(ŷ, y)
         if not isinstance(top, s.Name):  # an expression on top: its own cost
             return self._gradient_of(top, s.Name("d" + var.id, _span(meta)), _span(meta))
         if top.id not in s.COST_NAMES:
