@@ -118,6 +118,14 @@ def test_a_missing_transpose_of_a_vector_fails_on_shapes():
     assert r.repair is not None and r.repair["formula"].endswith(r"\mathbf{b}\mathbf{a}^T")
 
 
+def test_a_wrong_identity_with_no_small_repair_gets_the_derived_gradient():
+    # ∂(xᵀAx)/∂x is (A + Aᵀ)x; 2Ax holds only for a symmetric A, and A is drawn non-symmetric
+    r = verdict(r"\frac{\partial \mathbf{x}^T \mathbf{A} \mathbf{x}}{\partial \mathbf{x}} = "
+                r"2\mathbf{A}\mathbf{x}", {"x": (3, 1), "A": (3, 3)})
+    assert r.verdict == "value"
+    assert r.derived == "dx = (A + A.T) @ x"
+
+
 def test_a_wrong_trace_formula_fails():
     r = verdict(r"\frac{\partial}{\partial X} \operatorname{Tr}(A X B) = A B", TRACE)
     assert r.verdict == "shape" and "inner sizes 3 and 4" in r.message
