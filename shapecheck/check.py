@@ -118,7 +118,7 @@ class Check:
     def _check(self, eq: s.Equation, source: Source | None) -> Result:
         text = eq.text
         generic = generic_in(eq)
-        if not generic or self.options.forward:
+        if not generic or self.options.forward or eq.cost is not None:  # a model of its own
             return self._check_equation(eq, source)
         if not self.options.layers:
             first = eq.lhs if eq.lhs.id in generic else next(
@@ -194,7 +194,7 @@ class Check:
             if name not in binding and name not in probed:
                 # beside the formula's own names, so the network has the depth they give it
                 probe = s.Equation(eq.lhs, s.Tuple((eq.rhs, s.Name(name, eq.lhs.span)), eq.span),
-                                   eq.text)
+                                   eq.text, cost=eq.cost)
                 probed[name] = name in self.binder.bind(probe)[1]
             return name in binding or probed[name]
 

@@ -24,7 +24,7 @@ from .declared import Usage, called as _called, unused_directives, used_by
 from .draws import Drawer
 from .errors import ShapecheckError, UnreadableFileError
 from .models.names import gradient_names, highest_layer
-from .models.binding import Binder, at_layer_names, generic_in, names_a_gradient
+from .models.binding import COST, Binder, at_layer_names, generic_in, names_a_gradient
 from .language.parse import parse_equation
 from .language.printer import to_numpy
 from .result import Network, Options, Result, Source, show
@@ -135,6 +135,8 @@ class Checker:
             return Network(forward="; ".join(t.strip() for t in self.options.forward))
         # the binder keeps the network it built under ("network", layers, batch, layout)
         key = next((k for k, m in self.binder.models.items() if m is model), None)
+        if key and key[0] == "cost":  # a Cookbook ∂f/∂X: the model is f itself
+            return Network(forward=f"{model.cost} = {key[1]}")
         return Network(layers=key[1], examples=key[2], layout=key[3]) if key else None
 
     def _parsed(self, text: str) -> s.Equation | None:
@@ -164,6 +166,12 @@ class Checker:
         """The derivation of the formula's left side, if it passes this checker's check; in
         the model's own quantities where the formula names no gradient (`(Y - T)`, not `dY`)."""
         eq = parse_equation(text)
+        if eq.cost is not None:  # ∂f/∂X of its own f: derived on the model J = f, as --forward
+            written = eq.text[eq.cost.span[0]:eq.cost.span[1]]
+            model = Checker(replace(self.options, forward=(f"{COST} = {written}",)))
+            derived = model.derive(eq.lhs.id, expand=True)  # verified there, values included
+            return {"derived": derived.derived} if derived.verdict == "pass" and derived.derived \
+                else {}
         expand = not names_a_gradient(eq)
         for derived in [self.derive(eq.lhs.id, expand)] + ([self.derive(eq.lhs.id)] if expand else []):
             if derived.verdict == "pass" and derived.derived \

@@ -136,6 +136,9 @@ class Equation:
     rhs: "Node"
     text: str
     span: Span = field(default=(0, 0))
+    # the Matrix Cookbook's ∂(a^T X^T b)/∂X: the scalar expression whose gradient the left
+    # side is, checked as the cost of its own model (None: the model's cost, ∂J/∂X)
+    cost: "Node | None" = None
 
 
 Node = Union[Name, Number, BinOp, Neg, Transpose, Keyword, Tuple, Call, Derivative, Index,

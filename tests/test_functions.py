@@ -179,7 +179,7 @@ def test_shape_rules(text, shape):
     ("y = np.trace(A)", "np.trace needs a square matrix, but A is (n, k)"),
     ("y = np.outer(A, v)", "np.outer needs vectors, but A is (n, k)"),
     ("y = np.sum(A, axis=2)", "axis 2 is out of range: A is (n, k)"),
-    ("y = np.maximum(A, x)", "the arguments of maximum() must broadcast"),
+    ("y = np.maximum(A, x)", "the arguments of np.maximum() must broadcast"),
 ])
 def test_shape_rules_that_do_not_hold_are_mismatches(text, message):
     with pytest.raises(Mismatch, match=message.replace("(", r"\(").replace(")", r"\)")):

@@ -109,9 +109,9 @@ def test_an_unknown_numpy_function(check):
 @pytest.mark.parametrize("formula, message", [
     ("dZ1 = np.eye(A1) @ dZ1",
      "A1 is not a size: a size is a size name (N), a whole number or x.shape[0]"),
-    ("db1 = np.sum(dZ1, axs=1)", "sum() takes no keyword 'axs'"),
+    ("db1 = np.sum(dZ1, axs=1)", "np.sum() takes no keyword 'axs'"),
     ("db1 = np.sum(dZ1, axis=m)", "axis must be a whole number"),
-    ("dZ1 = np.exp(dZ1, dZ1)", "exp() takes 1 argument(s), got 2"),
+    ("dZ1 = np.exp(dZ1, dZ1)", "np.exp() takes 1 argument(s), got 2"),
     ("dZ1 = g1(Z1, Z1)", "g1(...) is read as an activation, which takes one argument"),
     ("dZ1 = g1'(Z1, Z1)", "g1'(...) takes one argument"),
 ])

@@ -137,7 +137,7 @@ def test_outer_needs_vectors():
 
 def test_maximum_needs_arguments_that_broadcast():
     _, f = failure_of("np.maximum(A, B)")
-    assert f.message == "the arguments of maximum() must broadcast: A is (n, m), B is (m, k)"
+    assert f.message == "the arguments of np.maximum() must broadcast: A is (n, m), B is (m, k)"
 
 
 def test_shape_index_out_of_range():

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from .record import Function, call
 from .records import FUNCTIONS, OPERATOR_METHODS, OPERATORS, elementwise_chain
-from .reductions import Arguments, arguments, kept_axis, kept_written, with_axis
+from .reductions import (Arguments, arguments, kept_axis, kept_written, reduces_whole,
+                         with_axis)
 from ..errors import closest_names
 from ..syntax import Call
 from .rules import (Shape, ShapeCall, ShapeProblem, Underivable, broadcast, constant_int, show,
@@ -71,6 +72,23 @@ def namespaced(name: str) -> bool:
 def command(latex: str) -> Function:
     """`command('\\\\sigma')` → the record of `sigmoid`."""
     return _COMMANDS[latex]
+
+
+def text_command(name: str) -> Function | None:
+    """The record a name in a text font spells: `\\operatorname{Tr}`, `\\text{Tr}` and
+    `\\mathrm{tr}` → the record of trace (the spellings its `commands` give); else None."""
+    return _COMMANDS.get(f"\\operatorname{{{name}}}")
+
+
+def scalar_valued(node) -> bool:
+    """Whether the call `node` is one number whatever its argument's shape: det, trace, and
+    a reduction with no axis (np.sum(A), np.linalg.norm(A))."""
+    record = _TABLE.get(node.func) if isinstance(node, Call) else None
+    if record is None:
+        return False
+    if record.scalar:
+        return True
+    return reduces_whole(record.keywords, node)
 
 
 def slide_name(name: str) -> str:
@@ -148,7 +166,7 @@ def shape_of(node, shapes, text, sizes, node_shape=None) -> Shape:
     read as written); raises ShapeProblem."""
     record = _TABLE.get(node.func)
     if record is None or record.shape is None:
-        ShapeCall(_UNARY, node, shapes, text, sizes, arguments).arity()
+        ShapeCall(record or _UNARY, node, shapes, text, sizes, arguments).arity()
         return shapes[0]
     return record.shape(ShapeCall(record, node, shapes, text, sizes, arguments, node_shape))
 

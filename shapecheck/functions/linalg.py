@@ -126,7 +126,9 @@ def _diagflat_chain(site, i, ops, g):
 LINALG: tuple[Function, ...] = (
     Function("trace", shape=square(True), chain=_trace_chain, linear=True,
              stacked=lambda at, node, args: np.trace(args[0], axis1=-2, axis2=-1),
-             latex="\\operatorname{tr}"),
+             latex="\\operatorname{tr}", scalar=True,
+             # the Matrix Cookbook's Tr(AXB), as \operatorname, \text or \mathrm writes it
+             commands=("\\operatorname{tr}", "\\operatorname{Tr}", "\\operatorname{trace}")),
     Function("outer", arity=(2, 2), dyad=True, shape=vectors, stacked=dyad_value,
              chain=_outer_chain,
              latex="\\operatorname{outer}"),  # a b^T would read as a @ b.T
@@ -136,14 +138,15 @@ LINALG: tuple[Function, ...] = (
              latex_transposed=lambda r, node: f"{r.atom(node.args[0])}^{{-T}}"),
     Function("linalg.det", aliases=("det",), shape=square(True),
              stacked=lambda at, node, args: np.linalg.det(args[0]), chain=_det_chain,
-             invertible=True, latex="\\det"),
+             invertible=True, latex="\\det", commands=("\\det", "\\operatorname{det}"),
+             scalar=True),
     Function("linalg.norm", aliases=("norm",), arity=(1, 2),
              keywords=REDUCING | {"ord"}, shape=_norm_shape,
              stacked=_norm_value,
              chain=_norm_chain, operands=first,
              latex="\\operatorname{norm}"),  # \\|A\\| is not read
     Function("diag", shape=_diag_shape, stacked=_diag_value, chain=_diag_chain, linear=True,
-             latex="\\operatorname{diag}"),
+             latex="\\operatorname{diag}", commands=("\\operatorname{diag}",)),
     Function("diagflat", shape=_diagflat_shape, stacked=_diagflat_value, chain=_diagflat_chain,
              linear=True, latex="\\operatorname{diagflat}"),
 )

@@ -33,7 +33,9 @@ class Function:
     kinked: bool = False                # switches somewhere: draws keep away from it
     latex: str | Callable | None = None  # a head (`\\tanh`) or (renderer, node) → text
     latex_transposed: Callable | None = None
-    commands: tuple[str, ...] = ()      # LaTeX commands read as this function
+    commands: tuple[str, ...] = ()      # LaTeX commands read as this function; a name in
+    # a text font is given as \\operatorname{Tr} (and read so in \\text, \\mathrm too)
+    scalar: bool = False                # its value is one number whatever its argument (det)
     slide: bool = False                 # `\\operatorname{ReLU}`, `Relu(z)`: any case
     linear: bool = False                # f(c * x) = c * f(x)
     total: str | None = None            # 'sum' or 'mean' of the entries it reduces

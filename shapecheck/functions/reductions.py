@@ -165,6 +165,13 @@ def _latex_total(sign: str):
 
 
 REDUCING = frozenset({"axis", _KEEP})  # the keywords a reduction reads
+
+
+def reduces_whole(keywords, node) -> bool:
+    """Whether `node`, a call of a function that reads `keywords`, is a reduction given no
+    axis (np.sum(A), np.linalg.norm(A)): one number whatever its argument's shape."""
+    return _KEEP in keywords and len(node.args) == 1 and not any(
+        k.name in REDUCING for k in node.kwargs)
 _TOTAL = dict(arity=(1, 2), keywords=REDUCING, shape=_reduction,
               operands=first, linear=True, method=True)
 _EXTREME = dict(arity=(1, 2), keywords=REDUCING, shape=_reduction,

@@ -92,11 +92,19 @@ class ShapeCall:
     def refuse(self, message: str, span: s.Span):
         raise ShapeProblem(message, span, mismatch=False)
 
+    @property
+    def shown(self) -> str:
+        """The function as the user writes it in numpy, `np.` kept: `np.linalg.det`,
+        `sigmoid`, `.sum` (a message never drops the namespace)."""
+        if self.node.method:
+            return "." + self.node.func
+        return ("np." if self.record.name and self.record.numpy else "") + self.node.func
+
     def arity(self):
         node, (low, high) = self.node, self.record.arity
         if not low <= len(node.args) <= high:
             wanted = str(low) if low == high else f"{low} to {high}"
-            self.refuse(f"{node.func}() takes {wanted} argument(s), got {len(node.args)}",
+            self.refuse(f"{self.shown}() takes {wanted} argument(s), got {len(node.args)}",
                         node.span)
 
     def arguments(self):
@@ -104,7 +112,7 @@ class ShapeCall:
         known to be ones the function takes."""
         for k in self.node.kwargs:
             if k.name not in self.record.keywords:
-                self.refuse(f"{self.node.func}() takes no keyword {k.name!r}", k.span)
+                self.refuse(f"{self.shown}() takes no keyword {k.name!r}", k.span)
         return self.read(self.node)
 
     def axes(self, shape: Shape) -> tuple[int, ...] | None:
@@ -154,7 +162,7 @@ def broadcasting(c: ShapeCall) -> Shape:
     for shape in c.shapes:
         result = broadcast(result, shape)
         if result is None:
-            c.fail(f"the arguments of {node.func}() must broadcast: "
+            c.fail(f"the arguments of {c.shown}() must broadcast: "
                    + ", ".join(f"{c.text(a)} is {show(sh)}" for a, sh in zip(node.args, c.shapes)),
                    node.func_span, *node.args)
     return result

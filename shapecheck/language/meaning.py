@@ -15,7 +15,7 @@ chosen; the checker takes the first whose shapes line up.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Iterator
 
 from .. import functions
@@ -54,7 +54,7 @@ class Lowering:
         self._splits: dict[str, list[list[str]]] = {}
 
     def equation(self, eq: s.Equation) -> s.Equation:
-        return s.Equation(eq.lhs, self.node(eq.rhs), eq.text, eq.span)
+        return replace(eq, rhs=self.node(eq.rhs))  # a Cookbook cost ∂f/∂X kept as written
 
     def choose(self, key: tuple, options: list[tuple[str, Callable[[], s.Node]]]) -> s.Node:
         """One of `options` (note, build) at the ambiguous point `key`."""
@@ -186,10 +186,13 @@ class Lowering:
 
     def product(self, node: s.BinOp) -> s.Node:
         """Juxtaposed factors (and `\\cdot`): the scalars among them scale the matrix product
-        of the others, `2 A x` is `2 * (A @ x)`."""
+        of the others, `2 A x` is `2 * (A @ x)`; a scalar is a factor that mentions no
+        variable (`\\frac{1}{m}`) or a call the function table says is one number
+        (`\\det(X) (X^{-1})^T` is `np.linalg.det(X) * X^{-1}.T`)."""
         factors, links, ends = _flatten(node)
         lowered = [self.node(f) for f in factors]
-        arrays = [i for i, f in enumerate(lowered) if self.mentions_variable(f)]
+        arrays = [i for i, f in enumerate(lowered)
+                  if self.mentions_variable(f) and not functions.scalar_valued(f)]
         scalars = [i for i in range(len(lowered)) if i not in arrays]
         result = None
         for i in arrays:
@@ -237,7 +240,8 @@ class Lowering:
 
     def _arity(self, node: s.Call, count: int):
         if len(node.args) != count:
-            shown = f"{node.func}()" if not node.method else f".{node.func}()"
+            shown = f".{node.func}()" if node.method else \
+                f"{'np.' if node.namespaced else ''}{node.func}()"  # np. kept
             self._fail(f"{shown} takes {count} argument{'s' if count != 1 else ''}, "
                        f"got {len(node.args)}", node.span)
 

@@ -60,6 +60,16 @@ class _LayerMark:
 
 
 @dataclass(slots=True, eq=False)
+class _Gradient:
+    """The gradient of an expression, `\\frac{\\partial a^T X b}{\\partial X}` or the operator
+    `\\frac{\\partial}{\\partial X} Tr(AXB)`: read only as a left side, the name `name` (dX)
+    with the expression as the equation's cost."""
+    name: s.Name
+    cost: object
+    span: s.Span
+
+
+@dataclass(slots=True, eq=False)
 class _Primed:
     """`g'`, `g^{[1]\\prime}` before we know what follows: a bracket makes it a derivative
     (`g'(z)`), anything else a transpose (MATLAB's `X'`)."""
@@ -268,9 +278,37 @@ class _Notation(Transformer):
     def gradient(self, meta, children):
         # one name on top and one below (validate checked them)
         top, var = (c for c in children if not hasattr(c, "type"))
+        if isinstance(top, s.Call) and top.func in s.COST_NAMES and not top.namespaced:
+            top = s.Name(top.func, top.func_span)  # the cost with its arguments: J(W), L(ŷ, y)
+        if not isinstance(top, s.Name):  # an expression on top: its own cost
+            return self._gradient_of(top, s.Name("d" + var.id, _span(meta)), _span(meta))
         if top.id not in s.COST_NAMES:
             return s.Jacobian(top, var, _span(meta))
         return s.Name("d" + var.id, _span(meta))
+
+    @v_args(meta=True)
+    def dop(self, meta, children):
+        var = next(c for c in children if not hasattr(c, "type"))
+        return s.Name("d" + var.id, _span(meta))
+
+    @v_args(meta=True)
+    def doperator(self, meta, children):
+        name, operand = children
+        return self._gradient_of(self._finish(operand), name, _span(meta))
+
+    def _gradient_of(self, cost, name: s.Name, span: s.Span):
+        """∂f/∂X of an expression f: read only as the whole left side, so it starts the
+        formula; anywhere else it is refused where it is (validate words it)."""
+        gradient = _Gradient(name, cost, span)
+        if self.text[:span[0]].strip():
+            return self._odd("unfinished", gradient, span)
+        return gradient
+
+    @v_args(meta=True)
+    def abs(self, meta, children):
+        (inner,) = children
+        return s.Call("abs", (self._finish(inner),), (), _span(meta), _span(meta),
+                      namespaced=True)
 
     @v_args(meta=True)
     def frac(self, meta, children):

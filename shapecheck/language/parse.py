@@ -17,7 +17,7 @@ from .. import syntax as s
 from ..errors import FormulaSyntaxError
 from . import sums, validate
 from .diagnose import notation_problem, syntax_error
-from .notation import (_Attribute, _dotted, _Function, _is_chain, _LayerMark, _Notation, _Odd,
+from .notation import (_Attribute, _dotted, _Function, _Gradient, _is_chain, _LayerMark, _Notation, _Odd,
                        _Primed, _span, _tok_span, canonical_name)
 # re-exported: the tables' developer step and the tests reach them through this module
 from .tables import LEXER, _grammar_digest, _grammar_dir, _load_parser, write_tables  # noqa: F401
@@ -76,6 +76,8 @@ class _ToSyntax(_Notation):
     @v_args(meta=True)
     def equation(self, meta, children):
         lhs, rhs = children
+        if isinstance(lhs, _Gradient):  # ∂(a^T X^T b)/∂X: dX, of its own cost
+            return s.Equation(lhs.name, self._finish(rhs), self.text, _span(meta), lhs.cost)
         return s.Equation(self._lhs(self._finish(lhs)), self._finish(rhs), self.text, _span(meta))
 
     def _lhs(self, node) -> s.Name:
@@ -89,7 +91,7 @@ class _ToSyntax(_Notation):
             # `x.shape`: numpy's np.shape(x), the tuple of x's sizes
             return s.Call("shape", (self._finish(node.obj),), (), node.span, node.span,
                           namespaced=True)
-        if isinstance(node, (_Attribute, _Function)):
+        if isinstance(node, (_Attribute, _Function, _Gradient)):
             return self._odd("unfinished", node, node.span)
         if isinstance(node, _Primed):
             return s.Transpose(node.name, node.span)  # X' with no bracket after it
@@ -261,7 +263,11 @@ class _ToSyntax(_Notation):
         if len(children) == 1:
             record = functions.command(str(children[0]))  # \sigma, \log: the table's
             return _Function(record.name, _span(meta), numpy=record.numpy)
-        return _Function(functions.slide_name(canonical_name(children[1])), _span(meta))
+        name = canonical_name(children[1])
+        record = functions.text_command(name)  # \operatorname{Tr}, \text{Tr}: the table's
+        if record is not None:  # (written without np.: \operatorname{diag} of a column is
+            return _Function(record.name, _span(meta))  # ambiguous, np.diag's is not)
+        return _Function(functions.slide_name(name), _span(meta))
 
     @v_args(meta=True)
     def fhead_limits(self, meta, children):

@@ -1,6 +1,7 @@
 """Syntax tree → numpy text, with only the parentheses Python's precedence needs."""
 from __future__ import annotations
 
+from .. import functions
 from .. import syntax as s
 
 _PRECEDENCE = {">": 1, "<": 1, ">=": 1, "<=": 1, "==": 1, "!=": 1,
@@ -64,8 +65,10 @@ def to_numpy(node: s.Node) -> str:
         args = [to_numpy(a) for a in node.args] + [to_numpy(k) for k in node.kwargs]
         if node.method:
             return f"{_wrapped(node.args[0], _POSTFIX)}.{node.func}({', '.join(args[1:])})"
-        # linalg.norm read from \\operatorname{norm}: only np.linalg.norm reads back
-        prefix = "np." if node.namespaced or "." in node.func else ""
+        # a numpy function is printed np.NAME however it was written (\\operatorname{diag},
+        # \\det): only np.linalg.norm reads back, and a hint never drops np.
+        prefix = "np." if node.namespaced or "." in node.func or functions.namespaced(node.func) \
+            else ""
         return f"{prefix}{node.func}({', '.join(args)})"
     if isinstance(node, s.Derivative):
         return f"{node.func}'({', '.join(to_numpy(a) for a in node.args)})"

@@ -17,7 +17,7 @@ from .. import functions
 from .. import syntax as s
 from ..errors import FormulaSyntaxError
 from . import sums
-from .notation import (GREEK, _Attribute, _dotted, _Function, _LayerMark, _Odd, _Primed, _span,
+from .notation import (GREEK, _Attribute, _dotted, _Function, _Gradient, _LayerMark, _Odd, _Primed, _span,
                        _tok_span, canonical_name)
 
 NAMESPACES = {"np", "numpy"}  # numpy's: `np.einsum` is the function einsum
@@ -46,6 +46,12 @@ def unfinished(t, node) -> Problem:
                 "attributes it reads are .T, .shape and .shape[i]", node.span)
     if isinstance(node, _Function):
         return f"{t._source(node.span)} needs an argument", node.span
+    if isinstance(node, _Gradient):
+        return ("a derivative ∂J/∂W or ∂A/∂Z is read with one name on top: the cost J, L, E, "
+                "C, \\mathcal{L}, \\ell, or a quantity of the model; ∂f/∂X of an expression f "
+                "(the Matrix Cookbook's) is read only as the whole left side",
+                # the expression on top of a \frac; the whole operator form ∂/∂X f
+                node.cost.span if node.cost.span[1] < node.span[1] else node.span)
     return None
 
 
@@ -76,10 +82,10 @@ def is_gradient_name(node) -> bool:
 
 def _equation(t, meta, children) -> Problem:
     lhs, rhs = children
-    problem = unfinished(t, lhs)
+    problem = None if isinstance(lhs, _Gradient) else unfinished(t, lhs)
     if problem:
         return problem
-    if not isinstance(lhs, s.Name) and not is_gradient_name(lhs):
+    if not isinstance(lhs, (s.Name, _Gradient)) and not is_gradient_name(lhs):
         return ("the left side must be one name, such as dW2, dW^{[2]}, dJ/dW or "
                 "\\frac{\\partial J}{\\partial W}", lhs.span)
     return unfinished(t, rhs)
@@ -210,12 +216,20 @@ def _gradient(t, meta, children) -> Problem:
         return f"∂J/∂W is written with /, not {ops[0]}", _tok_span(ops[0])
     cost, var = (c for c in children if not hasattr(c, "type"))
     # a primed name here is read as a transpose: neither the cost nor one name; a name that
-    # is not the cost on top is a Jacobian ∂A1/∂Z1, the scalar chain rule's factor
-    if not isinstance(cost, s.Name):
+    # is not the cost on top is a Jacobian ∂A1/∂Z1, the scalar chain rule's factor; in
+    # \frac{\partial ...}{\partial X} an expression on top is its own cost (the Cookbook's)
+    if not isinstance(cost, s.Name) and ops:
         return ("a derivative ∂J/∂W or ∂A/∂Z is read with one name on top: the cost J, L, E, "
                 "C, \\mathcal{L}, \\ell, or a quantity of the model", cost.span)
     if not isinstance(var, s.Name):
         return "a derivative ∂J/∂W is read with respect to one name", var.span
+    return None
+
+
+def _dop(t, meta, children) -> Problem:
+    var = next(c for c in children if not hasattr(c, "type"))
+    if not isinstance(var, s.Name):
+        return "a derivative ∂/∂W is read with respect to one name", var.span
     return None
 
 
@@ -224,4 +238,4 @@ CHECKS = {"equation": _equation, "name": _name, "index": _index, "call": _call,
           "method": _method, "fcall": _fcall, "fhead_limits": _fhead_limits,
           "fhead_decorated": _fhead_decorated, "mark": _mark,
           "primed": _primed, "sup_inverse_transpose": _sup_inverse_transpose,
-          "sup_star": _sup_star, "gradient": _gradient}
+          "sup_star": _sup_star, "gradient": _gradient, "dop": _dop}

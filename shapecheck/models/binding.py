@@ -58,7 +58,8 @@ class Binder:
             equations = [t for t in re.split(r"[;\n]", text) if t.strip()]
             words = re.findall(r"[A-Za-z_]\w*", text)
             layers = max([highest_layer(n) for n in words] + [1])
-            convention = network_shapes(layers, self.options.layout, "m")
+            convention = network_shapes(layers, self.options.layout,
+                                        1 if single_example_model(words, layers) else EXAMPLES)
             shapes = {}
             for name in set(words):
                 found = role(name, layers)
@@ -76,12 +77,35 @@ class Binder:
             self.models[key] = model
         return self.models[key]
 
+    def cost_model(self, eq: s.Equation) -> Model:
+        """The model of a left side ∂f/∂X with an expression f on top (the Matrix Cookbook's
+        ∂(a^T X^T b)/∂X): the one equation `J = f`, its names shaped by --shape."""
+        written = eq.text[eq.cost.span[0]:eq.cost.span[1]]
+        key = ("cost", written)
+        if key not in self.models:
+            cost = s.Equation(s.Name(COST, eq.lhs.span), eq.cost, eq.text, eq.cost.span)
+            shapes = dict(self.options.shapes)
+            sizes = {d for shape in shapes.values() for d in shape if isinstance(d, str)}
+            try:
+                model = build([cost], shapes, sizes | set(self.options.sizes),
+                              fixed_functions=dict(self.options.activations))
+            except ModelError as e:
+                shape = model_shape(e)
+                if shape is None:
+                    raise
+                raise ModelError(f"{written} is {shape}, not a scalar: ∂f/∂{eq.lhs.id[1:]} is "
+                                 "read as the gradient of a scalar f, such as a^T X b or "
+                                 "Tr(A X B)", eq.text, eq.cost.span) from None
+            refuse_unknown_open(model)
+            self.models[key] = model
+        return self.models[key]
+
     def bind(self, eq: s.Equation) -> tuple[Model, dict[str, tuple[str, bool]]]:
         """The model, and each of the formula's names bound to (model variable, is gradient)."""
         names = {n.id for n in s.walk(eq.rhs) if isinstance(n, s.Name)} | {eq.lhs.id}
         binding: dict[str, tuple[str, bool]] = {}
-        if self.options.forward:
-            model = self.forward_model()
+        if self.options.forward or eq.cost is not None:
+            model = self.forward_model() if eq.cost is None else self.cost_model(eq)
             for name in names:
                 if name in model.shapes:
                     binding[name] = (name, False)
@@ -99,6 +123,24 @@ class Binder:
             elif name in self.options.shapes:
                 binding[name] = (name, False)  # declared, outside the model: shapes only
         return model, binding
+
+
+# the name of the cost of a model built from a left side ∂f/∂X
+COST = "J"
+
+
+def model_shape(e: ModelError) -> str | None:
+    """The shape a non-scalar cost was found to have, from build's refusal; else None."""
+    found = re.search(r"must be a scalar, but it is (.+)$", e.message)
+    return found.group(1) if found else None
+
+
+def single_example_model(words, layers: int) -> bool:
+    """Whether a --forward model writes its per-example quantities as one example does
+    (`x`, `z1`, `a1`, `y`: SPEC's naming table), so that they are columns (n, 1)."""
+    kinds = {found.single_example for found in (role(w, layers) for w in set(words))
+             if found and not found.gradient and is_per_example(found.var)}
+    return kinds == {True}
 
 
 def hidden_activations(fixed: Mapping[str, str] | None, last_layer: int) -> dict[str, str]:
