@@ -249,7 +249,7 @@ def test_a_single_example_model_has_columns(text, shape):
 
 def test_a_single_example_model_uses_no_m(cli):
     r = cli("db1 = dz1", "--forward", SINGLE, "--m", "4")
-    assert r.exit_code == 2 and "--m 4: no formula, model or the naming convention uses" in r.stderr
+    assert r.exit_code == 2 and "--m 4: the formulas are written for one example" in r.stderr
 
 
 def test_a_model_of_all_examples_keeps_its_m():
