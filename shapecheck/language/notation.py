@@ -234,7 +234,7 @@ class _Notation(Transformer):
                     node = s.Transpose(self._finish(node), whole)
             elif kind == "layer":
                 node = self._textbook(node, value, whole, _span(meta))
-            elif kind == "power" and self._bare_layer(node, value, span):
+            elif kind == "power" and self._bare_layer(node, meta.start_pos, span):
                 # w^2 where the formula writes Nielsen's bare layers (w^l): layer 2
                 layer = _TextbookLayer(str(int(value)), self._source(span), True, BARE)
                 node = self._textbook(node, layer, whole, _span(meta))
@@ -279,12 +279,14 @@ class _Notation(Transformer):
         return [("layer", _TextbookLayer(layer, written, number, PARENTHESISED), _span(meta))] + \
             ([after] if after is not None else [])
 
-    def _bare_layer(self, node, value: float, span: s.Span) -> bool:
+    def _bare_layer(self, node, start: int, span: s.Span) -> bool:
         """Whether the number after `^` is a layer: on Nielsen's own names (`w^2`,
         `\\delta^2`), and in a formula written with Nielsen's layers (`w^l`, `\\delta^2`) on
-        any name that takes a layer and has none of its own (`a^1`); else a power (`A^2`)."""
-        return isinstance(node, s.Name) and self._source(span).strip("{} ").isdigit() and (
-            node.id in NIELSEN_NAMES or (self.bare_layers and node.id in LAYER_BASES))
+        any name that takes a layer and has none of its own (`a^1`); else a power (`A^2`,
+        and `(a^l)^2`, a name in brackets or with its layer already)."""
+        return isinstance(node, s.Name) and node.span[0] == start and \
+            node.span[0] not in self.quantities and self._source(span).strip("{} ").isdigit() \
+            and (node.id in NIELSEN_NAMES or (self.bare_layers and node.id in LAYER_BASES))
 
     def _textbook(self, base, layer: _TextbookLayer, span: s.Span, where: s.Span):
         """`base` with a textbook's layer, named as the course names it: Nielsen's
@@ -302,20 +304,20 @@ class _Notation(Transformer):
     # -- \nabla_{W^{(k)}} J, \nabla_a C: the gradient of the cost, the name dW
     @v_args(meta=True)
     def nabla(self, meta, children):
-        cost = children[-1]
+        # validate checked that the last child is the cost
         if len(children) == 2:  # \nabla_a: the letter ends the token
             tok = children[0]
             var = s.Name(str(tok)[-1], (tok.end_pos - 1, tok.end_pos))
-            if var.id == "a":  # Nielsen's \nabla_a C: the output activations a^L
-                if self.marked:
-                    return self._odd("readings", var, _span(meta), "\\nabla_a", (
-                        "Nielsen's gradient with respect to the output activation a^L",
-                        "a gradient with respect to a pre-activation a^{(k)}, as Goodfellow "
-                        "writes it"))
-                var = s.Name("aL", var.span)
         else:
             var = children[2]
-        del cost  # validate checked it is the cost
+        if var.id == "a" and var.span[1] - var.span[0] == 1:
+            # Nielsen's \nabla_a C, with respect to the output activations a^L
+            if self.marked:
+                return self._odd("readings", var, _span(meta), "", (
+                    "Nielsen's gradient with respect to the output activation a^L",
+                    "a gradient with respect to a pre-activation a^{(k)}, as Goodfellow "
+                    "writes it"))
+            var = s.Name("aL", var.span)
         return s.Name("d" + var.id, _span(meta))
 
     @v_args(meta=True)
