@@ -74,6 +74,7 @@ _GRADIENT_LHS = r"""
   | \\[dt]?frac\{(\\partial|∂|d[A-Za-z\\]).*  # \frac{\partial J}{\partial W}
   | \{(\\partial|∂).*\\over(\\partial|∂).*\}  # {\partial J \over \partial W}
   | \\nabla.+                               # \nabla_W J
+  | \\delta\^.+                             # Nielsen's \delta^l, dC/dz^l
 """
 
 
