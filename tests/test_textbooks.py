@@ -13,6 +13,7 @@ import pytest
 from shapecheck.errors import FormulaSyntaxError
 from shapecheck.language.parse import parse_equation
 from shapecheck.language.printer import to_numpy
+from shapecheck.models.names import is_gradient_lhs
 
 NET = ("--n0", "3", "--n1", "4", "--n2", "2")
 DEEP = ("--L", "3", "--n0", "3", "--n1", "4", "--n2", "2", "--n3", "3")
@@ -214,3 +215,15 @@ def test_an_example_index_is_never_a_layer():
 def test_nabla_of_something_other_than_the_cost_is_refused():
     with pytest.raises(FormulaSyntaxError, match="\\\\nabla is read as the gradient of the cost"):
         parse_equation(r"d = \nabla_{W^{(k)}} Y")
+
+
+@pytest.mark.parametrize("text, written", [("d = e^x", "^x"), ("d = A^{m-1}", "^{m-1}")])
+def test_a_letter_after_caret_that_is_no_layer_is_refused(text, written):
+    with pytest.raises(FormulaSyntaxError) as e:
+        parse_equation(text)
+    assert e.value.message.startswith(f"{written} is not read: after ^ shapecheck reads T")
+
+
+def test_a_notes_file_takes_nielsens_and_goodfellows_left_sides_as_gradients():
+    assert is_gradient_lhs(r"\delta^l") and is_gradient_lhs(r"\nabla_{W^{(k)}} J")
+    assert not is_gradient_lhs(r"\delta")

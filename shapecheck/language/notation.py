@@ -42,7 +42,8 @@ class _Odd:
     """What a builder could not make into a node, recorded as written for validate.py to
     word: `kind` is 'mark' (a layer mark on `subject`), 'star' (^* on it), 'accent' (an
     accent on it), 'unfinished' (`subject`, a `.name` or a `\\sigma`, left waiting),
-    'example' (`x^{(i)}`: an example's index, not a layer) or 'readings' (a textbook's
+    'example' (`x^{(i)}`: an example's index, not a layer), 'letter' (`e^x`: no layer
+    letter) or 'readings' (a textbook's
     name that the formula leaves open, `a^{(k)}`)."""
     kind: str
     subject: object
@@ -294,6 +295,8 @@ class _Notation(Transformer):
         if layer.style == PARENTHESISED and not layer.number and layer.layer[0] not in "lkL":
             return self._odd("example", base, where, layer.written)  # x^{(i)}
         spec = "l" + layer.layer[1:] if layer.layer[0] == "k" else layer.layer
+        if layered("W", spec) is None:  # e^x, A^n: no layer, and no power shapecheck reads
+            return self._odd("letter", base, where, layer.written)
         if not isinstance(base, s.Name) or re.search(r"\d$", base.id):
             return self._layered(base, spec, span, layer.written, where)  # worded as a mark's
         mapped = textbook_base(base.id, layer.style, self.marked, layer.written)

@@ -61,6 +61,9 @@ def word(t, odd: _Odd) -> tuple[str, s.Span]:
         return (f"{odd.written} is the index of one example, not a layer: shapecheck reads a "
                 "layer as ^{(2)}, ^{(k)}, ^{(l)} or ^{[2]}, and the examples together as X, "
                 "summed with \\sum_{i=1}^{m}", odd.span)
+    if odd.kind == "letter":
+        return (f"{odd.written} is not read: after ^ shapecheck reads T, \\top, *, a number, "
+                "or a layer: [2], l, l+1, l-1, L, (k), (k-1) (e^x is \\exp(x))", odd.span)
     if odd.kind == "readings":
         readings = "; or ".join(odd.readings)
         return (f"{t._source(odd.span)} may be read two ways: {readings}. Write the course's "
