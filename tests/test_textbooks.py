@@ -65,13 +65,26 @@ def test_ufldl_a_with_z_is_the_activation():
 
 @pytest.mark.parametrize("text, numpy", [
     ("d = w^2 + \\delta^{3}", "d = W2 + dz3"),          # Nielsen's own names: always a layer
-    ("d = w^l + a^2", "d = W + a2"),                     # in a formula with Nielsen's layers
+    ("d = w^L + a^2", "d = WL + a2"),                    # in a formula with Nielsen's layers
     ("d = \\delta^2 + z^{1}", "d = dz2 + z1"),
     ("d = a^2 + A^2", "d = a ^ 2 + A ^ 2"),              # elsewhere a power, as before
     ("d = (a^l)^2 + (w)^2", "d = a ^ 2 + w ^ 2"),        # in brackets: a power
 ])
 def test_a_number_after_a_name_is_a_layer_only_in_nielsens_notation(text, numpy):
     assert read(text) == numpy
+
+
+def test_a_number_after_a_name_in_a_generic_formula_is_refused_with_both_readings():
+    # the course's generic a (--L) is a quantity too: a^2 may be layer 2 or a square
+    with pytest.raises(FormulaSyntaxError) as e:
+        parse_equation(r"\delta^l = ((w^{l+1})^T \delta^{l+1}) \odot (1 - a^2)")
+    assert e.value.message.startswith("a^2 may be read two ways: layer 2, a^{[2]}; or a power "
+                                      "of the generic layer's a, (a^l)^{2}")
+
+
+def test_nabla_without_its_variable_is_refused():
+    with pytest.raises(FormulaSyntaxError, match="is read with the variable below it"):
+        parse_equation(r"d = \nabla J")
 
 
 # --- verdicts: right forms pass, wrong ones fail ----------------------------------------------------

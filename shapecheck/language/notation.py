@@ -237,8 +237,10 @@ class _Notation(Transformer):
                 node = self._textbook(node, value, whole, _span(meta))
             elif kind == "power" and self._bare_layer(node, meta.start_pos, span):
                 # w^2 where the formula writes Nielsen's bare layers (w^l): layer 2
-                layer = _TextbookLayer(str(int(value)), self._source(span), True, BARE)
-                node = self._textbook(node, layer, whole, _span(meta))
+                written = self._source(span).strip("{} ")
+                layer = _TextbookLayer(written, "^" + self._source(span), True, BARE)
+                node = self._ambiguous_power(node, written, whole) or \
+                    self._textbook(node, layer, whole, _span(meta))
             elif kind == "T":
                 node = s.Transpose(self._finish(node), whole)
             elif kind == "-T":
@@ -288,6 +290,15 @@ class _Notation(Transformer):
         return isinstance(node, s.Name) and node.span[0] == start and \
             node.span[0] not in self.quantities and self._source(span).strip("{} ").isdigit() \
             and (node.id in NIELSEN_NAMES or (self.bare_layers and node.id in LAYER_BASES))
+
+    def _ambiguous_power(self, node: s.Name, number: str, span: s.Span):
+        """`a^2` in a formula for a generic layer (`\\delta^l = ... (1 - a^2)`), where the
+        course's generic `a` is a quantity too: layer 2 or a square, refused with both."""
+        if not self.generic_letters or node.id in NIELSEN_NAMES:
+            return None
+        return self._odd("readings", node, span, "", (
+            f"layer {number}, {node.id}^{{[{number}]}}",
+            f"a power of the generic layer's {node.id}, ({node.id}^l)^{{{number}}}"))
 
     def _textbook(self, base, layer: _TextbookLayer, span: s.Span, where: s.Span):
         """`base` with a textbook's layer, named as the course names it: Nielsen's

@@ -51,6 +51,8 @@ class _ToSyntax(_Notation):
         # the textbook notation the formula shows, which decides what its names mean:
         # Nielsen's bare layers (w^l), and the names written with parenthesised ones (W^{(k)})
         self.bare_layers = tree is not None and _bare_layers(tree)
+        self.generic_letters = tree is not None and any(  # w^l, z^{k-1}: a generic layer
+            str(letter.children[0])[:1] in "lk" for letter in tree.find_data("letter_layer"))
         self.marked = _parenthesised_names(tree) if tree is not None else frozenset()
         # where the names a layer made a quantity start (dZ^{[l]}, \delta^l, h^{(k)}): a
         # bracket after one is a factor, `\delta^l (a^{l-1})^T`, never its argument

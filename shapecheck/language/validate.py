@@ -245,9 +245,15 @@ def _nabla(t, meta, children) -> Problem:
     return None
 
 
+def _nabla_bare(t, meta, children) -> Problem:
+    return ("\\nabla is read with the variable below it: \\nabla_{W^{(k)}} J, \\nabla_a C",
+            _tok_span(children[0]))
+
+
 # grammar rule (or alias) → its check
 CHECKS = {"equation": _equation, "name": _name, "index": _index, "call": _call,
           "method": _method, "fcall": _fcall, "fhead_limits": _fhead_limits,
           "fhead_decorated": _fhead_decorated, "mark": _mark,
           "primed": _primed, "sup_inverse_transpose": _sup_inverse_transpose,
-          "sup_star": _sup_star, "gradient": _gradient, "nabla": _nabla}
+          "sup_star": _sup_star, "gradient": _gradient, "nabla": _nabla,
+          "nabla_bare": _nabla_bare}
