@@ -310,7 +310,7 @@ class _Notation(Transformer):
             return self._odd("letter", base, where, layer.written)
         if not isinstance(base, s.Name) or re.search(r"\d$", base.id):
             return self._layered(base, spec, span, layer.written, where)  # worded as a mark's
-        mapped = textbook_base(base.id, layer.style, self.marked, layer.written)
+        mapped = textbook_base(base.id, layer.style, self.marked, layer.written, layer.layer)
         if isinstance(mapped, tuple):
             return self._odd("readings", base, where, layer.written, mapped)
         return self._layered(s.Name(mapped, base.span), spec, span, layer.written, where)

@@ -16,12 +16,12 @@ NIELSEN_NAMES = frozenset(_TEXTBOOK_NAMES)  # a number after them is a layer: w^
 _GOODFELLOW = {"h": "a", "H": "A", "a": "z", "A": "Z"}
 _GOODFELLOW_EVIDENCE = frozenset({"h", "H"})
 _UFLDL_EVIDENCE = frozenset({"z", "Z", "delta"})
-# names that take a layer: the convention's and the textbooks'
-LAYER_BASES = frozenset({"W", "b", "Z", "A", "z", "a"} | set(_TEXTBOOK_NAMES) | set(_GOODFELLOW))
+# names that take a number after ^ as a layer in Nielsen's notation: the convention's and his
+LAYER_BASES = frozenset({"W", "b", "Z", "A", "z", "a"} | NIELSEN_NAMES)
 
 
-def textbook_base(base: str, style: str, marked: frozenset[str],
-                  written: str = "^{(k)}") -> str | tuple[str, ...]:
+def textbook_base(base: str, style: str, marked: frozenset[str], written: str = "^{(k)}",
+                  layer: str = "k") -> str | tuple[str, ...]:
     """The convention's name for the textbook name `base` written with a layer in `style`
     (`marked`: the names the formula writes with parenthesised layers), or, where the
     formula leaves its meaning open, its readings, worded:
@@ -29,9 +29,9 @@ def textbook_base(base: str, style: str, marked: frozenset[str],
     → ("Goodfellow's pre-activation ...", "UFLDL's activation ...")."""
     if style == PARENTHESISED and base in _GOODFELLOW:
         goodfellow, ufldl = bool(marked & _GOODFELLOW_EVIDENCE), bool(marked & _UFLDL_EVIDENCE)
-        if goodfellow != ufldl:
+        if base in "hH" or goodfellow != ufldl:  # h is Goodfellow's alone
             return _GOODFELLOW[base] if goodfellow else base
-        course, layer = _GOODFELLOW[base], written.strip("^{}()\\top")
+        course = _GOODFELLOW[base]
         return (f"Goodfellow's pre-activation {base}{written}, the course's "
                 f"{course}^{{[{layer}]}} (with h^{{(k)}} the activation)",
                 f"UFLDL's activation {base}{written}, the course's {base}^{{[{layer}]}} (with "
