@@ -37,7 +37,8 @@ def read(text: str) -> str:
     (r"\delta^L = \nabla_a C \odot \sigma'(z^L)", r"dz^{[L]} = da^{[L]} \odot \sigma'(z^{[L]})"),
     (r"\delta^1 = ((w^2)^T \delta^2) \odot \sigma'(z^1)",
      r"dz^{[1]} = ((W^{[2]})^T dz^{[2]}) \odot \sigma'(z^{[1]})"),
-    (r"\frac{\partial C}{\partial w^l} = \delta^l (a^{l-1})^T", r"dW^{[l]} = dz^{[l]} (a^{[l-1]})^T"),
+    (r"\frac{\partial C}{\partial w^l} = \delta^l (a^{l-1})^T",
+     r"dW^{[l]} = dz^{[l]} (a^{[l-1]})^T"),
     (r"\frac{\partial C}{\partial b^{l}} = \nabla_{a^l} C", r"db^{[l]} = da^{[l]}"),
     # Goodfellow: h^{(k)} the activation, a^{(k)} the pre-activation, k a generic layer
     (r"\nabla_{W^{(k)}} J = \nabla_{a^{(k)}} J \, \boldsymbol{h}^{(k-1)\top}",
@@ -87,7 +88,7 @@ def test_nabla_without_its_variable_is_refused():
         parse_equation(r"d = \nabla J")
 
 
-# --- verdicts: right forms pass, wrong ones fail ----------------------------------------------------
+# --- verdicts: right forms pass, wrong ones fail ------------------------------------------------
 
 def test_nielsen_bp1_passes(cli):
     result = cli(r"\delta^L = \nabla_a C \odot \sigma'(z^L)", *NET)

@@ -306,15 +306,13 @@ class Lowering:
                        "writes next, the product of matrices (\\frac{\\partial J}{\\partial o} "
                        "h^\\top)", jacobian.span)
 
-        def product(left, right):
-            return lambda: s.BinOp("@", left, right, node.span, node.func_span)
-
         def t(n):
             return s.Transpose(n, n.span)
-        arrangements = [(a, b), (a, t(b)), (t(a), b), (b, a), (b, t(a)), (t(b), a)]
+        products = [s.BinOp("@", left, right, node.span, node.func_span) for left, right in
+                    [(a, b), (a, t(b)), (t(a), b), (b, a), (b, t(a)), (t(b), a)]]
         return self.choose(("prod", node.span), [
-            (PROD_NOTE + to_numpy(s.BinOp("@", left, right, node.span, node.func_span)), product(left, right))
-            for left, right in arrangements])
+            (PROD_NOTE + to_numpy(product), lambda product=product: product)
+            for product in products])
 
     def example_sum(self, node: s.Call) -> s.Node:
         """`\\sum_{i=1}^{m} X` (or `\\sum_i X` of a per-example X) is the sum over examples,

@@ -43,8 +43,7 @@ class _Odd:
     word: `kind` is 'mark' (a layer mark on `subject`), 'star' (^* on it), 'accent' (an
     accent on it), 'unfinished' (`subject`, a `.name` or a `\\sigma`, left waiting),
     'example' (`x^{(i)}`: an example's index, not a layer), 'letter' (`e^x`: no layer
-    letter) or 'readings' (a textbook's
-    name that the formula leaves open, `a^{(k)}`)."""
+    letter) or 'readings' (a textbook's name the formula leaves open, `a^{(k)}`)."""
     kind: str
     subject: object
     span: s.Span
