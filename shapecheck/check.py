@@ -21,12 +21,12 @@ from .draws import Drawer
 from .errors import (BadOptionError, ModelError, ShapecheckError, UnknownNameError,
                      closest_names)
 from .functions import known
-from .language.meaning import readings
+from .language.meaning import has_product, one_product, readings
 from .language.sums import Examples
 from .language.parse import parse_equation
 from .models.binding import (Binder, at_layer_names, generic_in, layer_range, natural_order,
                               output_activation, size_order, unknown_function_message)
-from .models.names import gradient_name, is_open_activation
+from .models.names import gradient_name, is_next, is_open_activation
 from .models.model import OPEN_ACTIVATIONS, Model
 from .numeric.evaluate import Evaluator
 from .numeric.truth import refuse_if_too_large, relative_error
@@ -126,7 +126,7 @@ class Check:
             raise UnknownNameError(f"{first.id} is the name of a generic layer l: give the number "
                                    "of layers with --L N to check the formula at every layer",
                                    text, first.span)
-        checked = self._layers()
+        checked = self._layers(generic)
         outcomes, closest = {}, None
         for layer in checked:
             names = at_layer_names(generic, layer)
@@ -151,16 +151,16 @@ class Check:
             # closest to its tolerance (in a deep network, the first layers: the least clear)
             result = replace(result, rel_error=closest.rel_error, tolerance=closest.tolerance,
                              message=closest.message)
-        if not self.options.only_layers:
+        if not self.options.only_layers and checked[-1] == self.options.layers:
             return result
         at = f" at l = {layer_range(checked)}"
         return replace(result, layers=tuple(checked), message=result.message + at)
 
-    def _layers(self) -> list[int]:
-        """The layers a generic formula is checked at: 1..L, or those --layers gives."""
+    def _layers(self, generic: list[str]) -> list[int]:
+        """The layers a generic formula is checked at: 1..L (L-1 past `w^{l+1}`), or --layers'."""
         last = self.options.layers
         if not self.options.only_layers:
-            return list(range(1, last + 1))
+            return list(range(1, last + (0 if last > 1 and any(map(is_next, generic)) else 1)))
         first, end = self.options.only_layers
         if not 1 <= first <= end <= last:
             raise BadOptionError(f"--layers {layer_range(list(range(first, end + 1)))}: the "
@@ -201,7 +201,7 @@ class Check:
         sizes = set(self.options.sizes) | set(model.sizes_used)
         examples = Examples.of(model.examples, model.example_axis,  # for \sum_{i=1}^{m}
                                {n: model.shapes.get(var) for n, (var, _) in binding.items()})
-        first = None
+        first = fitting = None
         for reading in readings(eq, is_variable, sizes.__contains__, examples):
             found, bound = self.binder.bind(reading.equation)  # its names may differ (H, W)
             variables = {n: found.shapes[var] if var in found.shapes else self.options.shapes[var]
@@ -209,9 +209,13 @@ class Check:
             env = ShapeEnv(variables, set(self.options.sizes) | set(found.sizes_used), eq.text)
             read = Reading(reading.equation, found, bound, env, reading.notes)
             first = first or read
-            if not reading.alternatives or read.fits():
-                return read
-        return first
+            if fitting is not None:  # d2l's \text{prod}: no other arrangement may line up
+                one_product(fitting, read)
+            elif not reading.alternatives or read.fits():
+                fitting = read
+                if not has_product(read.notes):
+                    return read
+        return fitting or first
 
     def _check_equation(self, eq: s.Equation, source: Source | None,
                         shown: Mapping[str, str] | None = None) -> Result:

@@ -20,8 +20,10 @@ from typing import Callable, Iterator
 
 from .. import functions
 from .. import syntax as s
-from ..errors import UnknownNameError
+from ..errors import FormulaSyntaxError, UnknownNameError
+from .printer import to_numpy
 from .sums import ANOTHER_AXIS, AXIS_SUM, EXAMPLE_INDEX, EXAMPLE_SUM, Examples, written
+from .textbooks import D2L_PROD, PROD_NOTE
 
 # names that are never split into variables
 _CONSTANTS = {"True", "False", "None"}
@@ -248,6 +250,8 @@ class Lowering:
     def call(self, node: s.Call) -> s.Node:
         if node.func == EXAMPLE_SUM:
             return self.example_sum(node)
+        if node.func == D2L_PROD:
+            return self.d2l_product(node)
         func = functions.canonical(node.func)
         args = tuple(self.node(a) for a in node.args)
         kwargs = tuple(self.node(k) for k in node.kwargs)
@@ -290,6 +294,29 @@ class Lowering:
             self._fail(f"{func}(...) is read as an activation, which takes one argument",
                        node.span)
         return s.Call(func, args, (), node.span, node.func_span)
+
+    def d2l_product(self, node: s.Call) -> s.Node:
+        """d2l's `\\text{prod}(A, B)`: the product of A and B arranged (transposed, swapped)
+        so that the shapes line up, each arrangement a reading (the checker refuses a
+        formula where more than one lines up)."""
+        self._arity(node, 2)
+        if node.kwargs:
+            self._fail("\\text{prod}(A, B) takes no keyword arguments", node.span)
+        a, b = (self.node(arg) for arg in node.args)
+        jacobian = next((n for n in (a, b) if isinstance(n, s.Jacobian)), None)
+        if jacobian is not None:
+            self._fail(f"{self._source(jacobian)} is a Jacobian: \\text{{prod}} of it is d2l's "
+                       "sum over its entries, which shapecheck does not read; write what d2l "
+                       "writes next, the product of matrices (\\frac{\\partial J}{\\partial o} "
+                       "h^\\top)", jacobian.span)
+
+        def t(n):
+            return s.Transpose(n, n.span)
+        products = [s.BinOp("@", left, right, node.span, node.func_span) for left, right in
+                    [(a, b), (a, t(b)), (t(a), b), (b, a), (b, t(a)), (t(b), a)]]
+        return self.choose(("prod", node.span), [
+            (PROD_NOTE + to_numpy(product), lambda product=product: product)
+            for product in products])
 
     def example_sum(self, node: s.Call) -> s.Node:
         """`\\sum_{i=1}^{m} X` (or `\\sum_i X` of a per-example X) is the sum over examples,
@@ -382,3 +409,21 @@ def lower(eq: s.Equation, is_variable: Callable[[str], bool],
     """`lower(parse_equation('d = np.dot(A, B)'), ...)` → the equation `d = A @ B` (the
     preferred reading, where notation leaves more than one)."""
     return next(readings(eq, is_variable, is_size, examples)).equation
+
+
+def has_product(notes) -> bool:
+    """Whether a reading's notes say how it read a `\\text{prod}`."""
+    return any(n.startswith(PROD_NOTE) for n in notes)
+
+
+def one_product(read, other) -> None:
+    """d2l's `\\text{prod}(A, B)` is the arrangement of A and B whose shapes line up: where
+    `other`, a later reading that reads a prod another way, lines up too (`.notes`,
+    `.fits()`), it is ambiguous, refused with both."""
+    chosen = [n for n in read.notes if n.startswith(PROD_NOTE)]
+    differ = [n for n in other.notes if n.startswith(PROD_NOTE) and n not in chosen]
+    if differ and other.fits():
+        raise FormulaSyntaxError(
+            f"\\text{{prod}} lines up more than one way: {'; '.join(chosen)}, or "
+            f"{'; '.join(differ)}: write the product itself, as d2l does after it "
+            "(A B^\\top)", read.equation.text, read.equation.rhs.span)

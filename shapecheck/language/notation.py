@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from lark import Transformer, v_args
 
 from .. import syntax as s
+from .textbooks import BARE, LAYER_BASES, NIELSEN_NAMES, PARENTHESISED, textbook_base
 
 
 # The parse markers below live only while a tree is built: never compared, hashed or
@@ -40,11 +41,14 @@ class _Function:
 class _Odd:
     """What a builder could not make into a node, recorded as written for validate.py to
     word: `kind` is 'mark' (a layer mark on `subject`), 'star' (^* on it), 'accent' (an
-    accent on it) or 'unfinished' (`subject`, a `.name` or a `\\sigma`, left waiting)."""
+    accent on it), 'unfinished' (`subject`, a `.name` or a `\\sigma`, left waiting),
+    'example' (`x^{(i)}`: an example's index, not a layer), 'letter' (`e^x`: no layer
+    letter) or 'readings' (a textbook's name the formula leaves open, `a^{(k)}`)."""
     kind: str
     subject: object
     span: s.Span
     written: str = ""
+    readings: tuple = ()  # 'readings': the ways a textbook's name may be read
 
 
 @dataclass(slots=True, eq=False)
@@ -67,6 +71,17 @@ class _Gradient:
     name: s.Name
     cost: object
     span: s.Span
+
+
+@dataclass(slots=True, eq=False)
+class _TextbookLayer:
+    """A layer as a textbook prints it: Nielsen's bare `^{l+1}` (style BARE), Goodfellow's
+    and d2l's `^{(k)}` (PARENTHESISED); `layer` its tokens without spaces, `number` whether
+    it is a number."""
+    layer: str
+    written: str
+    number: bool
+    style: str
 
 
 @dataclass(slots=True, eq=False)
@@ -131,11 +146,12 @@ def _is_chain(node) -> bool:
 class _Notation(Transformer):
     """Slide and LaTeX notation, parse tree → `syntax` nodes (a part of `parse._ToSyntax`)."""
 
-    def _odd(self, kind: str, subject, span: s.Span, written: str = "") -> _Odd:
+    def _odd(self, kind: str, subject, span: s.Span, written: str = "",
+             readings: tuple = ()) -> _Odd:
         """Record a part that cannot be built and stand it in for its node: the rule being
         built is then refused, worded by validate.py (the first part recorded, in building
         order, is the one reported), and nothing is raised while building."""
-        odd = _Odd(kind, subject, span, written)
+        odd = _Odd(kind, subject, span, written, readings)
         self.odd.append(odd)
         return odd
 
@@ -148,6 +164,8 @@ class _Notation(Transformer):
             not re.search(r"\d$", base.id) else None
         if found is None:  # not a name, a name with its layer already, or not a layer
             return self._odd("mark", base, where, written)
+        if re.fullmatch(r"d?[WbZAza]", base.id):  # a quantity, never a function: dZ^{[l]}(A)
+            self.quantities.add(base.span[0])
         return s.Name(found, (base.span[0], span[1]))
 
     @v_args(meta=True)
@@ -224,6 +242,14 @@ class _Notation(Transformer):
                                      _span(meta))
                 if value.transposed:
                     node = s.Transpose(self._finish(node), whole)
+            elif kind == "layer":
+                node = self._textbook(node, value, whole, _span(meta))
+            elif kind == "power" and self._bare_layer(node, meta.start_pos, span):
+                # w^2 where the formula writes Nielsen's bare layers (w^l): layer 2
+                written = self._source(span).strip("{} ")
+                layer = _TextbookLayer(written, "^" + self._source(span), True, BARE)
+                node = self._ambiguous_power(node, written, whole) or \
+                    self._textbook(node, layer, whole, _span(meta))
             elif kind == "T":
                 node = s.Transpose(self._finish(node), whole)
             elif kind == "-T":
@@ -246,7 +272,80 @@ class _Notation(Transformer):
         return s.Transpose(self._finish(children[0]), _span(meta))
 
     def sup(self, children):
-        return [c for c in children]
+        # a textbook's layer comes as a list: the layer and what follows it (^{(k)\top})
+        return children[0] if isinstance(children[0], list) else list(children)
+
+    # -- textbook layers: Nielsen's w^l, \delta^{l+1}; Goodfellow's and d2l's W^{(k)}, h^{(k-1)\top}
+    @v_args(meta=True)
+    def letter_layer(self, meta, children):
+        name, sign, number, after = (list(children) + [None] * 3)[:4]
+        layer = str(name) + (str(sign) + str(number) if sign is not None else "")
+        written = "^" + self._source(_span(meta))
+        return [("layer", _TextbookLayer(layer, written, False, BARE), _span(meta))] + \
+            ([after] if after is not None else [])
+
+    @v_args(meta=True)
+    def paren_layer(self, meta, children):
+        (layer, _written, number), after = children
+        written = "^" + self._source(_span(meta))
+        return [("layer", _TextbookLayer(layer, written, number, PARENTHESISED), _span(meta))] + \
+            ([after] if after is not None else [])
+
+    def _bare_layer(self, node, start: int, span: s.Span) -> bool:
+        """Whether the number after `^` is a layer: on Nielsen's own names (`w^2`,
+        `\\delta^2`), and in a formula written with Nielsen's layers (`w^l`, `\\delta^2`) on
+        any name that takes a layer and has none of its own (`a^1`); else a power (`A^2`,
+        and `(a^l)^2`, a name in brackets or with its layer already)."""
+        return isinstance(node, s.Name) and node.span[0] == start and \
+            node.span[0] not in self.quantities and self._source(span).strip("{} ").isdigit() \
+            and (node.id in NIELSEN_NAMES or (self.bare_layers and node.id in LAYER_BASES))
+
+    def _ambiguous_power(self, node: s.Name, number: str, span: s.Span):
+        """`a^2` in a formula for a generic layer (`\\delta^l = ... (1 - a^2)`), where the
+        course's generic `a` is a quantity too: layer 2 or a square, refused with both."""
+        if not self.generic_letters or node.id in NIELSEN_NAMES:
+            return None
+        return self._odd("readings", node, span, "", (
+            f"layer {number}, {node.id}^{{[{number}]}}",
+            f"a power of the generic layer's {node.id}, ({node.id}^l)^{{{number}}}"))
+
+    def _textbook(self, base, layer: _TextbookLayer, span: s.Span, where: s.Span):
+        """`base` with a textbook's layer, named as the course names it: Nielsen's
+        `\\delta^l` is dz, Goodfellow's `h^{(k-1)}` a_prev (textbooks.py)."""
+        if layer.style == PARENTHESISED and not layer.number and layer.layer[0] not in "lkL":
+            return self._odd("example", base, where, layer.written)  # x^{(i)}
+        spec = "l" + layer.layer[1:] if layer.layer[0] == "k" else layer.layer
+        if layered("W", spec) is None:  # e^x, A^n: no layer, and no power shapecheck reads
+            return self._odd("letter", base, where, layer.written)
+        if not isinstance(base, s.Name) or re.search(r"\d$", base.id):
+            return self._layered(base, spec, span, layer.written, where)  # worded as a mark's
+        mapped = textbook_base(base.id, layer.style, self.marked, layer.written, layer.layer)
+        if isinstance(mapped, tuple):
+            return self._odd("readings", base, where, layer.written, mapped)
+        return self._layered(s.Name(mapped, base.span), spec, span, layer.written, where)
+
+    # -- \nabla_{W^{(k)}} J, \nabla_a C: the gradient of the cost, the name dW
+    @v_args(meta=True)
+    def nabla(self, meta, children):
+        # validate checked that the last child is the cost
+        if len(children) == 2:  # \nabla_a: the letter ends the token
+            tok = children[0]
+            var = s.Name(str(tok)[-1], (tok.end_pos - 1, tok.end_pos))
+        else:
+            var = children[2]
+        if var.id == "a" and var.span[1] - var.span[0] == 1:
+            # Nielsen's \nabla_a C, with respect to the output activations a^L
+            if self.marked:
+                return self._odd("readings", var, _span(meta), "", (
+                    "Nielsen's gradient with respect to the output activation a^L",
+                    "a gradient with respect to a pre-activation a^{(k)}, as Goodfellow "
+                    "writes it"))
+            var = s.Name("aL", var.span)
+        return s.Name("d" + var.id, _span(meta))
+
+    @v_args(meta=True)
+    def nabla_font(self, meta, children):
+        return s.Name(canonical_name(children[1]), _span(meta))
 
     @v_args(meta=True)
     def sup_transpose(self, meta, children):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from lark import Lark, v_args
+from lark import Lark, Token, Tree, v_args
 from lark.exceptions import UnexpectedInput
 
 from .. import functions
@@ -19,6 +19,7 @@ from . import sums, validate
 from .diagnose import notation_problem, syntax_error
 from .notation import (_Attribute, _dotted, _Function, _Gradient, _is_chain, _LayerMark, _Notation, _Odd,
                        _Primed, _span, _tok_span, canonical_name)
+from .textbooks import D2L_PROD, NIELSEN_NAMES
 # re-exported: the tables' developer step and the tests reach them through this module
 from .tables import LEXER, _grammar_digest, _grammar_dir, _load_parser, write_tables  # noqa: F401
 
@@ -42,11 +43,20 @@ _OPERATORS = {"\\odot": "*", "\\circ": "*", "\\ast": "*", "⊙": "*", "∘": "*"
 class _ToSyntax(_Notation):
     """Parse tree → `syntax` nodes. Builds nodes only; meaning is decided later."""
 
-    def __init__(self, text: str, terminals):
+    def __init__(self, text: str, terminals, tree=None):
         super().__init__()
         self.text = text
         self.terminals = terminals  # the grammar's, to tell a misplaced command from unknown
         self.odd: list[_Odd] = []  # parts the builders could not build, in building order
+        # the textbook notation the formula shows, which decides what its names mean:
+        # Nielsen's bare layers (w^l), and the names written with parenthesised ones (W^{(k)})
+        self.bare_layers = tree is not None and _bare_layers(tree)
+        self.generic_letters = tree is not None and any(  # w^l, z^{k-1}: a generic layer
+            str(letter.children[0])[:1] in "lk" for letter in tree.find_data("letter_layer"))
+        self.marked = _parenthesised_names(tree) if tree is not None else frozenset()
+        # where the names a layer made a quantity start (dZ^{[l]}, \delta^l, h^{(k)}): a
+        # bracket after one is a factor, `\delta^l (a^{l-1})^T`, never its argument
+        self.quantities: set[int] = set()
 
     def _call_userfunc(self, tree, new_children=None):
         """A rule's node, or a `Refused` one: its first refused child, else its own check's
@@ -203,7 +213,8 @@ class _ToSyntax(_Notation):
     def juxtapose(self, meta, children):
         left, right = children
         last = left.right if _is_chain(left) else left
-        if isinstance(last, (s.Name, _Primed)) and self._bracket_follows(last, right):
+        if isinstance(last, (s.Name, _Primed)) and self._bracket_follows(last, right) and \
+                not (isinstance(last, s.Name) and last.span[0] in self.quantities):
             # `g^{[1]}(Z^{[1]})`, `g[1]'(Z[1])`: the bracket is the argument (meaning.py
             # makes `W^{[2]}(A)` a product again where W2 is a variable)
             applied = self._applied(last, right, meta.end_pos)
@@ -296,11 +307,54 @@ class _ToSyntax(_Notation):
         return self._function(head, args, kwargs, _span(meta))
 
     def _function(self, head: _Function, args, kwargs, span):
+        if head.func == "prod" and not head.numpy and self._source(head.span).startswith("\\"):
+            # d2l's \text{prod}(A, B): meaning arranges it (numpy's np.prod is another thing)
+            return s.Call(D2L_PROD, tuple(args), tuple(kwargs), span, head.span)
         if head.limits is not None:
             return s.Call(head.func, args, sums.keywords(head.limits, head.span), span, head.span)
         if head.primed:
             return s.Derivative(head.func, args, span, head.span)
         return s.Call(head.func, args, kwargs, span, head.span, namespaced=head.numpy)
+
+
+def _bare_layers(tree) -> bool:
+    """Whether a parse tree shows Nielsen's bare layers: `w^l`, or a number after one of
+    his own names (`\\delta^2`, `w^3`)."""
+    if any(tree.find_data("letter_layer")):
+        return True
+    return any(len(sub.children) == 3 and isinstance(sub.children[2], Tree)
+               and _names_a_number(sub.children[2])
+               and _base(sub.children[0]) in NIELSEN_NAMES
+               for sub in tree.find_data("superscript"))
+
+
+def _names_a_number(sup: Tree) -> bool:
+    return len(sup.children) == 1 and isinstance(sup.children[0], Tree) and \
+        sup.children[0].data == "sup_power" and str(sup.children[0].children[-1]).isdigit()
+
+
+def _base(symbol) -> str | None:
+    """The name a superscripted symbol starts with: 'delta' for `\\delta`, 'h' for
+    `\\boldsymbol{h}`."""
+    if not isinstance(symbol, Tree):
+        return None
+    name = next(symbol.scan_values(
+        lambda v: isinstance(v, Token) and v.type in ("NAME", "COMMAND")), None)
+    return canonical_name(name) if name is not None else None
+
+
+def _parenthesised_names(tree) -> frozenset[str]:
+    """The names a parse tree writes with a parenthesised layer: {'h', 'W'} for
+    `\\nabla_{W^{(k)}} J = g h^{(k-1)\\top}`."""
+    found = set()
+    for sub in tree.find_data("superscript"):
+        sup = sub.children[-1]
+        if isinstance(sup, Tree) and sup.children and isinstance(sup.children[0], Tree) \
+                and sup.children[0].data == "paren_layer":
+            name = _base(sub.children[0])
+            if name is not None:
+                found.add(name)
+    return frozenset(found)
 
 
 def parse_equation(text: str) -> s.Equation:
@@ -312,7 +366,7 @@ def parse_equation(text: str) -> s.Equation:
         if problem:
             raise FormulaSyntaxError(problem[0], text, problem[1]) from None
         raise syntax_error(e, text) from None
-    return validate.report(_ToSyntax(text, parser().terminals).transform(tree), text)
+    return validate.report(_ToSyntax(text, parser().terminals, tree).transform(tree), text)
 
 
 if __name__ == "__main__":

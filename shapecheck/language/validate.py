@@ -17,8 +17,9 @@ from .. import functions
 from .. import syntax as s
 from ..errors import FormulaSyntaxError
 from . import sums
-from .notation import (GREEK, _Attribute, _dotted, _Function, _Gradient, _LayerMark, _Odd, _Primed, _span,
-                       _tok_span, canonical_name)
+from .diagnose import notation_problem
+from .notation import (GREEK, _Attribute, _dotted, _Function, _Gradient, _LayerMark, _Odd,
+                       _Primed, _span, _tok_span, canonical_name)
 
 NAMESPACES = {"np", "numpy"}  # numpy's: `np.einsum` is the function einsum
 
@@ -62,6 +63,17 @@ def word(t, odd: _Odd) -> tuple[str, s.Span]:
         return unfinished(t, subject)
     if odd.kind == "star":
         return "^* marks a name, as in Y^*", odd.span
+    if odd.kind == "example":
+        return (f"{odd.written} is the index of one example, not a layer: shapecheck reads a "
+                "layer as ^{(2)}, ^{(k)}, ^{(l)} or ^{[2]}, and the examples together as X, "
+                "summed with \\sum_{i=1}^{m}", odd.span)
+    if odd.kind == "letter":
+        return (f"{odd.written} is not read: after ^ shapecheck reads T, \\top, *, a number, "
+                "or a layer: [2], l, l+1, l-1, L, (k), (k-1) (e^x is \\exp(x))", odd.span)
+    if odd.kind == "readings":
+        readings = "; or ".join(odd.readings)
+        return (f"{t._source(odd.span)} may be read two ways: {readings}. Write the course's "
+                "names to say which", odd.span)
     if odd.kind == "accent":
         return "an accent such as \\hat belongs on a name: \\hat{Y}", odd.span
     if not isinstance(subject, s.Name):  # a layer mark
@@ -176,7 +188,12 @@ def _fhead_decorated(t, meta, children) -> Problem:
         return (f"{t._source(head.span)} is not an activation: it takes no layer mark "
                 f"{t._source(mark.span)}", mark.span)
     for kind, _value, span in mark if isinstance(mark, list) else []:
-        if kind not in ("prime", "mark"):  # a layer mark on \sigma changes nothing
+        if kind == "layer" and (record is None or not record.activation):
+            # \sum^m: the limits a sum may have, worded as for any other limits
+            return notation_problem(t.text) or (
+                f"{t._source(head.span)} is not an activation: it takes no layer "
+                f"{t._source(span)}", span)
+        if kind not in ("prime", "mark", "layer"):  # a layer on \sigma changes nothing
             return (f"{t._source(head.span)} is a function: it takes no {t._source(span)}",
                     span)
     return None
@@ -233,9 +250,25 @@ def _dop(t, meta, children) -> Problem:
     return None
 
 
+def _nabla(t, meta, children) -> Problem:
+    var, cost = children[-2], children[-1]
+    if isinstance(cost, s.Name) and cost.id not in s.COST_NAMES:
+        return (f"\\nabla is read as the gradient of the cost (J, L, C, E, \\mathcal{{L}}, "
+                f"\\ell), as in \\nabla_{{W^{{(k)}}}} J; {cost.id} is no cost", cost.span)
+    if len(children) > 2 and not isinstance(var, s.Name):
+        return "\\nabla_{W} J is read with respect to one name", var.span
+    return None
+
+
+def _nabla_bare(t, meta, children) -> Problem:
+    return ("\\nabla is read with the variable below it: \\nabla_{W^{(k)}} J, \\nabla_a C",
+            _tok_span(children[0]))
+
+
 # grammar rule (or alias) → its check
 CHECKS = {"equation": _equation, "name": _name, "index": _index, "call": _call,
           "method": _method, "fcall": _fcall, "fhead_limits": _fhead_limits,
           "fhead_decorated": _fhead_decorated, "mark": _mark,
           "primed": _primed, "sup_inverse_transpose": _sup_inverse_transpose,
-          "sup_star": _sup_star, "gradient": _gradient, "dop": _dop}
+          "sup_star": _sup_star, "gradient": _gradient, "dop": _dop, "nabla": _nabla,
+          "nabla_bare": _nabla_bare}

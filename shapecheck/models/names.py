@@ -74,6 +74,7 @@ _GRADIENT_LHS = r"""
   | \\[dt]?frac\{(\\partial|∂|d[A-Za-z\\]).*  # \frac{\partial J}{\partial W}
   | \{(\\partial|∂).*\\over(\\partial|∂).*\}  # {\partial J \over \partial W}
   | \\nabla.+                               # \nabla_W J
+  | \\delta\^.+                             # Nielsen's \delta^l, dC/dz^l
 """
 
 
@@ -118,12 +119,19 @@ def network_shapes(last_layer: int, layout: str, batch: Dim) -> dict[str, Shape]
 
 # generic-layer names of the programming assignments (`--L N`): a formula written with them
 # holds for a layer l, and is checked at every l = 1..L
-_GENERIC = re.compile(r"^(?P<grad>d?)(?P<base>W|b|Z|A|z|a)(?P<prev>_prev)?$")
+_GENERIC = re.compile(r"^(?P<grad>d?)(?P<base>W|b|Z|A|z|a)(?:(?P<prev>_prev)|(?P<next>_next))?$")
 GENERIC_FUNCTION = "g"
 
 
 def is_generic(name: str) -> bool:
     return bool(_GENERIC.match(name))
+
+
+def is_next(name: str) -> bool:
+    """`W_next` (Nielsen's `w^{l+1}`): a generic name of the layer after l, so a formula
+    with one holds for l = 1..L-1 only."""
+    match = _GENERIC.match(name)
+    return bool(match and match["next"])
 
 
 def at_layer(name: str, layer: int) -> str:
@@ -133,7 +141,7 @@ def at_layer(name: str, layer: int) -> str:
         return f"g{layer}" if name == GENERIC_FUNCTION else name
     if match["prev"] and match["base"] in "Wb":
         return name  # W_prev means nothing in the course's notation: left unknown
-    number = layer - 1 if match["prev"] else layer
+    number = layer - 1 if match["prev"] else layer + 1 if match["next"] else layer
     return f"{match['grad']}{match['base']}{number}"
 
 
@@ -201,3 +209,5 @@ def latex_mark(style: str):
                 return match["grad"] + match["base"], "l-1" if match["prev"] else "l"
         return name, None
     return mark
+
+
