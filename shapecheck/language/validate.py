@@ -64,9 +64,11 @@ def word(t, odd: _Odd) -> tuple[str, s.Span]:
     if odd.kind == "star":
         return "^* marks a name, as in Y^*", odd.span
     if odd.kind == "example":
-        return (f"{odd.written} is the index of one example, not a layer: shapecheck reads a "
-                "layer as ^{(2)}, ^{(k)}, ^{(l)} or ^{[2]}, and the examples together as X, "
-                "summed with \\sum_{i=1}^{m}", odd.span)
+        return (f"{odd.written} is the index of one example, not a layer: an example index "
+                "such as ^{(i)} is not read; write the formula for all examples at once, the "
+                "examples as columns (A^{[1]} rather than a^{[1](i)}; \\sum_{i=1}^{m} x^{(i)} "
+                "(a^{(i)} - y^{(i)})^T is X (A - Y)^T); a layer is ^{(2)}, ^{(k)}, ^{(l)} or "
+                "^{[2]}", odd.span)
     if odd.kind == "letter":
         return (f"{odd.written} is not read: after ^ shapecheck reads T, \\top, *, a number, "
                 "or a layer: [2], l, l+1, l-1, L, (k), (k-1) (e^x is \\exp(x))", odd.span)
