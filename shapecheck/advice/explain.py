@@ -85,11 +85,12 @@ def render(ex: Explanation, console) -> None:
     from rich.text import Text
     from rich.tree import Tree
 
-    console.print(Text(ex.formula, style="formula"))
+    console.print(Text(ex.formula, style="formula"), soft_wrap=False)  # at spaces, to the width
     if ex.numpy:
-        console.print(Text("read as  ", style="dim") + Text(ex.numpy, style="hint"))
+        console.print(Text("read as  ", style="dim") + Text(ex.numpy, style="hint"),
+                      soft_wrap=False)
     if ex.reading:
-        console.print(Text(f"reading  {ex.reading}", style="dim"))
+        console.print(Text(f"reading  {ex.reading}", style="dim"), soft_wrap=False)
     if ex.root is not None:
         head = Text(f"{ex.lhs} ")
         head.append(show(ex.lhs_shape) if ex.lhs_shape is not None else "?", style="dim")
@@ -98,7 +99,7 @@ def render(ex: Explanation, console) -> None:
         _grow(tree, ex.root)
         console.print(tree, soft_wrap=False)  # long parts wrap inside the tree
     if ex.problem:
-        console.print(Text("✗ " + ex.problem, style="shape"))
+        console.print(Text("✗ " + ex.problem, style="shape"), soft_wrap=False)
 
 
 def _grow(tree, step: Step) -> None:
