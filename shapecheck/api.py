@@ -3,7 +3,7 @@
     import shapecheck
     r = shapecheck.check("dZ1 = W2.T @ dZ2 * g1'(Z1)", n0=3, n1=4, m=5)
     r.ok, r.verdict, r.lhs_shape, r.rel_error   # True, 'pass', ('n1', 'm'), 1.6e-10
-    shapecheck.derive("dW1", n0=3, n1=4, m=5).derived   # '1/m * dZ1 @ X.T'
+    shapecheck.derive("dW1", n0=3, n1=4, m=5).derived   # 'dW1 = 1/m * dZ1 @ X.T'
     shapecheck.check_notes("examples/notes/course.md").ok
 
 Sizes are keyword arguments by name (`n1=4`, or `sizes={"n1": 4}`); every other keyword
@@ -61,7 +61,7 @@ def derive(name: str, /, *, expand: bool = False, latex: bool = False, steps: bo
            **options) -> CheckResult:
     """Derive the gradient `name` by the chain rule, verified by the check of a formula.
 
-    `derive("dW1", n0=3, n1=4, m=5).derived` → '1/m * dZ1 @ X.T'; `latex` and `steps`
+    `derive("dW1", n0=3, n1=4, m=5).derived` → 'dW1 = 1/m * dZ1 @ X.T'; `latex` and `steps`
     keep its LaTeX and its steps in `.derivation` (and in what is shown). Raises CheckError
     where no derivation can be verified."""
     call = Call(make_options(**options), derive=[name], expand=expand, latex=latex,
