@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -116,3 +117,84 @@ def test_a_notebook_runs_both_magics_with_sizes_from_its_arrays(tmp_path, monkey
     assert unknown["text/plain"].startswith("! error  dW1 = 1/m * dZ1 @ X_wrong.T")
     assert "X_wrong has no shape" in unknown["text/plain"]
     assert unknown["stdout"] == "False\n"
+
+
+# --- the same magics in-process: IPython's own shell, no kernel ------------------------------
+
+@pytest.fixture(scope="module")
+def shell():
+    from IPython.testing.globalipapp import start_ipython
+    ip = start_ipython()
+    ip.run_line_magic("load_ext", "shapecheck")
+    return ip
+
+
+@pytest.fixture
+def namespace(shell):
+    arrays = {"X": np.zeros((3, 5)), "W2": np.zeros((1, 4)), "dZ2": np.zeros((1, 5))}
+    shell.user_ns.update(arrays)
+    yield shell.user_ns
+    for name in arrays:
+        shell.user_ns.pop(name, None)
+
+
+def test_the_line_is_a_formula_up_to_its_first_option():
+    from shapecheck.ipython import split_line
+    assert split_line("dZ1 = W2.T @ dZ2 * g1'(Z1) --n0 3 --m 5") == [
+        "dZ1 = W2.T @ dZ2 * g1'(Z1)", "--n0", "3", "--m", "5"]
+    assert split_line("dZ = -A + B --n1 2") == ["dZ = -A + B", "--n1", "2"]
+    assert split_line('"dZ2 = A2 - Y" "dW2 = 1/m * dZ2 @ A1.T" --m 5') == [
+        "dZ2 = A2 - Y", "dW2 = 1/m * dZ2 @ A1.T", "--m", "5"]
+    assert split_line("--derive dW1 --steps") == ["--derive", "dW1", "--steps"]
+    assert split_line('dH = (Y - T) @ W.T --forward "Y = H @ W; J = np.sum(Y)"') == [
+        "dH = (Y - T) @ W.T", "--forward", "Y = H @ W; J = np.sum(Y)"]
+
+
+def test_options_and_arrays_together(shell, namespace):
+    from IPython.core.error import UsageError
+    r = shell.run_line_magic("shapecheck", "dZ1 = W2.T @ dZ2 * g1'(Z1) --m 5 --activation g1=tanh")
+    assert r.ok and r.sizes["m"] == 5 and dict(r.from_arrays) == {"n1": "W2", "n2": "W2",
+                                                                   "m": "dZ2"}
+    with pytest.raises(UsageError, match=r"shapecheck: --m 7 is declared, but the array dZ2 is "
+                                         r"\(1, 5\), so m = 5"):
+        shell.run_line_magic("shapecheck", "dZ1 = W2.T @ dZ2 * g1'(Z1) --m 7")
+
+
+def test_several_formulas_a_file_and_a_derivation(shell, namespace):
+    report = shell.run_line_magic("shapecheck", '"dZ2 = A2 - Y" "dW2 = dZ2 @ A1.T"')
+    assert [r.verdict for r in report] == ["pass", "value"] and not report.ok
+    path = Path(__file__).resolve().parent.parent / "examples" / "notes" / "hw3.ipynb"
+    notes = shell.run_line_magic("shapecheck", str(path))
+    assert notes.summary == "4 formulas in 1 file: 3 pass, 1 shape"
+    derived = shell.run_line_magic("shapecheck", "--derive dW1 --n0 3 --n1 4 --m 5")
+    assert derived.ok and derived.derived == "dW1 = 1/m * dZ1 @ X.T"
+
+
+@pytest.mark.parametrize("line, cell, said", [
+    ("dZ2 = A2 - Y --toy", None, "--toy is an option of the command, not of the magic"),
+    ("dZ2 = A2 - Y --layout row", None, "did you mean rows?"),
+    ("dZ2 = A2 - Y --jsn", None, "--jsn: unknown option; did you mean --json?"),
+    ("", None, "nothing to check"),
+    ("dZ2 = A2 - Y", "dW2 = 1/m * dZ2 @ A1.T\n", "the formulas go in the cell"),
+    ("dZ2 = A2 - Y --expand", None, "--expand goes with --derive NAME"),
+])
+def test_what_the_command_refuses_is_a_usage_error(shell, line, cell, said):
+    from IPython.core.error import UsageError
+    with pytest.raises(UsageError) as raised:
+        if cell is None:
+            shell.run_line_magic("shapecheck", line)
+        else:
+            shell.run_cell_magic("shapecheck", line, cell)
+    assert str(raised.value).startswith("shapecheck: ") and said in str(raised.value)
+
+
+def test_help_is_printed_and_nothing_returned(shell, capsys):
+    assert shell.run_line_magic("shapecheck", "--help") is None
+    assert "--activation NAME=FUNC" in capsys.readouterr().out
+
+
+def test_a_cell_with_a_faulty_directive_reports_it(shell):
+    report = shell.run_cell_magic("shapecheck", "--n0 3 --n1 4 --m 5",
+                                  "sizes: n2=2\ndZ2 = A2 - Y\nlayout: diagonal\n")
+    assert [r.verdict for r in report] == ["pass", "error"]
+    assert report[1].source.line == 3 and "cell:3:" in repr(report)
