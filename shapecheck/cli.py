@@ -1,7 +1,6 @@
 """The command line: options → the library → the report → exit status. No checking here."""
 from __future__ import annotations
 
-import itertools
 import math
 import re
 import sys
@@ -11,8 +10,6 @@ import click
 from . import functions
 from .result import Options, Result
 from .errors import BadOptionError, ShapecheckError, closest_names
-from .declared import unused
-from .session import Session
 
 EXIT_OK, EXIT_WRONG, EXIT_ERROR = 0, 1, 2
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z_0-9]*$")
@@ -276,36 +273,22 @@ def command(args, shapes, forward, activations, layers, labels, layout, seed, to
       NO_COLOR   set (to anything) for plain text: no colour, bold or underline
     """
     from . import report  # imported here so that --help stays quick
+    from .api import Call
 
     try:
-        if not math.isfinite(tol):
-            raise BadOptionError(f"--tol {tol}: the tolerance is a positive number")
-        if forward is not None and not forward.strip(" ;\n"):
-            raise BadOptionError("--forward has no equation: give the model, e.g. "
-                                 "--forward \"Y = f(H @ W + B); J = 1/2 * np.sum((Y - T) ** 2)\"")
-        sizes, formulas = parse_sizes(list(args))
-        options = Options(sizes=sizes, shapes=dict(parse_shape(s) for s in shapes),
-                          activations=dict(parse_activation(a) for a in activations),
-                          layout=layout, layers=layers, only_layers=parse_layers(only_layers),
-                          forward=(forward,) if forward else (), labels=tuple(labels),
-                          seed=seed, tol=tol, values=not no_values, probes=probes, exact=exact)
-        paths = [a for a in formulas if "=" not in a]
-        formulas = [a for a in formulas if "=" in a]
-        if not formulas and not paths and not derive:
-            raise BadOptionError("nothing to check: give a formula such as \"dZ2 = A2 - Y\", "
-                                 "a notes file, or --derive dZ1")
-        for flag, given in (("--expand", expand), ("--latex", latex), ("--steps", steps)):
-            if given and not derive:
-                raise BadOptionError(f"{flag} goes with --derive NAME (say --derive dW1 {flag})")
+        options, formulas, paths = read_arguments(
+            args, shapes, forward, activations, layers, labels, layout, seed, tol, no_values,
+            probes, exact, only_layers, derive, expand, latex, steps)
     except ShapecheckError as e:
         _error(e.message)
         sys.exit(EXIT_ERROR)
 
-    session = Session(options)
+    call = Call(options, formulas, paths, derive=derive, expand=expand, latex=latex, steps=steps,
+                command_line=True, option=closest_option, layers_typed=only_layers)
+    session = call.session
     out = report.make_console()
     err = report.make_console(file=sys.stderr)
-    checked = itertools.chain(session.formulas(formulas), session.files(paths),
-                              session.derivations(derive, expand, latex=latex, steps=steps))
+    checked = call.results()
     if out.is_terminal and not as_json:  # a bar on stderr, for a check of more than a second
         from .progress import results_in, with_progress
         files = results_in(paths, session.defaults()) if paths else 0
@@ -313,16 +296,7 @@ def command(args, shapes, forward, activations, layers, labels, layout, seed, to
     results = list(checked)
     # where something could not be checked (exit 2 already) what it would use is unknown;
     # notes without a formula say so in their summary
-    refused = [] if not results or exit_status(results) == EXIT_ERROR else \
-        [found.message for found in unused(options.sizes, options.activations, session.usage(),
-                                           command_line=True, option=closest_option,
-                                           shapes=options.shapes)]
-    if only_layers and results and not refused and exit_status(results) != EXIT_ERROR \
-            and not session.usage().generic and not session.usage().unknown:
-        refused = [f"--layers {only_layers}: no formula is written for a generic layer l (W, dZ, "
-                   "A_prev, ... with --L N), the only formulas checked layer by layer"
-                   + (f"; the number of layers is the option --L {only_layers.strip()}"
-                      if only_layers.strip().isdigit() else "")]
+    refused = call.refusals(results)
     if refused:  # the results were checked on what the user did not mean: none is shown
         for message in refused:
             _error(message)
@@ -348,6 +322,36 @@ def command(args, shapes, forward, activations, layers, labels, layout, seed, to
             if path:
                 _write(option, path, content)
     sys.exit(exit_status(results))
+
+
+def read_arguments(args, shapes=(), forward=None, activations=(), layers=None, labels=(),
+                   layout="columns", seed=0, tol=1e-6, no_values=False, probes=8, exact=False,
+                   only_layers=None, derive=(), expand=False, latex=False, steps=False,
+                   notes_text=False, **_) -> tuple[Options, list[str], list[str]]:
+    """The command's arguments and options (click's values) read into the library's Options,
+    the formulas and the notes files' paths; the IPython magics read their line with this
+    too (`notes_text`: a cell of notes is checked as well). Raises BadOptionError for what
+    the command refuses."""
+    if not math.isfinite(tol):
+        raise BadOptionError(f"--tol {tol}: the tolerance is a positive number")
+    if forward is not None and not forward.strip(" ;\n"):
+        raise BadOptionError("--forward has no equation: give the model, e.g. "
+                             "--forward \"Y = f(H @ W + B); J = 1/2 * np.sum((Y - T) ** 2)\"")
+    sizes, formulas = parse_sizes(list(args))
+    options = Options(sizes=sizes, shapes=dict(parse_shape(s) for s in shapes),
+                      activations=dict(parse_activation(a) for a in activations),
+                      layout=layout, layers=layers, only_layers=parse_layers(only_layers),
+                      forward=(forward,) if forward else (), labels=tuple(labels),
+                      seed=seed, tol=tol, values=not no_values, probes=probes, exact=exact)
+    paths = [a for a in formulas if "=" not in a]
+    formulas = [a for a in formulas if "=" in a]
+    if not formulas and not paths and not derive and not notes_text:
+        raise BadOptionError("nothing to check: give a formula such as \"dZ2 = A2 - Y\", "
+                             "a notes file, or --derive dZ1")
+    for flag, given in (("--expand", expand), ("--latex", latex), ("--steps", steps)):
+        if given and not derive:
+            raise BadOptionError(f"{flag} goes with --derive NAME (say --derive dW1 {flag})")
+    return options, formulas, paths
 
 
 def _write(option: str, path: str, content: str) -> None:

@@ -1,7 +1,8 @@
 """The errors shapecheck reports: each carries where in the user's input it happened.
 
 The CLI maps every one of them to exit status 2 in one place; nothing else is allowed to
-escape to the user as a traceback.
+escape to the user as a traceback. The Python API raises them: `except
+shapecheck.ShapecheckError` catches everything that could not be checked.
 """
 from __future__ import annotations
 
@@ -31,6 +32,17 @@ class BadOptionError(ShapecheckError):
 
 class ModelError(ShapecheckError):
     """A --forward model cannot be checked (input without shape, non-scalar cost)."""
+
+
+class CheckError(ShapecheckError):
+    """A formula or derivation could not be checked (its verdict is `error`: an unknown
+    name, a faulty model, no verified derivation). The Python API raises it with the
+    report of that verdict as `result`."""
+
+    def __init__(self, message: str, text: str | None = None,
+                 span: tuple[int, int] | None = None, result=None):
+        super().__init__(message, text, span)
+        self.result = result
 
 
 class UnreadableFileError(ShapecheckError):

@@ -344,33 +344,42 @@ class Session:
         return Setting(sizes=dict(o.sizes), shapes=dict(o.shapes), activations=dict(o.activations),
                        layout=o.layout, forward=tuple(o.forward), labels=tuple(o.labels))
 
-    def files(self, paths: Iterable[str]) -> Iterator[Result]:
-        """Every formula of every notes file, in order; an unreadable file is one error."""
+    def files(self, paths: Iterable[str], strict: bool = False) -> Iterator[Result]:
+        """Every formula of every notes file, in order; an unreadable file is one error
+        (`strict`: raised, as the Python API does)."""
         paths = list(paths)
         if not paths:  # the Markdown reader is loaded only for notes files
             return
-        from .notes import NoteError, NoteFormula, read_notes
+        from .notes import read_notes
 
         for path in paths:
             try:
                 items = read_notes(path, self.defaults())
             except UnreadableFileError as e:
+                if strict:
+                    raise
                 yield self._no_left_side(path) or Result("", "error", e.message,
                                                          Source(path, e.line or 1, 1))
                 continue
-            checked: dict[tuple, tuple] = {}  # a declaration → its value, its formulas' checkers
-            for item in items:
-                source = Source(item.file, item.line, item.column)
-                if isinstance(item, NoteError):
-                    yield Result("", "error", item.message, source)
-                elif isinstance(item, NoteFormula):
-                    checker = self.checker(self._options(item.setting))
-                    yield checker.check(item.text, source)
-                    for (kind, name), at in item.setting.declared.items():
-                        value = {"size": item.setting.sizes, "shape": item.setting.shapes,
-                                 "activation": item.setting.activations}[kind][name]
-                        checked.setdefault((kind, name, at, value), []).append(checker)
-            yield from unused_directives(path, checked)
+            yield from self.notes(items, path)
+
+    def notes(self, items: list, path: str) -> Iterator[Result]:
+        """The formulas and directive errors read from one file (or an IPython cell)."""
+        from .notes import NoteError, NoteFormula
+
+        checked: dict[tuple, tuple] = {}  # a declaration → its value, its formulas' checkers
+        for item in items:
+            source = Source(item.file, item.line, item.column)
+            if isinstance(item, NoteError):
+                yield Result("", "error", item.message, source)
+            elif isinstance(item, NoteFormula):
+                checker = self.checker(self.options_for(item.setting))
+                yield checker.check(item.text, source)
+                for (kind, name), at in item.setting.declared.items():
+                    value = {"size": item.setting.sizes, "shape": item.setting.shapes,
+                             "activation": item.setting.activations}[kind][name]
+                    checked.setdefault((kind, name, at, value), []).append(checker)
+        yield from unused_directives(path, checked)
 
     def _no_left_side(self, text: str) -> Result | None:
         """`shapecheck "W2.T @ dZ2"`: no file of that name, but a formula without its left
@@ -392,7 +401,8 @@ class Session:
         return Result(text, "error", f"no file of that name, and as a formula it needs a left "
                       f"side: the gradient it computes{which}")
 
-    def _options(self, setting) -> Options:
+    def options_for(self, setting) -> Options:
+        """The options a notes formula is checked with: these, with its directives'."""
         return replace(self.options, sizes=dict(setting.sizes), shapes=dict(setting.shapes),
                        activations=dict(setting.activations),
                        layout=setting.layout or self.options.layout,

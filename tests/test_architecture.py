@@ -39,8 +39,10 @@ STAGES = [
     ("check", ["check", "draws", "diagnosis"]),  # modules split from check.py go here
     ("advice", ["advice", "toy"]),  # toy: --toy, the formula written out as scalars
     ("orchestration", ["notes", "session", "declared"]),
-    ("output", ["report", "progress"]),
-    ("command line", ["cli", "__main__", "__init__"]),  # __init__: the package's own
+    ("output", ["report", "progress", "display"]),  # display: the API's results shown
+    ("python api", ["api", "arrays"]),  # arrays: sizes read off a namespace's arrays
+    ("command line", ["cli", "__main__"]),
+    ("notebook", ["ipython", "__init__"]),  # __init__: the package's own (lazy) names
 ]
 MAX_LINES = 450
 FUNCTION_WORDS = ["tanh", "sigmoid", "relu", "softplus", "softmax", "sqrt", "trace", "outer",

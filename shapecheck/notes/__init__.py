@@ -57,7 +57,7 @@ from .formats import read_latex, read_markdown, read_notebook, read_text
 from .formulas import read_block
 from .items import NoteError, NoteFormula, Setting, source_pieces
 
-__all__ = ["NoteError", "NoteFormula", "Setting", "is_gradient_lhs", "read_notes"]
+__all__ = ["NoteError", "NoteFormula", "Setting", "is_gradient_lhs", "read_notes", "read_plain"]
 
 _MARKDOWN_SUFFIXES = (".md", ".markdown", ".qmd")
 
@@ -76,4 +76,10 @@ def read_notes(path: str, defaults: Setting) -> list[NoteFormula | NoteError]:
         return read_markdown(text, path, OptIn(defaults))
     if suffix == ".tex":
         return read_latex(text, path, defaults)
-    return read_block(source_pieces(text, 0, len(text)), path, defaults)
+    return read_plain(text, path, defaults)
+
+
+def read_plain(text: str, name: str, defaults: Setting) -> list[NoteFormula | NoteError]:
+    """Plain-text notes given as a string (an IPython `%%shapecheck` cell), placed in `name`:
+    one formula or directive per line."""
+    return read_block(source_pieces(text, 0, len(text)), name, defaults)
