@@ -39,7 +39,7 @@ STAGES = [
     ("check", ["check", "draws", "diagnosis"]),  # modules split from check.py go here
     ("advice", ["advice", "toy"]),  # toy: --toy, the formula written out as scalars
     ("orchestration", ["notes", "session", "declared"]),
-    ("output", ["report", "progress"]),
+    ("output", ["report", "progress", "raster"]),  # raster: --png, from the SVG
     ("command line", ["cli", "__main__", "__init__"]),  # __init__: the package's own
 ]
 MAX_LINES = 450
