@@ -40,6 +40,8 @@ STAGES = [
     ("advice", ["advice", "toy"]),  # toy: --toy, the formula written out as scalars
     ("orchestration", ["notes", "session", "declared"]),
     ("output", ["report", "progress", "raster"]),  # raster: --png, from the SVG
+    # where people already work: pytest --shapecheck, a hand-written backward function checked
+    ("integrations", ["pytest_plugin", "backward"]),
     ("command line", ["cli", "__main__", "__init__"]),  # __init__: the package's own
 ]
 MAX_LINES = 450
