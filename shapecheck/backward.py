@@ -242,7 +242,7 @@ def _check_one(name: str, output: str, value, dims: Dims, cost: _Cost,
             said += ". Its transpose is the true gradient: transpose it (.T)"
             base["diagnosis"] = {"kind": "transpose"}
         elif claim.size == x.size and np.ndim(claim) != x.ndim:
-            said += f"; reshape it to {show(x.shape)} (keepdims=True on a sum keeps it 2-D)"
+            said += f"; reshape it to {show(x.shape)} (or sum keeping its dimensions)"
         return GradientCheck(verdict="shape", message=said, **base)
     if not np.all(np.isfinite(claim)):
         return GradientCheck(verdict="value", message=f"the gradient returned for {name} holds "

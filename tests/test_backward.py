@@ -108,7 +108,7 @@ def test_a_bias_gradient_without_keepdims_has_the_wrong_shape():
     result = check_backward(linear_forward, backward, LINEAR, SIZES, examples="m")
     b = result["b"]
     assert b.verdict == "shape" and b.returned_shape == (4,) and b.diagnosis is None
-    assert "keepdims=True" in b.message
+    assert "reshape it to (4, 1) (or sum keeping its dimensions)" in b.message
 
 
 # --- relu -------------------------------------------------------------------------------------
