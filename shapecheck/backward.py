@@ -95,10 +95,30 @@ class BackwardCheck:
                        diagnosis=g.diagnosis, sizes=dict(self.sizes)) for g in self.gradients]
 
     def text(self, width: int | None = None) -> str:
+        """The report as the command prints it to a pipe: plain text, unwrapped."""
         from . import report  # rendering only when shown
 
         buffer = io.StringIO()
-        console = report.make_console(buffer, width)
+        self._render(report.make_console(buffer, width))
+        return buffer.getvalue().rstrip("\n")
+
+    def _repr_html_(self) -> str:
+        """The report in colour, as a terminal shows it, for a notebook."""
+        from rich.console import Console
+
+        from . import report
+
+        console = Console(file=io.StringIO(), record=True, theme=report.THEME, width=120,
+                          force_terminal=True, color_system="truecolor", highlight=False,
+                          soft_wrap=True)
+        self._render(console)
+        return console.export_html(inline_styles=True, code_format=(
+            '<pre style="font-family: Menlo, Consolas, monospace; line-height: 1.3">'
+            "{code}</pre>"))
+
+    def _render(self, console) -> None:
+        from . import report
+
         for result in self.results():
             report.render_one(result, console)
         counts = ", ".join(f"{sum(g.verdict == v for g in self.gradients)} {v}"
@@ -108,8 +128,8 @@ class BackwardCheck:
                f"{'s' if len(self.gradients) != 1 else ''} checked: {counts or 'none'}"
         if self.unchecked:
             said += f"; none returned for {', '.join(self.unchecked)}"
-        console.print(said + (f" ({self.cost})" if self.cost else ""), highlight=False)
-        return buffer.getvalue().rstrip("\n")
+        console.print(said + (f" ({self.cost})" if self.cost else ""), style="bold",
+                      highlight=False)
 
     def __str__(self) -> str:
         return self.text()

@@ -242,3 +242,12 @@ def test_the_readmes_example_prints_what_the_readme_shows():
                          timeout=120, env={"NO_COLOR": "1", "PATH": ""})
     assert run.returncode == 0, run.stderr
     assert run.stdout == shown
+
+
+def test_in_a_notebook_the_report_is_html_in_colour():
+    def backward(dZ, A_prev, W, b):
+        return {"W": dZ @ A_prev.T}
+    html = check_backward(linear_forward, backward, LINEAR, SIZES, examples="m")._repr_html_()
+    assert html.startswith("<pre") and html.rstrip().endswith("</pre>")
+    assert "✗ value" in html and "multiply it by 1/m" in html
+    assert "color: #" in html  # the verdict's colour, inline
