@@ -128,15 +128,23 @@ class NotesItem(pytest.Item):
 
 
 def rendered(results, config: pytest.Config) -> str:
-    """The command's report of `results`, to the width of pytest's terminal (unwrapped
-    where that is no terminal, as the command's output in a pipe)."""
+    """The command's report of `results`: in colour and to the width of pytest's terminal
+    where pytest writes in colour (a terminal, `--color=yes`), else plain and unwrapped, as
+    the command's output in a pipe."""
     import io
+
+    from rich.console import Console
 
     from . import report
 
     writer = config.get_terminal_writer()
     buffer = io.StringIO()
-    console = report.make_console(buffer, writer.fullwidth if writer.hasmarkup else None)
+    if writer.hasmarkup:
+        console = Console(file=buffer, theme=report.THEME, width=writer.fullwidth,
+                          force_terminal=True, color_system="standard", soft_wrap=True,
+                          highlight=False)  # the theme's colours are the 16 standard ones
+    else:
+        console = report.make_console(buffer)
     report.render_all(results, console, console)
     return buffer.getvalue().rstrip("\n")
 

@@ -153,3 +153,13 @@ def test_without_the_option_shapecheck_is_not_imported_beyond_the_plugin(notes):
                                         "notes.md", "test_plain.py")
     result.assert_outcomes(passed=4, failed=2)
     result.stdout.fnmatch_lines(["LOADED numpy, lark, rich, shapecheck.session, shapecheck.notes"])
+
+
+def test_in_colour_where_pytest_writes_in_colour(notes):
+    result = notes.runpytest("--shapecheck", "-p", "no:cacheprovider", "--color=yes",
+                             "notes.md")
+    text = result.stdout.str()
+    assert "\x1b[1;31m✗ value\x1b[0m" in text  # the verdict as the terminal shows it
+    result = notes.runpytest("--shapecheck", "-p", "no:cacheprovider", "--color=no",
+                             "notes.md")
+    assert "\x1b[" not in result.stdout.str() and "✗ value" in result.stdout.str()
