@@ -359,7 +359,11 @@ def command(args, shapes, forward, activations, layers, labels, layout, seed, to
 
 def _png(svg: str) -> bytes:
     from .raster import png
-    return png(svg)
+    try:
+        return png(svg)
+    except ShapecheckError as e:  # nothing written, as for a path that cannot be
+        _error(e.message)
+        sys.exit(EXIT_ERROR)
 
 
 def _write(option: str, path: str, content: str | bytes) -> None:

@@ -31,4 +31,7 @@ def renderer():
 def png(svg: str) -> bytes:
     """PNG bytes of an SVG picture of the report, text in a monospaced font."""
     svg = _FONTS.sub(f"font-family: {MONOSPACE}", svg)
-    return bytes(renderer()(svg_string=svg, zoom=ZOOM))
+    try:
+        return bytes(renderer()(svg_string=svg, zoom=ZOOM))
+    except ValueError as e:  # resvg's one error: an SVG it cannot draw
+        raise BadOptionError(f"--png: resvg could not draw the picture ({e})") from None

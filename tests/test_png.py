@@ -84,3 +84,14 @@ def test_an_unwritable_png_path_is_an_error_and_writes_nothing(cli, here):
 def test_a_bad_option_with_png_writes_nothing(cli, here):
     result = cli("dZ2 = A2 - Y", *COURSE_ARGS, "--png", "report.png", "--tol", "0")
     assert result.exit_code == 2 and os.listdir(here) == []
+
+
+def test_a_picture_resvg_cannot_draw_is_an_error_and_writes_nothing(cli, here, monkeypatch):
+    def fails(**_):
+        raise ValueError("render failure")
+    monkeypatch.setattr(raster, "renderer", lambda: fails)
+    result = cli("dZ2 = A2 - Y", *COURSE_ARGS, "--png", "report.png")
+    assert result.exit_code == 2 and not result.crashed
+    assert result.stderr == "shapecheck: error: --png: resvg could not draw the picture " \
+                            "(render failure)\n"
+    assert os.listdir(here) == []
