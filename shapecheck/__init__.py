@@ -18,6 +18,7 @@ import types
 from typing import TYPE_CHECKING, Any
 
 __all__ = ["check", "derive", "check_notes", "check_notes_text", "CheckResult", "Report",
+           "check_backward",
            "ShapecheckError", "FormulaSyntaxError", "UnknownNameError", "BadOptionError",
            "ModelError", "CheckError", "UnreadableFileError", "load_ipython_extension"]
 
@@ -27,6 +28,7 @@ _FROM_ERRORS = {"ShapecheckError", "FormulaSyntaxError", "UnknownNameError", "Ba
 
 if TYPE_CHECKING:  # for type checkers and editors; at run time, __getattr__ below
     from .api import CheckResult, Report, check, check_notes, check_notes_text, derive
+    from .backward import check_backward
     from .errors import (BadOptionError, CheckError, FormulaSyntaxError, ModelError,
                          ShapecheckError, UnknownNameError, UnreadableFileError)
 
@@ -35,6 +37,9 @@ def __getattr__(name: str) -> Any:
     if name in _FROM_API:
         from . import api
         return getattr(api, name)
+    if name == "check_backward":
+        from .backward import check_backward
+        return check_backward
     if name in _FROM_ERRORS:
         from . import errors
         return getattr(errors, name)

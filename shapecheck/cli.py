@@ -235,13 +235,16 @@ def _print_version(ctx: click.Context, _param, value: bool) -> None:
                    "the scalar chain rule's.")
 @click.option("--svg", "svg_file", metavar="FILE",
               help="Also write the report, as the terminal shows it, to FILE as an SVG picture.")
+@click.option("--png", "png_file", metavar="FILE",
+              help="Also write the report, as the terminal shows it, to FILE as a PNG image "
+                   "(needs the extra: pip install \"backprop-shapecheck[png]\").")
 @click.option("--html", "html_file", metavar="FILE",
               help="Also write the report, as the terminal shows it, to FILE as an HTML page.")
 @click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
               help="Print the version and exit.")
 def command(args, shapes, forward, activations, layers, labels, layout, seed, tol, no_values,
             probes, exact, as_json, explain, svg_file, html_file, derive=(), expand=False,
-            latex=False, steps=False, only_layers=None, toy=False):
+            latex=False, steps=False, only_layers=None, toy=False, png_file=None):
     """Check hand-derived gradient formulas: shapes, then values against finite differences.
 
     \b
@@ -279,6 +282,9 @@ def command(args, shapes, forward, activations, layers, labels, layout, seed, to
         options, formulas, paths = read_arguments(
             args, shapes, forward, activations, layers, labels, layout, seed, tol, no_values,
             probes, exact, only_layers, derive, expand, latex, steps)
+        if png_file:  # refused before any check where the renderer is missing
+            from .raster import renderer
+            renderer()
     except ShapecheckError as e:
         _error(e.message)
         sys.exit(EXIT_ERROR)
@@ -316,11 +322,12 @@ def command(args, shapes, forward, activations, layers, labels, layout, seed, to
                 report.render_one(r, err)
     else:
         report.render_all(results, out, err, files=len(paths))
-    if svg_file or html_file:
+    if svg_file or html_file or png_file:
         svg, html = report.pictures(results, len(paths))
-        for option, path, content in (("--svg", svg_file, svg), ("--html", html_file, html)):
+        for option, path, content in (("--svg", svg_file, svg), ("--html", html_file, html),
+                                      ("--png", png_file, None)):
             if path:
-                _write(option, path, content)
+                _write(option, path, content if content is not None else _png(svg))
     sys.exit(exit_status(results))
 
 
@@ -354,10 +361,20 @@ def read_arguments(args, shapes=(), forward=None, activations=(), layers=None, l
     return options, formulas, paths
 
 
-def _write(option: str, path: str, content: str) -> None:
+def _png(svg: str) -> bytes:
+    from .raster import png
+    try:
+        return png(svg)
+    except ShapecheckError as e:  # nothing written, as for a path that cannot be
+        _error(e.message)
+        sys.exit(EXIT_ERROR)
+
+
+def _write(option: str, path: str, content: str | bytes) -> None:
     """Write the one file that was asked for; a path that cannot be written is exit 2."""
     try:
-        with open(path, "w", encoding="utf-8") as f:
+        with (open(path, "wb") if isinstance(content, bytes) else
+              open(path, "w", encoding="utf-8")) as f:
             f.write(content)
     except OSError as e:
         _error(f"{option} {path}: cannot write it ({e.strerror or e})")

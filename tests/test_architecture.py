@@ -39,7 +39,10 @@ STAGES = [
     ("check", ["check", "draws", "diagnosis"]),  # modules split from check.py go here
     ("advice", ["advice", "toy"]),  # toy: --toy, the formula written out as scalars
     ("orchestration", ["notes", "session", "declared"]),
-    ("output", ["report", "progress", "display"]),  # display: the API's results shown
+    ("output", ["report", "progress", "display", "raster"]),  # display: the API's results
+    # shown; raster: --png, from the SVG
+    # where people already work: pytest --shapecheck, a hand-written backward function checked
+    ("integrations", ["pytest_plugin", "backward"]),
     ("python api", ["api", "arrays"]),  # arrays: sizes read off a namespace's arrays
     ("command line", ["cli", "__main__"]),
     ("notebook", ["ipython", "__init__"]),  # __init__: the package's own (lazy) names
