@@ -297,6 +297,7 @@ def to_json(result: Result) -> dict:
             "layout": result.network.layout, "forward": result.network.forward},
         "repair": result.repair,
         "derived": getattr(result, "derived", None),
+        "link": result.link,
     }
 
 

@@ -358,7 +358,8 @@ class Session:
         paths = list(paths)
         if not paths:  # the Markdown reader is loaded only for notes files
             return
-        from .notes import NoteError, NoteFormula, read_notes
+        from .chains import Member, check_derivation
+        from .notes import NoteDerivation, NoteError, NoteFormula, read_notes
 
         for path in paths:
             try:
@@ -373,6 +374,10 @@ class Session:
                     yield Result("", "error", item.message, source)
                 elif isinstance(item, NoteFormula):
                     yield self.checker(self._options(item.setting)).check(item.text, source)
+                elif isinstance(item, NoteDerivation):
+                    members = [Member(*member) for member in item.members]
+                    yield from check_derivation(self.checker(self._options(item.setting)),
+                                                members, item.file)
 
     def _no_left_side(self, text: str) -> Result | None:
         """`shapecheck "W2.T @ dZ2"`: no file of that name, but a formula without its left

@@ -87,6 +87,8 @@ class Binder:
                     binding[name] = (name, False)
                 elif name.startswith("d") and name[1:] in model.shapes:
                     binding[name] = (name[1:], True)
+                elif starred(name) in model.shapes:  # `Y^*` (read Y_star) is the model's Ystar
+                    binding[name] = (starred(name), False)
             return model, binding
         layers = self.layers(names)
         roles = {n: role(n, layers) for n in names}
@@ -98,6 +100,11 @@ class Binder:
             elif name in self.options.shapes:
                 binding[name] = (name, False)  # declared, outside the model: shapes only
         return model, binding
+
+
+def starred(name: str) -> str:
+    """The model's spelling of a starred name: `starred('Y_star')` -> 'Ystar'."""
+    return name[:-len("_star")] + "star" if name.endswith("_star") else name
 
 
 def hidden_activations(fixed: Mapping[str, str] | None, last_layer: int) -> dict[str, str]:

@@ -55,9 +55,9 @@ from ..models.names import is_gradient_lhs
 from .directives import OptIn
 from .formats import read_latex, read_markdown, read_notebook, read_text
 from .formulas import read_block
-from .items import NoteError, NoteFormula, Setting, source_pieces
+from .items import NoteDerivation, NoteError, NoteFormula, Setting, source_pieces
 
-__all__ = ["NoteError", "NoteFormula", "Setting", "is_gradient_lhs", "read_notes"]
+__all__ = ["NoteDerivation", "NoteError", "NoteFormula", "Setting", "is_gradient_lhs", "read_notes"]
 
 _MARKDOWN_SUFFIXES = (".md", ".markdown", ".qmd")
 

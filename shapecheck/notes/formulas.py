@@ -9,7 +9,10 @@ import re
 from ..models.names import is_gradient_lhs
 
 from .directives import DIRECTIVE, Scope, directive
-from .items import Item, NoteFormula, Piece, Setting, has_equals, split_equation
+from ..language.indices import written_with_indices
+
+from .items import (Item, NoteDerivation, NoteFormula, Piece, Setting, has_equals,
+                    split_equation, split_members)
 
 
 def _equation(scope: Scope, text: Piece, file: str, math: bool) -> list[Item]:
@@ -39,13 +42,19 @@ def read_block(lines: list[Piece], file: str, defaults: Setting) -> list[Item]:
             continue
         if DIRECTIVE.match(piece.text):
             items += directive(scope, piece, file)
+        elif len(split_members(piece.text)) > 2:  # `A = B = C`: a derivation
+            items += _chain(scope, [(body.strip(), piece.line, piece.column + offset + len(body)
+                                     - len(body.lstrip()))
+                                    for offset, body in split_members(piece.text)],
+                            file, math=False)
         else:
             items += _equation(scope, piece, file, math=False)
     return items
 
 
 _MATH_NOISE = re.compile(r"&|\\(?:nonumber|notag)\b|\\label\{[^{}]*\}|\\tag\*?\{[^{}]*\}"
-                         r"|\\(?:begin|end)\{(?:aligned|alignedat|split|gathered)\}(?:\{\d+\})?")
+                         r"|\\(?:begin|end)\{(?:aligned|alignedat|split|gathered|align|eqnarray|equation|gather"
+                         r"|multline)\*?\}(?:\{\d+\})?")
 _ROW_BREAK = re.compile(r"\\\\(?:\[[^\]]*\])?")
 _TRAILER = re.compile(r"(?:\s|[.,;]|\\[,;:!]|\\q?quad\b)+$")
 
@@ -61,19 +70,40 @@ def read_math(pieces: list[Piece], file: str, scope: Scope) -> list[Item]:
             rows.append([])
             start = m.end()
         rows[-1].append(piece.cut(start))
-    items, lhs = [], None
+    chains: list[list[tuple[str, int, int]]] = []
     for row in rows:
         for first, parts in _row_equations(row):
             text = _TRAILER.sub("", re.sub(r"\s+", " ", " ".join(parts)))
-            sides = split_equation(text)
-            if sides is not None and not sides[0].strip():
-                if lhs is None:
-                    continue
-                text = f"{lhs} = {sides[1].strip()}"  # `&= ...`: a step of a derivation
-            elif sides is not None:
-                lhs = sides[0].strip()
-            items += _equation(scope, first._replace(text=text), file, math=True)
+            members = split_members(text)
+            if len(members) == 1:
+                continue  # no equation
+            placed = [(body.strip(), first.line,
+                       first.column + offset + len(body) - len(body.lstrip()))
+                      for offset, body in members]
+            if not placed[0][0]:  # `&= ...`: the next member of the derivation above
+                if chains:
+                    chains[-1] += placed[1:]
+                continue
+            chains.append(placed)
+    items = []
+    for chain in chains:
+        items += _chain(scope, chain, file, math=True)
     return items
+
+
+def _chain(scope: Scope, chain: list[tuple[str, int, int]], file: str, math: bool) -> list[Item]:
+    """An equation (two members) or a derivation (more, or written in index notation); in
+    math, one whose first member is neither a gradient nor in index notation is the
+    forward pass written for people."""
+    texts = [text for text, _, _ in chain]
+    _, line, column = chain[0]
+    indexed = written_with_indices(texts)
+    if len(chain) == 2 and not indexed:
+        return _equation(scope, Piece(f"{texts[0]} = {texts[1]}", line, column), file, math)
+    if math and not indexed and not is_gradient_lhs(texts[0]):
+        return []
+    scope.used = True
+    return [NoteDerivation(tuple(chain), file, line, column, scope.setting)]
 
 
 def _row_equations(row: list[Piece]) -> list[tuple[Piece, list[str]]]:

@@ -29,6 +29,17 @@ class NoteFormula:
 
 
 @dataclass(frozen=True)
+class NoteDerivation:
+    """A derivation (`A = B = C`, an align block's `&=` rows): its members, each with its
+    1-based position (text, line, column); the first member's position is the item's."""
+    members: tuple[tuple[str, int, int], ...]
+    file: str
+    line: int
+    column: int
+    setting: Setting
+
+
+@dataclass(frozen=True)
 class NoteError:
     """A malformed directive: reported, and the rest of the file is still read."""
     message: str
@@ -37,7 +48,7 @@ class NoteError:
     column: int
 
 
-Item = NoteFormula | NoteError
+Item = NoteFormula | NoteDerivation | NoteError
 
 
 # --- positions ---------------------------------------------------------------------
@@ -107,6 +118,19 @@ def split_equation(text: str) -> tuple[str, str] | None:
                 and text[i + 1:i + 2] != "="):
             return text[:i], text[i + 1:]
     return None
+
+
+def split_members(text: str) -> list[tuple[int, str]]:
+    """The members of `A = B = C` (split at every `=` outside brackets), each with its
+    offset in `text`: `split_members("a = b")` → [(0, 'a '), (3, ' b')]."""
+    members, start = [], 0
+    while True:
+        sides = split_equation(text[start:])
+        if sides is None:
+            members.append((start, text[start:]))
+            return members
+        members.append((start, sides[0]))
+        start += len(sides[0]) + 1
 
 
 def has_equals(text: str) -> bool:

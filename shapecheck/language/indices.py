@@ -1,0 +1,431 @@
+"""Index notation as derivations write it: entries `Y_i`, `W_{kl}`, `[HW + B]_i`,
+`\\left[\\frac{\\partial J}{\\partial W}\\right]_{kl}`, sums `\\sum_j`, `\\sum_{i=1}^{m}`,
+Kronecker `\\delta_{ik}`, and partial derivatives of the cost or of an entry by an entry
+(`\\frac{\\partial Y_i}{\\partial B_k}`, and the operator `\\frac{\\partial}{\\partial W_{kl}} ...`).
+
+    read_member(r"\\sum_j H_j W_{ji}", names={"H", "W"})
+    # -> Sum('j', None, None, Product(Entry(Sym('H'), ('j',)), Entry(Sym('W'), ('j', 'i'))))
+
+A small recursive-descent reader of its own (the formula grammar reads one equation of
+matrices; this reads one member of a derivation, whose values are arrays over index
+axes: shapecheck.numeric.indexed evaluates it). Decisions:
+
+* a run of letters is a name where `names` (the model's quantities and sizes) or the
+  function table knows it, else one name per letter (`HW` is H times W);
+* a subscript of digits keeps its layer meaning (`W_2` is W2), a subscript of letters
+  makes an entry, one index a letter (`W_{kl}`, `W_{k,l}`);
+* `\\sum` and the operator `\\frac{\\partial}{\\partial X}` apply to the rest of the product
+  they start (`\\sum_j 2 (Y_j - Y^*_j) \\delta_{ij}` sums the three factors);
+* juxtaposition and `\\cdot` multiply (matrices: the matrix product), `*` and `\\odot` are
+  element-wise, `^T` and `^\\top` transpose, `^*` stars a name (`Y^*` is Y_star).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Collection
+
+from ..errors import FormulaSyntaxError
+from ..errors import FormulaSyntaxError as ParseError
+from .. import functions
+
+
+@dataclass(frozen=True)
+class Num:
+    value: float
+
+
+@dataclass(frozen=True)
+class Sym:
+    name: str
+    at: int = 0
+
+
+@dataclass(frozen=True)
+class Entry:
+    base: object
+    indices: tuple[str, ...]
+    at: int = 0
+
+
+@dataclass(frozen=True)
+class Bin:
+    op: str  # '+', '-', 'prod' (juxtaposition, \cdot), '*' (element-wise), '/'
+    left: object
+    right: object
+
+
+@dataclass(frozen=True)
+class Neg:
+    operand: object
+
+
+@dataclass(frozen=True)
+class Power:
+    base: object
+    exponent: float
+
+
+@dataclass(frozen=True)
+class Transposed:
+    operand: object
+
+
+@dataclass(frozen=True)
+class Apply:
+    func: str
+    arg: object
+    prime: bool  # f'(x): the derivative of f
+
+
+@dataclass(frozen=True)
+class Sum:
+    index: str
+    start: str | None
+    end: str | None
+    body: object
+
+
+@dataclass(frozen=True)
+class Delta:
+    first: str
+    second: str
+
+
+@dataclass(frozen=True)
+class Partial:
+    """∂ body / ∂ var_{indices}: `body` is the numerator, or what the operator applies to."""
+    body: object
+    var: str
+    indices: tuple[str, ...]
+    at: int = 0
+
+
+_TOKEN = re.compile(r"""
+    (?P<space>\s+|\\[,;:!\ ]|\\q?quad\b|~)
+  | (?P<open>\\left\s*[\[(]|\\bigl?\s*[\[(]|\\Bigl?\s*[\[(])
+  | (?P<close>\\right\s*[\])]|\\bigr?\s*[\])]|\\Bigr?\s*[\])])
+  | (?P<command>\\[A-Za-z]+)
+  | (?P<number>\d+(?:\.\d+)?)
+  | (?P<word>[A-Za-z][A-Za-z0-9]*)
+  | (?P<char>[{}()\[\]_^'+\-*/=,])
+""", re.VERBOSE)
+_PRODUCT_COMMANDS = {"\\cdot": "prod", "\\times": "prod", "\\odot": "*", "\\circ": "*"}
+_FUNCTION_COMMANDS = {"\\sigma": "sigma", "\\phi": "phi", "\\tanh": "tanh", "\\exp": "exp",
+                      "\\log": "log", "\\ln": "log", "\\sqrt": "sqrt"}
+_TRANSPOSE = ("T", "\\top", "\\intercal")
+_OPEN_LETTERS = ("f", "g", "h")
+
+
+def read_member(text: str, names: Collection[str] = ()) -> object:
+    """The tree of one member of a derivation; ParseError (with a span) if not read."""
+    return _Reader(text, set(names)).member()
+
+
+def free_indices(node) -> set[str]:
+    """The indices a member's value runs over: `free_indices(read_member('W_{kl}'))` →
+    {'k', 'l'} (an index summed, or one a derivative's entry names, is not free)."""
+    if isinstance(node, Entry):
+        return free_indices(node.base) | set(node.indices)
+    if isinstance(node, Delta):
+        return {node.first, node.second}
+    if isinstance(node, Sum):
+        return free_indices(node.body) - {node.index}
+    if isinstance(node, Partial):
+        return free_indices(node.body) | set(node.indices)
+    children = [getattr(node, f) for f in ("left", "right", "operand", "base", "arg")
+                if hasattr(node, f)]
+    return set().union(*(free_indices(c) for c in children)) if children else set()
+
+
+def uses_indices(node) -> bool:
+    """True when a member is written in index notation: an entry, a sum, a delta, ∂ by an
+    entry (∂J/∂W alone is the matrix notation the formula grammar reads)."""
+    if isinstance(node, (Entry, Delta, Sum)) or isinstance(node, Partial) and node.indices:
+        return True
+    return any(uses_indices(getattr(node, f)) for f in ("left", "right", "operand", "base", "arg", "body")
+               if hasattr(node, f))
+
+
+def written_with_indices(texts) -> bool:
+    """True when some member of a derivation is written in index notation."""
+    for text in texts:
+        try:
+            if uses_indices(read_member(text)):
+                return True
+        except FormulaSyntaxError:
+            continue
+    return False
+
+
+class _Reader:
+    def __init__(self, text: str, names: set[str]):
+        self.text, self.names = text, names
+        self.tokens: list[tuple[str, str, int]] = []
+        at = 0
+        while at < len(text):
+            m = _TOKEN.match(text, at)
+            if m is None:
+                raise ParseError(f"'{text[at]}' is not read in index notation", text, (at, at + 1))
+            kind = m.lastgroup
+            if kind != "space":
+                value = m.group()
+                if kind in ("open", "close"):
+                    kind, value = "char", value[-1]
+                self.tokens.append((kind, value, m.start()))
+            at = m.end()
+        self.i = 0
+
+    # --- tokens ---
+    def peek(self, offset: int = 0) -> tuple[str, str, int]:
+        j = self.i + offset
+        return self.tokens[j] if j < len(self.tokens) else ("end", "", len(self.text))
+
+    def take(self) -> tuple[str, str, int]:
+        token = self.peek()
+        self.i += 1
+        return token
+
+    def is_(self, value: str, offset: int = 0) -> bool:
+        return self.peek(offset)[1] == value and self.peek(offset)[0] != "end"
+
+    def expect(self, value: str) -> int:
+        kind, found, at = self.take()
+        if found != value or kind == "end":
+            shown = f"'{found}'" if kind != "end" else "the end"
+            raise ParseError(f"expected '{value}', found {shown}", self.text,
+                             (at, at + max(len(found), 1)))
+        return at
+
+    def fail(self, message: str):
+        _, found, at = self.peek()
+        raise ParseError(message, self.text, (at, at + max(len(found), 1)))
+
+    # --- grammar ---
+    def member(self):
+        node = self.expr()
+        if self.peek()[0] != "end":
+            self.fail(f"'{self.peek()[1]}' is not read here")
+        return node
+
+    def expr(self):
+        node = None
+        if self.is_("-") or self.is_("+"):
+            sign = self.take()[1]
+            node = self.product()
+            node = Neg(node) if sign == "-" else node
+        else:
+            node = self.product()
+        while self.is_("+") or self.is_("-"):
+            op = self.take()[1]
+            node = Bin(op, node, self.product())
+        return node
+
+    def starts_factor(self) -> bool:
+        kind, value, _ = self.peek()
+        if kind in ("number", "word"):
+            return True
+        if kind == "command":
+            return value not in _PRODUCT_COMMANDS and value != "\\right"
+        return kind == "char" and value in ("(", "[")
+
+    def product(self):
+        node = self.factor()
+        if isinstance(node, (Sum, Partial)) and node.body is None:
+            return self.completed(node)
+        while True:
+            op = "prod"
+            if self.is_("*") or self.is_("/"):
+                op = self.take()[1]
+            elif self.peek()[0] == "command" and self.peek()[1] in _PRODUCT_COMMANDS:
+                op = _PRODUCT_COMMANDS[self.take()[1]]
+            elif not self.starts_factor():
+                return node
+            right = self.factor()
+            if isinstance(right, (Sum, Partial)) and right.body is None:
+                return Bin(op, node, self.completed(right))
+            node = Bin(op, node, right)
+
+    def completed(self, node):
+        """A sum or a ∂ operator: its body is the rest of the product."""
+        if not self.starts_factor():
+            self.fail("a sum or a derivative operator needs something to apply to")
+        body = self.product()
+        return Sum(node.index, node.start, node.end, body) if isinstance(node, Sum) \
+            else Partial(body, node.var, node.indices, node.at)
+
+    def factor(self):
+        node = self.primary()
+        while True:
+            if self.is_("_"):
+                at = self.take()[2]
+                indices = self.indices(self.group_text())
+                node = Entry(node, indices, at)
+            elif self.is_("^"):
+                self.take()
+                node = self.superscript(node)
+            else:
+                return node
+
+    def group_text(self) -> str:
+        """A braced group's tokens as text, or one token."""
+        if not self.is_("{"):
+            return self.take()[1]
+        self.take()
+        parts = []
+        while not self.is_("}"):
+            if self.peek()[0] == "end":
+                self.fail("'{' is never closed")
+            parts.append(self.take()[1])
+        self.take()
+        return "".join(parts)
+
+    def indices(self, text: str) -> tuple[str, ...]:
+        letters = text.replace(",", "")
+        if not letters.isalpha():
+            self.fail(f"the subscript '{text}' is not an index (a letter, or letters: W_{{kl}})")
+        return tuple(letters)
+
+    def superscript(self, node):
+        text = self.group_text()
+        if text in _TRANSPOSE:
+            return Transposed(node)
+        if text == "*" and isinstance(node, Sym):
+            return Sym(node.name + "_star", node.at)
+        if text.startswith("[") and text.endswith("]") and text[1:-1].isdigit() \
+                and isinstance(node, Sym):  # W^{[2]}: the layer
+            return Sym(node.name + text[1:-1], node.at)
+        try:
+            return Power(node, float(text))
+        except ValueError:
+            self.fail(f"the superscript '{text}' is not read (T, *, a layer [2] or a number)")
+
+    def primary(self):
+        kind, value, at = self.peek()
+        if kind == "number":
+            self.take()
+            return Num(float(value))
+        if value in ("(", "[") and kind == "char":
+            self.take()
+            inner = self.expr()
+            self.expect(")" if value == "(" else "]")
+            return inner
+        if kind == "word":
+            return self.word()
+        if kind == "command":
+            return self.command()
+        self.fail(f"expected a quantity, found '{value}'" if kind != "end"
+                  else "expected a quantity, found the end")
+
+    def word(self):
+        _, value, at = self.take()
+        if value in self.names:
+            return self.called(Sym(value, at))
+        head = value.rstrip("0123456789")
+        if head != value and head in self.names and len(head) > 1:
+            return self.called(Sym(value, at))
+        if functions.lookup(value) is not None and self.is_("("):
+            return self.call(value)
+        # `HW`: one name a letter; the last one may take a call, a subscript or a power
+        node = None
+        for offset, letter in enumerate(value):
+            last = offset == len(value) - 1
+            part = Sym(letter, at + offset)
+            if last:
+                part = self.called(part)
+            node = part if node is None else Bin("prod", node, part)
+        return node
+
+    def called(self, sym: Sym):
+        """`f(x)`, `f'(x)` where f is an activation left open (or a known function)."""
+        name = sym.name
+        if name in self.names and not (self.is_("'") or self.is_("(")):
+            return sym
+        if (name in _OPEN_LETTERS or name.rstrip("0123456789") in _OPEN_LETTERS
+                or name in ("sigma", "phi")) and (self.is_("'") or self.is_("(")):
+            return self.call(name)
+        return sym
+
+    def call(self, name: str):
+        prime = False
+        if self.is_("'"):
+            self.take()
+            prime = True
+        self.expect("(")
+        arg = self.expr()
+        self.expect(")")
+        return Apply(name, arg, prime)
+
+    def command(self):
+        _, value, at = self.take()
+        if value == "\\frac":
+            return self.fraction(at)
+        if value == "\\sum":
+            return self.summation()
+        if value == "\\delta":
+            self.expect("_")
+            pair = self.indices(self.group_text())
+            if len(pair) != 2:
+                self.fail("a Kronecker delta takes two indices: \\delta_{ik}")
+            return Delta(*pair)
+        if value in _FUNCTION_COMMANDS:
+            if value == "\\sqrt":
+                self.expect("{")
+                inner = self.expr()
+                self.expect("}")
+                return Apply("sqrt", inner, False)
+            return self.call(_FUNCTION_COMMANDS[value])
+        raise ParseError(f"{value} is not read in index notation", self.text,
+                         (at, at + len(value)))
+
+    def braced(self):
+        self.expect("{")
+        inner = self.expr()
+        self.expect("}")
+        return inner
+
+    def fraction(self, at: int):
+        if self.is_("{") and self.is_("\\partial", 1):
+            self.take()
+            self.take()
+            body = None if self.is_("}") else self.expr()
+            self.expect("}")
+            self.expect("{")
+            self.expect("\\partial")
+            kind, var, var_at = self.take()
+            if kind != "word":
+                raise ParseError("expected the name ∂ is taken by", self.text, (var_at, var_at + 1))
+            indices = ()
+            if self.is_("^"):
+                self.take()
+                star = self.group_text()
+                if star != "*":
+                    self.fail("only ^* is read on the variable of a derivative")
+                var += "_star"
+            if self.is_("_"):
+                self.take()
+                sub = self.group_text()
+                if sub.isdigit():
+                    var += sub  # W_2: the layer
+                else:
+                    indices = self.indices(sub)
+            self.expect("}")
+            return Partial(body, var, indices, at)
+        numerator = self.braced()
+        return Bin("/", numerator, self.braced())
+
+    def summation(self):
+        index, start, end = None, None, None
+        if self.is_("_"):
+            self.take()
+            lower = self.group_text()
+            m = re.fullmatch(r"([A-Za-z])(?:=(\d+))?", lower)
+            if m is None:
+                self.fail(f"the sum's index '{lower}' is not read: \\sum_i or \\sum_{{i=1}}^{{m}}")
+            index, start = m.group(1), m.group(2)
+        if self.is_("^"):
+            self.take()
+            end = self.group_text()
+        if index is None:
+            self.fail("a sum names its index: \\sum_i")
+        return Sum(index, start, end, None)
