@@ -74,71 +74,91 @@ def _indexed_links(checker, members: list[Member], file: str) -> list[Result]:
             try:
                 trees.append(read_member(member.text, names))
             except ShapecheckError as e:
-                raise _At(member, e) from None
+                trees.append(_Unread(member, e, "error"))
         fixed = {**model.fixed_functions, **options.activations}
         open_ = sorted(set(model.open_functions) - set(fixed))
         bindings = [{g: a for g in open_} for a in OPEN_ACTIVATIONS] if open_ else [{}]
-        outcomes = [None] * len(links)  # per link: (verdict, message, rel) of its worst binding
+        outcomes: list = [None] * len(links)  # per link: (verdict, message, rel) at its worst
         for binding in bindings:
             functions = {**fixed, **binding}
             values, _ = draw_forward(model, sizes, functions, options.seed)
-            space = indexed.Space(model, values, functions, sizes)
-            found = _values(trees, members, space)
+            found = _values(trees, members, indexed.Space(model, values, functions, sizes))
             for k, (left, right) in enumerate(zip(found, found[1:])):
-                outcome = _compare(left, right, options.tol, binding)
+                bad = next((v for v in (left, right) if isinstance(v, _Unread)), None)
+                outcome = (bad.verdict, bad, None) if bad else \
+                    _compare(left, right, options.tol, binding)
                 if outcomes[k] is None or _worse(outcome, outcomes[k]):
                     outcomes[k] = outcome
-    except _At as at:
-        return [_error(left, right, file, at) for left, right in links]
-    except ShapecheckError as e:
+    except ShapecheckError as e:  # the model: no link can be checked
         return [Result(_link(left, right), "error", e.message, _source(right, file))
                 for left, right in links]
     network = Network(forward="; ".join(options.forward)) if options.forward else None
-    return [Result(_link(left, right), verdict, message, _source(right, file),
-                   rel_error=rel, tolerance=options.tol, sizes=sizes, network=network)
-            for (left, right), (verdict, message, rel) in zip(links, outcomes)]
+    results = []
+    for (left, right), (verdict, message, rel) in zip(links, outcomes):
+        span = None
+        if isinstance(message, _Unread):
+            message, span = _unread(message, left, right)
+        results.append(Result(_link(left, right), verdict, message, _source(right, file),
+                              span=span, rel_error=rel, tolerance=options.tol, sizes=sizes,
+                              network=network))
+    return results
 
 
-class _At(Exception):
-    """An error in one member: the links on either side of it cannot be checked."""
+@dataclass(frozen=True)
+class _Unread:
+    """A member that could not be read (verdict 'error') or evaluated: its indices or
+    shapes do not fit (verdict 'shape': a wrong step)."""
+    member: Member
+    error: ShapecheckError
+    verdict: str
 
-    def __init__(self, member: Member, error: ShapecheckError):
-        super().__init__(error.message)
-        self.member, self.error = member, error
 
-
-def _error(left: Member, right: Member, file: str, at: _At) -> Result:
-    where = at.member
-    span = at.error.span if where in (left, right) else None
-    if where is right and span is not None:
-        offset = len(left.text) + 3
-        span = (span[0] + offset, span[1] + offset)
-    message = at.error.message if where in (left, right) else \
-        f"not checked: a member at line {where.line} is not read ({at.error.message})"
-    return Result(_link(left, right), "error", message, _source(right, file), span=span)
+def _unread(bad: _Unread, left: Member, right: Member) -> tuple[str, tuple | None]:
+    """The message of a link with an unread member, and the span in the link's text."""
+    span = bad.error.span
+    if bad.member is right and span is not None:
+        span = (span[0] + len(left.text) + 3, span[1] + len(left.text) + 3)
+    side = "right" if bad.member is right else "left"
+    return f"the {side} member: {bad.error.message}", span
 
 
 def _values(trees, members: list[Member], space: indexed.Space) -> list:
-    """Each member's value; a member whose delta or sum needs a range another member gives
-    is evaluated again once the others have been."""
-    found: list = [None] * len(trees)
-    pending = list(range(len(trees)))
-    while pending:
-        missing = {}
-        for i in pending:
-            try:
-                found[i] = indexed.evaluate(trees[i], replace(space, text=members[i].text))
-            except indexed.UnknownRange as e:
-                missing[i] = e.letter
-            except ShapecheckError as e:
-                raise _At(members[i], e) from None
-        if len(missing) == len(pending):
-            i, letter = next(iter(missing.items()))
-            raise _At(members[i], ShapecheckError(
-                f"the range of index {letter} is not known: use it as the index of an entry "
-                f"(e.g. W_{{{letter}k}}) or give the sum its limits"))
-        pending = list(missing)
+    """Each member's value (or _Unread). An index's range is taken where the member uses it;
+    a delta's or a sum's index that the member uses nowhere else takes its range from the
+    nearest member that uses it (the one before first), so that a wrong member does not
+    change how its neighbours are read."""
+    found: list = list(trees)
+    learned: list[dict] = [{} for _ in trees]
+    missing: dict[int, str] = {}
+    for i, tree in enumerate(trees):
+        if not isinstance(tree, _Unread):
+            found[i] = _evaluated(tree, members[i], space, learned[i], missing, i)
+    for i, letter in missing.items():
+        order = sorted((j for j in range(len(trees)) if j != i),
+                       key=lambda j: (abs(j - i), j > i), reverse=True)
+        ranges = {}
+        for j in order:  # the nearest last: it wins
+            ranges.update(learned[j])
+        ranges.update(learned[i])
+        again: dict[int, str] = {}
+        found[i] = _evaluated(trees[i], members[i], space, ranges, again, i)
+        if again:
+            found[i] = _Unread(members[i], ShapecheckError(
+                f"the range of index {again[i]} is not known: use it as the index of an "
+                f"entry (e.g. W_{{{again[i]}k}}) or give the sum its limits"), "error")
     return found
+
+
+def _evaluated(tree, member: Member, space: indexed.Space, ranges: dict, missing: dict, i: int):
+    try:
+        return indexed.evaluate(tree, replace(space, text=member.text, ranges=ranges))
+    except indexed.UnknownRange as e:
+        missing[i] = e.letter
+    except indexed.IndexError_ as e:
+        return _Unread(member, e, "shape")
+    except ShapecheckError as e:
+        return _Unread(member, e, "error")
+    return None
 
 
 def _compare(left: indexed.Value, right: indexed.Value, tol: float, binding: dict):
@@ -175,7 +195,7 @@ def _letters(indices) -> str:
 
 
 def _worse(new, old) -> bool:
-    rank = {"pass": 0, "value": 1, "shape": 2}
+    rank = {"pass": 0, "value": 1, "shape": 2, "error": 3}
     return rank[new[0]] > rank[old[0]] or new[0] == old[0] and (new[2] or 0) > (old[2] or 0)
 
 
