@@ -277,7 +277,7 @@ def to_json(result: Result) -> dict:
     if result.source:
         source = {"file": result.source.file, "line": result.source.line,
                   "column": result.source.column}
-    return {
+    found = {
         "formula": result.formula,
         "source": source,
         "verdict": result.verdict,
@@ -300,8 +300,10 @@ def to_json(result: Result) -> dict:
             "layout": result.network.layout, "forward": result.network.forward},
         "repair": result.repair,
         "derived": getattr(result, "derived", None),
-        "link": result.link,
     }
+    if result.link is not None:  # a link of a derivation (shapecheck.chains)
+        found["link"] = result.link
+    return found
 
 
 def json_report(results: Iterable[Result]) -> str:

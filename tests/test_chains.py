@@ -58,7 +58,7 @@ def test_a_step_made_wrong_in_its_values_is_found_at_its_line(tmp_path):
     assert [line for line, v in sorted(found.items()) if v != "pass"] == [15, 16]
     assert found[15] == "value" and "differ" in next(r for r in results
                                                      if r["source"]["line"] == 15)["message"]
-    summary = [r["link"]["summary"] for r in results if r["link"] and r["link"]["summary"]]
+    summary = [r["link"]["summary"] for r in results if r.get("link") and r["link"]["summary"]]
     assert summary[0].startswith("link 1 holds; link 2 fails: the members differ")
 
 

@@ -73,12 +73,13 @@ def read_math(pieces: list[Piece], file: str, scope: Scope) -> list[Item]:
     chains: list[list[tuple[str, int, int]]] = []
     for row in rows:
         for first, parts in _row_equations(row):
-            text = _TRAILER.sub("", re.sub(r"\s+", " ", " ".join(parts)))
+            text, places = _joined(parts)
+            text = _TRAILER.sub("", text)
             members = split_members(text)
             if len(members) == 1:
                 continue  # no equation
-            placed = [(body.strip(), first.line,
-                       first.column + offset + len(body) - len(body.lstrip()))
+            placed = [(body.strip(), *places[min(offset + len(body) - len(body.lstrip()),
+                                                 len(places) - 1)])
                       for offset, body in members]
             if not placed[0][0]:  # `&= ...`: the next member of the derivation above
                 if chains:
@@ -106,7 +107,23 @@ def _chain(scope: Scope, chain: list[tuple[str, int, int]], file: str, math: boo
     return [NoteDerivation(tuple(chain), file, line, column, scope.setting)]
 
 
-def _row_equations(row: list[Piece]) -> list[tuple[Piece, list[str]]]:
+def _joined(parts: list[Piece]) -> tuple[str, list[tuple[int, int]]]:
+    """The lines of an equation joined by single spaces, and the (line, column) of each
+    character of the result (a member placed at its own line)."""
+    text, places = [], []
+    for piece in parts:
+        for i, ch in enumerate(piece.text + " "):
+            if ch.isspace() and (not text or text[-1] == " "):
+                continue
+            text.append(" " if ch.isspace() else ch)
+            places.append((piece.line, piece.column + i))
+    while text and text[-1] == " ":
+        text.pop()
+        places.pop()
+    return "".join(text), places or [(parts[0].line, parts[0].column)]
+
+
+def _row_equations(row: list[Piece]) -> list[tuple[Piece, list[Piece]]]:
     """A row's lines grouped into equations. Once the current one has its `=`, a line
     starts a new one if it holds `=` (`= ...` continues a derivation) or if the next
     line starts with `=` (it is a left side); other lines continue the current one."""
@@ -114,9 +131,9 @@ def _row_equations(row: list[Piece]) -> list[tuple[Piece, list[str]]]:
     groups: list[tuple[Piece, list[str]]] = []
     for i, piece in enumerate(lines):
         next_is_rhs = i + 1 < len(lines) and lines[i + 1].text.startswith("=")
-        complete = bool(groups) and has_equals(" ".join(groups[-1][1]))
+        complete = bool(groups) and has_equals(" ".join(p.text for p in groups[-1][1]))
         if not groups or complete and (has_equals(piece.text) or next_is_rhs):
-            groups.append((piece, [piece.text]))
+            groups.append((piece, [piece]))
         else:
-            groups[-1][1].append(piece.text)
+            groups[-1][1].append(piece)
     return groups

@@ -205,7 +205,8 @@ class _Eval:
         body = self.value(node.body)
         if body.indices is None:  # \sum_{i=1}^{m} X: the sum over examples (language.sums)
             axis = 0 if self.space.model.class_axis == 1 else -1
-            return Value(body.data.sum(axis=axis if axis < 0 else 1, keepdims=True), None)
+            return Value(np.expand_dims(body.data.sum(axis=axis if axis < 0 else 1),
+                                        axis if axis < 0 else 1), None)
         if node.index not in body.indices:
             length = self.space.ranges.get(node.index)
             if length is None:
