@@ -11,7 +11,8 @@ shape, the same values for every value of the indices and for every open activat
 link between two right-hand sides is thus an identity of the model's quantities.
 
 In the formula grammar's notation (`dZ1 = ... = ...`), the first member names a gradient:
-member k is checked as `first = member k` (shapes, then values against the truth), so
+member k is checked as `first = member k` (shapes, then values against the truth; the
+result shows that equation, whose marks and repair fit its text), so
 link k holds when members k - 1 and k both equal the truth, and fails when one does and
 the other does not; where neither does, the link is not decided and the summary says so.
 
@@ -41,7 +42,7 @@ class Member:
     column: int
 
 
-def check_derivation(checker, members: list[Member], file: str) -> list[Result]:
+def check_derivation(checker, members: list[Member], file: str | None) -> list[Result]:
     """One Result per link of the derivation, each at its right member."""
     if written_with_indices([m.text for m in members]):
         results = _indexed_links(checker, members, file)
@@ -50,8 +51,9 @@ def check_derivation(checker, members: list[Member], file: str) -> list[Result]:
     return _summarised(results, members)
 
 
-def _source(member: Member, file: str) -> Source:
-    return Source(file, member.line, member.column)
+def _source(member: Member, file: str | None) -> Source | None:
+    """Where a link is reported: its right member (None for a formula given as an argument)."""
+    return None if file is None else Source(file, member.line, member.column)
 
 
 def _link(left: Member, right: Member) -> str:
@@ -86,7 +88,7 @@ def _indexed_links(checker, members: list[Member], file: str) -> list[Result]:
             for k, (left, right) in enumerate(zip(found, found[1:])):
                 bad = next((v for v in (left, right) if isinstance(v, _Unread)), None)
                 outcome = (bad.verdict, bad, None) if bad else \
-                    _compare(left, right, options.tol, binding)
+                    _compare(left, right, options.tol if options.values else None, binding)
                 if outcomes[k] is None or _worse(outcome, outcomes[k]):
                     outcomes[k] = outcome
     except ShapecheckError as e:  # the model: no link can be checked
@@ -161,8 +163,9 @@ def _evaluated(tree, member: Member, space: indexed.Space, ranges: dict, missing
     return None
 
 
-def _compare(left: indexed.Value, right: indexed.Value, tol: float, binding: dict):
-    """(verdict, message, rel. error) of a link between two members' values."""
+def _compare(left: indexed.Value, right: indexed.Value, tol: float | None, binding: dict):
+    """(verdict, message, rel. error) of a link between two members' values (their free
+    indices and shapes only where `tol` is None: --no-values)."""
     if (left.indices is None) != (right.indices is None) and (left.indices or right.indices):
         free = left.indices or right.indices
         return ("shape", f"one member is a matrix, the other an entry with free indices "
@@ -176,6 +179,8 @@ def _compare(left: indexed.Value, right: indexed.Value, tol: float, binding: dic
         a, b = left.data, right.data
     if a.shape[1:] != b.shape[1:] and a.size > 1 and b.size > 1:
         return ("shape", f"the members have shapes {a.shape[1:]} and {b.shape[1:]}", None)
+    if tol is None:
+        return ("pass", "indices and shapes line up (values not checked)", None)
     a, b = np.broadcast_arrays(a[0], b[0])
     scale = max(float(np.max(np.abs(a), initial=0.0)), float(np.max(np.abs(b), initial=0.0)))
     gap = np.abs(a - b)
@@ -209,11 +214,8 @@ def _gradient_links(checker, members: list[Member], file: str) -> list[Result]:
         now = truths[k]
         before = truths[k - 1] if k else None
         text = _link(left, right)
-        if now.verdict == "error":
-            results.append(replace(now, formula=text))
-        elif before is None or before.verdict == "pass":
-            results.append(replace(now, formula=f"{first.text} = {right.text}"
-                                   if before is None else text))
+        if now.verdict == "error" or before is None or before.verdict == "pass":
+            results.append(now)  # shown as checked, `first = right`: its marks fit that text
         elif now.verdict == "pass":
             results.append(Result(text, "value", f"the left member {left.text} is not the "
                                   f"true gradient and the right one is", _source(right, file)))
@@ -228,9 +230,12 @@ def _summarised(results: list, members: list[Member]) -> list[Result]:
     count = len(members) - 1
     kept = [(k + 1, r) for k, r in enumerate(results) if r is not None]
     summary = summary_text([(k, r.verdict, r.message) for k, r in kept], count)
+    if summary.startswith(("all", "the link")) and all(r.rel_error is None for _, r in kept):
+        summary += " in shape (values not checked)"  # --no-values
     out = []
     for k, result in kept:
-        link = {"number": k, "links": count, "first_line": members[0].line,
+        link = {"number": k, "links": count,
+                "first_line": members[0].line if result.source else None,
                 "summary": summary if k == kept[-1][0] else None}
         out.append(replace(result, link=link))
     return out

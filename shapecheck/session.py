@@ -24,6 +24,7 @@ from .draws import Drawer
 from .errors import ShapecheckError, UnreadableFileError
 from .models.names import EXAMPLES, GENERIC_FUNCTION, gradient_names, highest_layer
 from .models.binding import Binder, at_layer_names, generic_in, names_a_gradient
+from .language.indices import split_members
 from .language.parse import parse_equation
 from .language.printer import to_numpy
 from .result import Network, Options, Result, Source, show
@@ -309,7 +310,16 @@ class Session:
         """`list(Session(Options(sizes={'m': 5})).formulas(["dZ2 = A2 - Y"]))`; each result
         as soon as it is known (a progress bar counts them)."""
         checker = self.checker(self.options)
-        return (checker.check(text) for text in texts)
+        for text in texts:
+            members = split_members(text)
+            if len(members) > 2:  # `A = B = C`: a derivation, checked link by link
+                from .chains import Member, check_derivation
+
+                yield from check_derivation(checker, [
+                    Member(body.strip(), 1, offset + len(body) - len(body.lstrip()) + 1)
+                    for offset, body in members], None)
+            else:
+                yield checker.check(text)
 
     def derivations(self, names: Iterable[str], expand: bool = False, latex: bool = True,
                     steps: bool = True) -> Iterator[Result]:

@@ -111,8 +111,7 @@ _TOKEN = re.compile(r"""
   | (?P<char>[{}()\[\]_^'+\-*/=,])
 """, re.VERBOSE)
 _PRODUCT_COMMANDS = {"\\cdot": "prod", "\\times": "prod", "\\odot": "*", "\\circ": "*"}
-_FUNCTION_COMMANDS = {"\\sigma": "sigma", "\\phi": "phi", "\\tanh": "tanh", "\\exp": "exp",
-                      "\\log": "log", "\\ln": "log", "\\sqrt": "sqrt"}
+_FUNCTION_COMMANDS = {"\\sigma": "sigma", "\\phi": "phi", "\\ln": "log"}  # open ones, ln
 _TRANSPOSE = ("T", "\\top", "\\intercal")
 _OPEN_LETTERS = ("f", "g", "h")
 
@@ -141,10 +140,25 @@ def free_indices(node) -> set[str]:
 def uses_indices(node) -> bool:
     """True when a member is written in index notation: an entry, a sum, a delta, ∂ by an
     entry (∂J/∂W alone is the matrix notation the formula grammar reads)."""
-    if isinstance(node, (Entry, Delta, Sum)) or isinstance(node, Partial) and node.indices:
+    if isinstance(node, (Entry, Delta)) or isinstance(node, Partial) and node.indices:
         return True
+    if isinstance(node, Sum) and node.index in free_indices(node.body):
+        return True  # a sum over examples (\sum_{i=1}^{m} X, no X_i) is not index notation
     return any(uses_indices(getattr(node, f)) for f in ("left", "right", "operand", "base", "arg", "body")
                if hasattr(node, f))
+
+
+def split_members(text: str) -> list[tuple[int, str]]:
+    """The members of `A = B = C` (split at each `=` outside brackets that is not `==`,
+    `<=`, ...), each with its offset: `split_members("a = b")` → [(0, 'a '), (3, ' b')]."""
+    members, start, depth = [], 0, 0
+    for i, ch in enumerate(text):
+        depth += (ch in "([{") - (ch in ")]}")
+        if (ch == "=" and depth == 0 and text[i - 1:i] not in ("=", "<", ">", "!")
+                and text[i + 1:i + 2] != "="):
+            members.append((start, text[start:i]))
+            start = i + 1
+    return members + [(start, text[start:])]
 
 
 def written_with_indices(texts) -> bool:
@@ -259,8 +273,13 @@ class _Reader:
         while True:
             if self.is_("_"):
                 at = self.take()[2]
-                indices = self.indices(self.group_text())
-                node = Entry(node, indices, at)
+                sub = self.group_text()
+                if isinstance(node, Sym) and sub.isdigit():  # W_2: the layer, W2
+                    node = Sym(node.name + sub, node.at)
+                elif isinstance(node, Sym) and f"{node.name}_{sub}" in self.names:
+                    node = Sym(f"{node.name}_{sub}", node.at)  # a model's own name, A_prev
+                else:
+                    node = Entry(node, self.indices(sub), at)
             elif self.is_("^"):
                 self.take()
                 node = self.superscript(node)
@@ -369,12 +388,9 @@ class _Reader:
                 self.fail("a Kronecker delta takes two indices: \\delta_{ik}")
             return Delta(*pair)
         if value in _FUNCTION_COMMANDS:
-            if value == "\\sqrt":
-                self.expect("{")
-                inner = self.expr()
-                self.expect("}")
-                return Apply("sqrt", inner, False)
             return self.call(_FUNCTION_COMMANDS[value])
+        if functions.lookup(value[1:]) is not None and (self.is_("(") or self.is_("'")):
+            return self.call(value[1:])  # \exp(x), \tanh(x): the function table's
         raise ParseError(f"{value} is not read in index notation", self.text,
                          (at, at + len(value)))
 

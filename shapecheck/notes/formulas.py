@@ -9,10 +9,9 @@ import re
 from ..models.names import is_gradient_lhs
 
 from .directives import DIRECTIVE, Scope, directive
-from ..language.indices import written_with_indices
+from ..language.indices import split_members, written_with_indices
 
-from .items import (Item, NoteDerivation, NoteFormula, Piece, Setting, has_equals,
-                    split_equation, split_members)
+from .items import Item, NoteDerivation, NoteFormula, Piece, Setting, has_equals, split_equation
 
 
 def _equation(scope: Scope, text: Piece, file: str, math: bool) -> list[Item]:

@@ -120,18 +120,5 @@ def split_equation(text: str) -> tuple[str, str] | None:
     return None
 
 
-def split_members(text: str) -> list[tuple[int, str]]:
-    """The members of `A = B = C` (split at every `=` outside brackets), each with its
-    offset in `text`: `split_members("a = b")` → [(0, 'a '), (3, ' b')]."""
-    members, start = [], 0
-    while True:
-        sides = split_equation(text[start:])
-        if sides is None:
-            members.append((start, text[start:]))
-            return members
-        members.append((start, sides[0]))
-        start += len(sides[0]) + 1
-
-
 def has_equals(text: str) -> bool:
     return split_equation(text) is not None
