@@ -28,7 +28,8 @@ import numpy as np
 
 from .check import pick_defaults
 from .errors import ShapecheckError
-from .language.indices import read_member, written_with_indices
+from .language.indices import Apply, Partial, Sym, read_member, written_with_indices
+from .models.binding import starred
 from .models.model import OPEN_ACTIVATIONS
 from .numeric import indexed
 from .numeric.truth import draw_forward
@@ -87,8 +88,9 @@ def _indexed_links(checker, members: list[Member], file: str) -> list[Result]:
             found = _values(trees, members, indexed.Space(model, values, functions, sizes))
             for k, (left, right) in enumerate(zip(found, found[1:])):
                 bad = next((v for v in (left, right) if isinstance(v, _Unread)), None)
+                shown = binding if _through_open(trees[k:k + 2], model) else {}
                 outcome = (bad.verdict, bad, None) if bad else \
-                    _compare(left, right, options.tol if options.values else None, binding)
+                    _compare(left, right, options.tol if options.values else None, shown)
                 if outcomes[k] is None or _worse(outcome, outcomes[k]):
                     outcomes[k] = outcome
     except ShapecheckError as e:  # the model: no link can be checked
@@ -101,9 +103,27 @@ def _indexed_links(checker, members: list[Member], file: str) -> list[Result]:
         if isinstance(message, _Unread):
             message, span = _unread(message, left, right)
         results.append(Result(_link(left, right), verdict, message, _source(right, file),
-                              span=span, rel_error=rel, tolerance=options.tol, sizes=sizes,
-                              network=network))
+                              span=span, op_span=span, rel_error=rel, tolerance=options.tol,
+                              sizes=sizes, network=network))
     return results
+
+
+def _through_open(trees, model) -> bool:
+    """True when a link's members call an open activation or read what one shapes (so
+    that a failure names the activation it was found with)."""
+    nodes = list(trees)
+    while nodes:
+        node = nodes.pop()
+        if isinstance(node, Apply) and node.func in model.open_functions:
+            return True
+        if isinstance(node, Sym) and (node.name in model.through_open
+                                      or starred(node.name) in model.through_open):
+            return True
+        if isinstance(node, Partial) and node.var in model.through_open:
+            return True
+        nodes += [v for v in vars(node).values() if hasattr(v, "__dataclass_fields__")] \
+            if hasattr(node, "__dataclass_fields__") else []
+    return False
 
 
 @dataclass(frozen=True)
