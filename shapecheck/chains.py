@@ -207,12 +207,25 @@ def _compare(left: indexed.Value, right: indexed.Value, tol: float | None, bindi
     rel = float(np.max(gap, initial=0.0)) / scale if scale > 0 else 0.0
     if rel < tol:
         return ("pass", "holds", rel)
+    scaled = _scaled(a, b, tol)
+    if scaled is not None:
+        return ("value", f"the members differ: the right one is {scaled:.4g} times the left "
+                f"(rel. error {rel:.1e})", rel)
     where = np.unravel_index(int(np.argmax(gap)), gap.shape)
     at = ", ".join(f"{letter} = {i + 1}" for letter, i in zip(left.indices or (), where)) \
         if left.indices else ", ".join(str(i + 1) for i in where)
     bound = f" with {', '.join(f'{g} = {f}' for g, f in binding.items())}" if binding else ""
     return ("value", f"the members differ{bound}: at {at or 'the value'}, "
             f"{a[where]:.6g} and {b[where]:.6g} (rel. error {rel:.1e})", rel)
+
+
+def _scaled(a: np.ndarray, b: np.ndarray, tol: float) -> float | None:
+    """c where b = c a for every entry (a factor lost or doubled), else None."""
+    norm = float(np.sum(a * a))
+    if norm == 0:
+        return None
+    c = float(np.sum(a * b)) / norm
+    return c if np.max(np.abs(b - c * a), initial=0.0) <= tol * np.max(np.abs(b)) else None
 
 
 def _letters(indices) -> str:
@@ -267,7 +280,7 @@ def summary_text(verdicts: list[tuple[int, str, str]], count: int) -> str:
     failed = [(k, m) for k, verdict, m in verdicts if verdict in ("shape", "value")]
     errors = [(k, m) for k, verdict, m in verdicts if verdict == "error"]
     if not failed and not errors:
-        return f"all {count} link{'s' if count != 1 else ''} hold" if count > 1 else "the link holds"
+        return f"all {count} links hold" if count > 1 else "the link holds"
     parts = []
     if failed:
         first, message = failed[0]

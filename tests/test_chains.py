@@ -12,6 +12,8 @@ from shapecheck.cli import command
 
 DERIVATIONS = Path(__file__).resolve().parent.parent / "examples" / "derivations"
 ANSWER = DERIVATIONS / "index-derivation-answer.md"
+# the project's shared corpus, where more public derivations may join (absent: skipped)
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "derivations"
 PLAIN = {"FORCE_COLOR": None, "TTY_COMPATIBLE": None, "TTY_INTERACTIVE": None}
 
 
@@ -37,8 +39,11 @@ def made_wrong(tmp_path: Path, old: str, new: str) -> str:
 
 
 def test_every_link_of_the_public_derivations_is_as_expected():
-    for path in sorted(DERIVATIONS.glob("*.md")):
-        expected = json.loads(path.with_suffix(".expect.json").read_text(encoding="utf-8"))
+    checked = 0
+    for answer in sorted(DERIVATIONS.glob("*.expect.json")) + sorted(SHARED.glob("*.expect.json")):
+        path = answer.with_name(answer.name.removesuffix(".expect.json") + ".md")
+        expected = json.loads(answer.read_text(encoding="utf-8"))
+        checked += 1
         code, results = links(str(path))
         found = by_line(results)
         assert sorted(found) == sorted(link["line"] for link in expected["links"]), path
@@ -47,6 +52,7 @@ def test_every_link_of_the_public_derivations_is_as_expected():
         broken = [line for line, verdict in sorted(found.items()) if verdict != "pass"]
         assert (broken[0] if broken else None) == expected["first_broken_line"]
         assert code == (0 if expected["first_broken_line"] is None else 1)
+    assert checked >= 2
 
 
 def test_a_step_made_wrong_in_its_values_is_found_at_its_line(tmp_path):
@@ -74,7 +80,8 @@ def test_a_step_made_wrong_in_its_indices_is_found_at_its_line(tmp_path):
 
 
 def test_a_dropped_delta_is_found_by_its_free_indices(tmp_path):
-    path = made_wrong(tmp_path, r"&= [f'(HW + B)]_i \, H_k \, \delta_{il}", r"&= [f'(HW + B)]_i \, H_k")
+    path = made_wrong(tmp_path, r"&= [f'(HW + B)]_i \, H_k \, \delta_{il}",
+                      r"&= [f'(HW + B)]_i \, H_k")
     code, results = links(path)
     found = by_line(results)
     assert [line for line, v in sorted(found.items()) if v != "pass"] == [42]

@@ -25,8 +25,8 @@ def check(tmp_path, *lines: str, h: int = 3, y: int = 4) -> list[dict]:
     """The links of one derivation, written one member a line as an align block."""
     body = f"{lines[0]} &= " + " \\\\\n&= ".join(lines[1:])
     path = tmp_path / "steps.md"
-    path.write_text(MODEL.format(h=h, y=y) + f"\n$$\n\\begin{{align}}\n{body}\n\\end{{align}}\n$$\n",
-                    encoding="utf-8")
+    block = f"\n$$\n\\begin{{align}}\n{body}\n\\end{{align}}\n$$\n"
+    path.write_text(MODEL.format(h=h, y=y) + block, encoding="utf-8")
     out = CliRunner(env=PLAIN).invoke(command, [str(path), "--json"], catch_exceptions=False)
     return json.loads(out.stdout)["results"]
 

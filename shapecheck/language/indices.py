@@ -1,7 +1,8 @@
 """Index notation as derivations write it: entries `Y_i`, `W_{kl}`, `[HW + B]_i`,
 `\\left[\\frac{\\partial J}{\\partial W}\\right]_{kl}`, sums `\\sum_j`, `\\sum_{i=1}^{m}`,
 Kronecker `\\delta_{ik}`, and partial derivatives of the cost or of an entry by an entry
-(`\\frac{\\partial Y_i}{\\partial B_k}`, and the operator `\\frac{\\partial}{\\partial W_{kl}} ...`).
+(`\\frac{\\partial Y_i}{\\partial B_k}`, and the operator form
+`\\frac{\\partial}{\\partial W_{kl}} ...`).
 
     read_member(r"\\sum_j H_j W_{ji}", names={"H", "W"})
     # -> Sum('j', None, None, Product(Entry(Sym('H'), ('j',)), Entry(Sym('W'), ('j', 'i'))))
@@ -121,6 +122,9 @@ def read_member(text: str, names: Collection[str] = ()) -> object:
     return _Reader(text, set(names)).member()
 
 
+_CHILDREN = ("left", "right", "operand", "base", "arg")
+
+
 def free_indices(node) -> set[str]:
     """The indices a member's value runs over: `free_indices(read_member('W_{kl}'))` →
     {'k', 'l'} (an index summed, or one a derivative's entry names, is not free)."""
@@ -132,8 +136,7 @@ def free_indices(node) -> set[str]:
         return free_indices(node.body) - {node.index}
     if isinstance(node, Partial):
         return free_indices(node.body) | set(node.indices)
-    children = [getattr(node, f) for f in ("left", "right", "operand", "base", "arg")
-                if hasattr(node, f)]
+    children = [getattr(node, f) for f in _CHILDREN if hasattr(node, f)]
     return set().union(*(free_indices(c) for c in children)) if children else set()
 
 
@@ -144,8 +147,7 @@ def uses_indices(node) -> bool:
         return True
     if isinstance(node, Sum) and node.index in free_indices(node.body):
         return True  # a sum over examples (\sum_{i=1}^{m} X, no X_i) is not index notation
-    return any(uses_indices(getattr(node, f)) for f in ("left", "right", "operand", "base", "arg", "body")
-               if hasattr(node, f))
+    return any(uses_indices(getattr(node, f)) for f in _CHILDREN + ("body",) if hasattr(node, f))
 
 
 def split_members(text: str) -> list[tuple[int, str]]:
@@ -410,7 +412,8 @@ class _Reader:
             self.expect("\\partial")
             kind, var, var_at = self.take()
             if kind != "word":
-                raise ParseError("expected the name ∂ is taken by", self.text, (var_at, var_at + 1))
+                raise ParseError("expected the name ∂ is taken by", self.text,
+                                 (var_at, var_at + 1))
             indices = ()
             if self.is_("^"):
                 self.take()

@@ -52,8 +52,8 @@ def read_block(lines: list[Piece], file: str, defaults: Setting) -> list[Item]:
 
 
 _MATH_NOISE = re.compile(r"&|\\(?:nonumber|notag)\b|\\label\{[^{}]*\}|\\tag\*?\{[^{}]*\}"
-                         r"|\\(?:begin|end)\{(?:aligned|alignedat|split|gathered|align|eqnarray|equation|gather"
-                         r"|multline)\*?\}(?:\{\d+\})?")
+                         r"|\\(?:begin|end)\{(?:aligned|alignedat|split|gathered|align|eqnarray"
+                         r"|equation|gather|multline)\*?\}(?:\{\d+\})?")
 _ROW_BREAK = re.compile(r"\\\\(?:\[[^\]]*\])?")
 _TRAILER = re.compile(r"(?:\s|[.,;]|\\[,;:!]|\\q?quad\b)+$")
 

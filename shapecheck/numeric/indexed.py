@@ -92,7 +92,8 @@ class _Eval:
         data = base.data
         data = data.reshape((data.shape[0],) + tuple(data.shape[a] for a in axes))
         if len(set(node.indices)) != len(node.indices):
-            self.fail(f"a repeated index in {''.join(node.indices)} (a diagonal) is not read", node.at)
+            self.fail(f"a repeated index in {''.join(node.indices)} (a diagonal) is not read",
+                      node.at)
         for letter, length in zip(node.indices, data.shape[1:]):
             self._range(letter, length, node.at)
         return Value(data, node.indices)
