@@ -28,7 +28,8 @@ import numpy as np
 
 from .check import pick_defaults
 from .errors import ShapecheckError
-from .language.indices import Apply, Partial, Sym, read_member, written_with_indices
+from .language.indices import (Apply, Partial, Sym, free_indices, read_member,
+                               written_with_indices)
 from .models.binding import starred
 from .models.model import OPEN_ACTIVATIONS
 from .numeric import indexed
@@ -89,8 +90,9 @@ def _indexed_links(checker, members: list[Member], file: str) -> list[Result]:
             for k, (left, right) in enumerate(zip(found, found[1:])):
                 bad = next((v for v in (left, right) if isinstance(v, _Unread)), None)
                 shown = binding if _through_open(trees[k:k + 2], model) else {}
-                outcome = (bad.verdict, bad, None) if bad else \
-                    _compare(left, right, options.tol if options.values else None, shown)
+                outcome = _free_mismatch(trees[k], trees[k + 1]) or \
+                    ((bad.verdict, bad, None) if bad else
+                     _compare(left, right, options.tol if options.values else None, shown))
                 if outcomes[k] is None or _worse(outcome, outcomes[k]):
                     outcomes[k] = outcome
     except ShapecheckError as e:  # the model: no link can be checked
@@ -106,6 +108,18 @@ def _indexed_links(checker, members: list[Member], file: str) -> list[Result]:
                               span=span, op_span=span, rel_error=rel, tolerance=options.tol,
                               sizes=sizes, network=network))
     return results
+
+
+def _free_mismatch(left, right):
+    """A link whose members do not have the same free indices (read from the text, so that
+    an index no member gives a range to is still named)."""
+    if isinstance(left, _Unread) or isinstance(right, _Unread):
+        return None
+    a, b = sorted(free_indices(left)), sorted(free_indices(right))
+    if a == b:
+        return None
+    return ("shape", f"the free indices differ: {_letters(a)} on the left, {_letters(b)} on "
+            "the right", None)
 
 
 def _through_open(trees, model) -> bool:

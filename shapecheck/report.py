@@ -112,7 +112,7 @@ def render_all(results: Sequence[Result], out: Console, err: Console, files: int
         render_one(result, console)
         if result.link and result.link.get("summary"):  # a derivation's last link
             at = f" at line {result.link['first_line']}" if result.link["first_line"] else ""
-            out.print(Text(f"  derivation{at}: {result.link['summary']}", style="bold"))
+            console.print(Text(f"  derivation{at}: {result.link['summary']}", style="bold"))
         if len(checked) == 1 or alike > 1:
             _assumed(result, console, several)
     if len(checked) > 1 and alike == 1 and checked[0].defaults:

@@ -76,7 +76,7 @@ def test_a_step_made_wrong_in_its_indices_is_found_at_its_line(tmp_path):
     assert [line for line, v in sorted(found.items()) if v != "pass"] == [49, 50]
     assert found[49] == "shape"
     message = next(r for r in results if r["source"]["line"] == 49)["message"]
-    assert "index l runs over 3 values in one place and 4 in another" in message
+    assert message == "the free indices differ: k, l on the left, l on the right"
 
 
 def test_a_dropped_delta_is_found_by_its_free_indices(tmp_path):
@@ -113,3 +113,28 @@ def test_summary_text():
     assert summary_text([(1, "pass", ""), (2, "pass", "")], 2) == "all 2 links hold"
     assert summary_text([(1, "shape", "y"), (2, "value", "z")], 2) == \
         "link 1 fails: y; also failing: link 2"
+
+
+def test_derivations_in_latex_and_in_a_notebook(tmp_path):
+    steps = [r"\frac{\partial Y_i}{\partial B_k} &= \frac{\partial}{\partial B_k} f([HW]_i + B_i) \\",
+             r"&= f'([HW]_i + B_i) \, \delta_{ik} \\",
+             r"&= [f'(HW + B)]_i \, \delta_{il}"]  # the last step made wrong: l for k
+    model = ["sizes: h=3 y=4", "shape: H = (1, h); W = (h, y); B = (1, y)",
+             "forward: Y = f(H @ W + B); J = np.sum(Y)"]
+    tex = tmp_path / "notes.tex"
+    tex.write_text("\n".join(["\\begin{document}", *(f"% shapecheck: {m}" for m in model),
+                              "\\begin{align}", *steps, "\\end{align}", "\\end{document}", ""]),
+                   encoding="utf-8")
+    code, results = links(str(tex))
+    assert [(r["source"]["line"], r["verdict"]) for r in results] == \
+        [(6, "pass"), (7, "pass"), (8, "shape")]
+    cell = ["<!-- shapecheck: " + "\n".join(model) + " -->\n", "\n", "$$\n", "\\begin{aligned}\n",
+            *(s + "\n" for s in steps), "\\end{aligned}\n", "$$\n"]
+    notebook = {"cells": [{"cell_type": "markdown", "metadata": {}, "source": cell}],
+                "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    path = tmp_path / "hw.ipynb"
+    path.write_text(json.dumps(notebook, indent=1) + "\n", encoding="utf-8")
+    code, results = links(str(path))
+    assert code == 1 and [r["verdict"] for r in results] == ["pass", "pass", "shape"]
+    assert results[-1]["link"]["summary"].startswith("links 1-2 hold; link 3 fails: the free "
+                                                     "indices differ: i, k on the left, i, l")

@@ -126,3 +126,16 @@ def test_large_sizes_are_evaluated_at_once(tmp_path):
                     r"[H^T ((Y - Y^*) * f'(HW + B))]_{kl}", h=64, y=64)
     assert verdicts(results) == ["pass"]
     assert time.perf_counter() - start < 5  # every entry of a 64×64 W, three activations
+
+
+def test_layered_names_on_the_course_network(tmp_path):
+    path = tmp_path / "layers.md"
+    path.write_text("<!-- shapecheck: sizes: n0=3 n1=4 n2=2 m=5 -->\n$$\n\\begin{align}\n"
+                    r"\left[\frac{\partial J}{\partial Z^{[2]}}\right]_{kl} &= "
+                    r"\frac{1}{m} [A^{[2]} - Y]_{kl} \\" "\n"
+                    r"&= \frac{1}{m} (A_{2,kl} - Y_{kl}) \\" "\n"
+                    r"&= \frac{1}{m} (A_{2,kl} + Y_{kl})" "\n\\end{align}\n$$\n", encoding="utf-8")
+    out = CliRunner(env=PLAIN).invoke(command, [str(path), "--json"], catch_exceptions=False)
+    results = json.loads(out.stdout)["results"]
+    assert [(r["source"]["line"], r["verdict"]) for r in results] == \
+        [(4, "pass"), (5, "pass"), (6, "value")]

@@ -275,13 +275,7 @@ class _Reader:
         while True:
             if self.is_("_"):
                 at = self.take()[2]
-                sub = self.group_text()
-                if isinstance(node, Sym) and sub.isdigit():  # W_2: the layer, W2
-                    node = Sym(node.name + sub, node.at)
-                elif isinstance(node, Sym) and f"{node.name}_{sub}" in self.names:
-                    node = Sym(f"{node.name}_{sub}", node.at)  # a model's own name, A_prev
-                else:
-                    node = Entry(node, self.indices(sub), at)
+                node = self.subscripted(node, self.group_text(), at)
             elif self.is_("^"):
                 self.take()
                 node = self.superscript(node)
@@ -300,6 +294,17 @@ class _Reader:
             parts.append(self.take()[1])
         self.take()
         return "".join(parts)
+
+    def subscripted(self, node, sub: str, at: int):
+        """`W_2` is W2 (the layer), `A_{2,kl}` the entry kl of A2, `A_prev` a model's own
+        name; other letters are indices: `W_{kl}`."""
+        layer, comma, rest = sub.partition(",")
+        if isinstance(node, Sym) and layer.strip().isdigit():
+            node = Sym(node.name + layer.strip(), node.at)
+            return Entry(node, self.indices(rest), at) if comma else node
+        if isinstance(node, Sym) and f"{node.name}_{sub}" in self.names:
+            return Sym(f"{node.name}_{sub}", node.at)
+        return Entry(node, self.indices(sub), at)
 
     def indices(self, text: str) -> tuple[str, ...]:
         letters = text.replace(",", "")
@@ -417,17 +422,15 @@ class _Reader:
             indices = ()
             if self.is_("^"):
                 self.take()
-                star = self.group_text()
-                if star != "*":
-                    self.fail("only ^* is read on the variable of a derivative")
-                var += "_star"
+                mark = self.superscript(Sym(var))
+                if not isinstance(mark, Sym):
+                    self.fail("only ^* or a layer ^{[2]} is read on the variable of a derivative")
+                var = mark.name
             if self.is_("_"):
                 self.take()
-                sub = self.group_text()
-                if sub.isdigit():
-                    var += sub  # W_2: the layer
-                else:
-                    indices = self.indices(sub)
+                named = self.subscripted(Sym(var), self.group_text(), var_at)
+                var, indices = (named.name, ()) if isinstance(named, Sym) else \
+                    (named.base.name, named.indices)
             self.expect("}")
             return Partial(body, var, indices, at)
         numerator = self.braced()
