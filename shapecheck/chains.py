@@ -30,7 +30,7 @@ from .check import pick_defaults
 from .errors import ShapecheckError
 from .language.indices import (Apply, Partial, Sym, free_indices, read_member,
                                written_with_indices)
-from .models.binding import starred
+from .models.binding import gradients_read, starred
 from .models.model import OPEN_ACTIVATIONS
 from .numeric import indexed
 from .numeric.truth import draw_forward
@@ -68,11 +68,12 @@ def _indexed_links(checker, members: list[Member], file: str) -> list[Result]:
     options = checker.options
     links = list(zip(members, members[1:]))
     try:
-        model = checker.binder.forward_model() if options.forward else \
-            checker.binder.network(checker.binder.layers(set()), "m")
+        layers = None if options.forward else checker.binder.layers(set())
+        model = checker.binder.network(layers, "m") if layers else checker.binder.forward_model()
         sizes = {**options.sizes}
         sizes.update(pick_defaults(sorted(model.sizes_used), sizes))
-        names = set(model.shapes) | set(sizes)
+        gradients = gradients_read(model, layers)
+        names = set(model.shapes) | set(sizes) | set(gradients)
         trees = []
         for member in members:
             try:
@@ -86,7 +87,8 @@ def _indexed_links(checker, members: list[Member], file: str) -> list[Result]:
         for binding in bindings:
             functions = {**fixed, **binding}
             values, _ = draw_forward(model, sizes, functions, options.seed)
-            found = _values(trees, members, indexed.Space(model, values, functions, sizes))
+            space = indexed.Space(model, values, functions, sizes, gradients=gradients)
+            found = _values(trees, members, space)
             for k, (left, right) in enumerate(zip(found, found[1:])):
                 bad = next((v for v in (left, right) if isinstance(v, _Unread)), None)
                 shown = binding if _through_open(trees[k:k + 2], model) else {}

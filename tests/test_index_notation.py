@@ -139,3 +139,15 @@ def test_layered_names_on_the_course_network(tmp_path):
     results = json.loads(out.stdout)["results"]
     assert [(r["source"]["line"], r["verdict"]) for r in results] == \
         [(4, "pass"), (5, "pass"), (6, "value")]
+
+
+def test_gradient_names_are_the_true_gradients_in_the_course_convention(tmp_path):
+    # dZ2 = A2 - Y is m times ∂J/∂Z2 (the course's summed loss); dW2 is ∂J/∂W2
+    path = tmp_path / "grads.md"
+    path.write_text("<!-- shapecheck: sizes: n0=3 n1=4 n2=2 m=5 -->\n$$\n"
+                    r"[dW_2]_{kl} = \frac{1}{m} \sum_i [dZ_2]_{ki} A_{1,li} = "
+                    r"\sum_i [dZ_2]_{ki} A_{1,li}" "\n$$\n", encoding="utf-8")
+    out = CliRunner(env=PLAIN).invoke(command, [str(path), "--json"], catch_exceptions=False)
+    results = json.loads(out.stdout)["results"]
+    assert [r["verdict"] for r in results] == ["pass", "value"]
+    assert results[1]["message"].startswith("the members differ: the right one is 5 times the left")

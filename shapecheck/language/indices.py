@@ -204,7 +204,10 @@ class _Reader:
             else Partial(body, node.var, node.indices, node.at)
 
     def factor(self):
-        node = self.primary()
+        return self.postfix(self.primary())
+
+    def postfix(self, node):
+        """Subscripts and superscripts on what precedes them."""
         while True:
             if self.is_("_"):
                 at = self.take()[2]
@@ -280,6 +283,10 @@ class _Reader:
         _, value, at = self.take()
         if value in self.names:
             return self.called(Sym(value, at))
+        layer = self.layer_after()
+        if layer and value + layer[0] in self.names:  # dW_2, dZ^{[2]}: one name
+            self.i += layer[1]
+            return self.called(Sym(value + layer[0], at))
         head = value.rstrip("0123456789")
         if head != value and head in self.names and len(head) > 1:
             return self.called(Sym(value, at))
@@ -290,10 +297,19 @@ class _Reader:
         for offset, letter in enumerate(value):
             last = offset == len(value) - 1
             part = Sym(letter, at + offset)
-            if last:
-                part = self.called(part)
+            if last:  # `HW_{kl}`: the subscript is W's
+                part = self.postfix(self.called(part))
             node = part if node is None else Bin("prod", node, part)
         return node
+
+    def layer_after(self) -> tuple[str, int] | None:
+        """The layer written right after a word (`_2`, `_{2}`, `^{[2]}`) and its tokens."""
+        shapes = {("_", "2"): 2, ("_", "{", "2", "}"): 4, ("^", "{", "[", "2", "]", "}"): 6}
+        for shape, count in shapes.items():
+            found = [self.peek(k) for k in range(count)]
+            if all(f[1] == s or s == "2" and f[0] == "number" for f, s in zip(found, shape)):
+                return next(f[1] for f, s in zip(found, shape) if s == "2"), count
+        return None
 
     def called(self, sym: Sym):
         """`f(x)`, `f'(x)` where f is an activation left open (or a known function)."""

@@ -15,8 +15,8 @@ from .. import syntax as s
 from ..errors import ModelError
 from ..result import Options, Shape
 from .model import MAX_LAYERS, Model, build
-from .names import (EXAMPLES, GENERIC_FUNCTION, at_layer, highest_layer, is_generic,
-                    is_open_activation, network_shapes, role)
+from .names import (EXAMPLES, GENERIC_FUNCTION, at_layer, gradient_names, highest_layer,
+                    is_generic, is_open_activation, network_shapes, role)
 
 Binding = Mapping[str, tuple[str, bool]]  # a formula's name → (model variable, is gradient)
 _SIZE = re.compile(r"n(\d+)")
@@ -100,6 +100,19 @@ class Binder:
             elif name in self.options.shapes:
                 binding[name] = (name, False)  # declared, outside the model: shapes only
         return model, binding
+
+
+def gradients_read(model: Model, last_layer: int | None) -> dict[str, tuple[str, str | None]]:
+    """The gradient names a derivation may read, each → (the quantity it is the gradient
+    of, the size it is multiplied by in the course's convention, or None): `dW2` →
+    ('W2', None), `dZ2` → ('Z2', 'm'); for a --forward model (`last_layer` None), `dV`
+    for each quantity V but the cost."""
+    if last_layer is None:
+        candidates = {"d" + var: var for var in model.shapes}
+    else:
+        candidates = {name: role(name, last_layer).var for name in gradient_names(last_layer)}
+    return {name: (var, model.batch if var in model.per_example else None)
+            for name, var in candidates.items() if var in model.shapes and var != model.cost}
 
 
 def starred(name: str) -> str:

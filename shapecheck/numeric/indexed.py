@@ -47,6 +47,8 @@ class Space:
     sizes: Mapping[str, int]
     ranges: dict[str, int] = field(default_factory=dict)
     text: str = ""
+    # gradient names (`dW2`) → the quantity and the size that scales it (models.binding)
+    gradients: Mapping[str, tuple[str, str | None]] = field(default_factory=dict)
 
     def quantity(self, name: str) -> str | None:
         for candidate in (name, starred(name)):
@@ -80,6 +82,10 @@ class _Eval:
             return Value(data, () if data.ndim == 1 else None)
         if node.name in self.space.sizes:
             return Value(np.array([float(self.space.sizes[node.name])]), ())
+        if node.name in self.space.gradients:  # dW2: the true gradient, in the convention
+            var, scale = self.space.gradients[node.name]
+            grad = self.partial(ix.Partial(ix.Sym(self.space.model.cost), var, (), node.at))
+            return Value(grad.data * (self.space.sizes[scale] if scale else 1.0), None)
         raise UnknownNameError(f"{node.name} is not a quantity of the model "
                                f"({', '.join(sorted(self.space.values))})",
                                self.space.text or None, (node.at, node.at + len(node.name)))
@@ -245,7 +251,7 @@ class _Eval:
             eq = self.space.model.equations[i]
             values[eq.lhs.id] = evaluate(eq.rhs)
         inner = _Eval(Space(self.space.model, values, self.space.functions, self.space.sizes,
-                            self.space.ranges, self.space.text))
+                            self.space.ranges, self.space.text, self.space.gradients))
         body = inner.value(node.body)
         data = np.broadcast_to(body.data, (2 * count,) + body.data.shape[1:])
         slope = (data[:count] - data[count:]) / (2 * STEP)   # (count, *body axes)
