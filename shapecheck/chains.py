@@ -28,7 +28,7 @@ import numpy as np
 
 from .check import pick_defaults
 from .errors import ShapecheckError
-from .language.indices import (Apply, Partial, Sym, free_indices, read_member,
+from .language.indices import (Apply, Partial, Sum, Sym, free_indices, read_member,
                                written_with_indices)
 from .models.binding import gradients_read, starred
 from .models.model import OPEN_ACTIVATIONS
@@ -80,6 +80,7 @@ def _indexed_links(checker, members: list[Member], file: str) -> list[Result]:
                 trees.append(read_member(member.text, names))
             except ShapecheckError as e:
                 trees.append(_Unread(member, e, "error"))
+        _note_use(checker, model, trees, sizes)
         fixed = {**model.fixed_functions, **options.activations}
         open_ = sorted(set(model.open_functions) - set(fixed))
         bindings = [{g: a for g in open_} for a in OPEN_ACTIVATIONS] if open_ else [{}]
@@ -110,6 +111,23 @@ def _indexed_links(checker, members: list[Member], file: str) -> list[Result]:
                               span=span, op_span=span, rel_error=rel, tolerance=options.tol,
                               sizes=sizes, network=network))
     return results
+
+
+def _note_use(checker, model, trees, sizes) -> None:
+    """What the derivation used, for the command line's check of unused options: its
+    model, and the sizes its members read (`\\frac{1}{m}`, `\\sum_{i=1}^{m}`)."""
+    checker.usage.models[id(model)] = model
+    nodes = list(trees)
+    while nodes:
+        node = nodes.pop()
+        if isinstance(node, _Unread):
+            checker.usage.unknown = True
+        elif isinstance(node, Sym) and node.name in sizes:
+            checker.usage.sizes.add(node.name)
+        elif isinstance(node, Sum) and node.end in sizes:
+            checker.usage.sizes.add(node.end)
+        if hasattr(node, "__dataclass_fields__") and not isinstance(node, _Unread):
+            nodes += [v for v in vars(node).values() if hasattr(v, "__dataclass_fields__")]
 
 
 def _free_mismatch(left, right):

@@ -110,7 +110,8 @@ def render_all(results: Sequence[Result], out: Console, err: Console, files: int
     for result in results:
         console = err if result.verdict == "error" else out
         render_one(result, console)
-        if result.link and result.link.get("summary"):  # a derivation's last link
+        if result.link and result.link["summary"] and result.link["links"] > 1:
+            # under a derivation's last link: which link first fails
             at = f" at line {result.link['first_line']}" if result.link["first_line"] else ""
             console.print(Text(f"  derivation{at}: {result.link['summary']}", style="bold"))
         if len(checked) == 1 or alike > 1:

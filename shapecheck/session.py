@@ -24,7 +24,7 @@ from .draws import Drawer
 from .errors import ShapecheckError, UnreadableFileError
 from .models.names import EXAMPLES, GENERIC_FUNCTION, gradient_names, highest_layer
 from .models.binding import Binder, at_layer_names, generic_in, names_a_gradient
-from .language.indices import split_members
+from .language.indices import split_members, written_with_indices
 from .language.parse import parse_equation
 from .language.printer import to_numpy
 from .result import Network, Options, Result, Source, show
@@ -312,7 +312,9 @@ class Session:
         checker = self.checker(self.options)
         for text in texts:
             members = split_members(text)
-            if len(members) > 2:  # `A = B = C`: a derivation, checked link by link
+            texts = [body for _, body in members]
+            if len(members) > 2 or len(members) == 2 and written_with_indices(texts):
+                # `A = B = C`, or index notation: a derivation, checked link by link
                 from .chains import Member, check_derivation
 
                 yield from check_derivation(checker, [

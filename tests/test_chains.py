@@ -138,3 +138,16 @@ def test_derivations_in_latex_and_in_a_notebook(tmp_path):
     assert code == 1 and [r["verdict"] for r in results] == ["pass", "pass", "shape"]
     assert results[-1]["link"]["summary"].startswith("links 1-2 hold; link 3 fails: the free "
                                                      "indices differ: i, k on the left, i, l")
+
+
+def test_an_argument_in_index_notation_is_a_derivation_and_uses_its_sizes():
+    model = ["--forward", "Y = f(H @ W + B); J = np.sum(Y)", "--shape", "H=1,h", "--shape",
+             "W=h,y", "--shape", "B=1,y", "--h", "3", "--y", "4"]
+    held = run(r"[HW]_i = \sum_j H_j W_{ji}", *model)
+    assert held.exit_code == 0 and held.stdout.startswith(r"✓ pass   [HW]_i = \sum_j H_j W_{ji}")
+    code, results = links(r"[HW]_i = \sum_j H_j W_{jk}", *model)
+    assert code == 1 and results[0]["message"] == \
+        "the free indices differ: i on the left, k on the right"
+    unused = run(r"[HW]_i = \sum_j H_j W_{ji}", *model, "--q", "3")
+    assert unused.exit_code == 2 and "--q 3: no formula, model or the naming convention uses" \
+        in unused.stderr
