@@ -109,7 +109,7 @@ def test_the_gradient_entry_and_the_matrix_form(tmp_path):
 
 
 def test_an_entry_with_too_few_indices_is_refused(tmp_path):
-    results = check(tmp_path, r"W_i", r"W_i")
+    results = check(tmp_path, r"W_i", r"[W]_i")
     assert verdicts(results) == ["shape"]
     assert "1 index (i) for a value of shape 3×4" in results[0]["message"]
 
@@ -151,3 +151,10 @@ def test_gradient_names_are_the_true_gradients_in_the_course_convention(tmp_path
     results = json.loads(out.stdout)["results"]
     assert [r["verdict"] for r in results] == ["pass", "value"]
     assert results[1]["message"].startswith("the members differ: the right one is 5 times the left")
+
+
+def test_a_subscripted_name_alone_is_not_index_notation():
+    assert not written_with_indices([r"dW_{hh}", r"dH_{t}^T"])
+    assert not written_with_indices(["dA_prev", "W @ dZ"])
+    assert read_member(r"dW_{hh}", {"dW_hh"}) == Sym("dW_hh", 0)
+    assert read_member(r"A_{prev}") == Sym("A_prev", 0)

@@ -21,6 +21,7 @@ class Entry:
     base: object
     indices: tuple[str, ...]
     at: int = 0
+    bracketed: bool = False  # [W]_i: written as an entry, whatever W is
 
 
 @dataclass(frozen=True)

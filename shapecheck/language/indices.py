@@ -13,8 +13,9 @@ axes: shapecheck.numeric.indexed evaluates it). Decisions:
 
 * a run of letters is a name where `names` (the model's quantities and sizes) or the
   function table knows it, else one name per letter (`HW` is H times W);
-* a subscript of digits keeps its layer meaning (`W_2` is W2), a subscript of letters
-  makes an entry, one index a letter (`W_{kl}`, `W_{k,l}`);
+* a subscript of digits keeps its layer meaning (`W_2` is W2), a subscript of one or two
+  letters makes an entry, one index a letter (`W_{kl}`, `W_{k,l}`); a longer word is part
+  of a name (`A_prev`, `x_max`), as is any subscript that makes a model's name;
 * `\\sum` and the operator `\\frac{\\partial}{\\partial X}` apply to the rest of the product
   they start (`\\sum_j 2 (Y_j - Y^*_j) \\delta_{ij}` sums the three factors);
 * juxtaposition and `\\cdot` multiply (matrices: the matrix product), `*` and `\\odot` are
@@ -74,9 +75,13 @@ def free_indices(node) -> set[str]:
 
 
 def uses_indices(node) -> bool:
-    """True when a member is written in index notation: an entry, a sum, a delta, ∂ by an
-    entry (∂J/∂W alone is the matrix notation the formula grammar reads)."""
-    if isinstance(node, (Entry, Delta)) or isinstance(node, Partial) and node.indices:
+    """True when a member is written in index notation: an entry of an expression
+    (`[HW]_i`), a sum over a subscript, a delta, ∂ by an entry. A subscripted name alone
+    is not enough (`W_{hh}`, `b_o` name quantities as often as they index them), nor is
+    ∂J/∂W (the matrix notation the formula grammar reads)."""
+    if isinstance(node, Delta) or isinstance(node, Partial) and node.indices:
+        return True
+    if isinstance(node, Entry) and (node.bracketed or not isinstance(node.base, Sym)):
         return True
     if isinstance(node, Sum) and node.index in free_indices(node.body):
         return True  # a sum over examples (\sum_{i=1}^{m} X, no X_i) is not index notation
@@ -210,8 +215,11 @@ class _Reader:
         """Subscripts and superscripts on what precedes them."""
         while True:
             if self.is_("_"):
+                bracketed = self.is_("]", -1)
                 at = self.take()[2]
                 node = self.subscripted(node, self.group_text(), at)
+                if bracketed and isinstance(node, Entry):
+                    node = Entry(node.base, node.indices, node.at, True)
             elif self.is_("^"):
                 self.take()
                 node = self.superscript(node)
@@ -238,8 +246,9 @@ class _Reader:
         if isinstance(node, Sym) and layer.strip().isdigit():
             node = Sym(node.name + layer.strip(), node.at)
             return Entry(node, self.indices(rest), at) if comma else node
-        if isinstance(node, Sym) and f"{node.name}_{sub}" in self.names:
-            return Sym(f"{node.name}_{sub}", node.at)
+        if isinstance(node, Sym) and (f"{node.name}_{sub}" in self.names
+                                      or len(sub) > 2 and sub.isalpha()):
+            return Sym(f"{node.name}_{sub}", node.at)  # A_prev, x_max: a name, not 4 indices
         return Entry(node, self.indices(sub), at)
 
     def indices(self, text: str) -> tuple[str, ...]:
@@ -287,6 +296,9 @@ class _Reader:
         if layer and value + layer[0] in self.names:  # dW_2, dZ^{[2]}: one name
             self.i += layer[1]
             return self.called(Sym(value + layer[0], at))
+        named = self.named_after(value)
+        if named:  # dW_{hh}: a model's name (or its gradient's)
+            return self.called(Sym(named, at))
         head = value.rstrip("0123456789")
         if head != value and head in self.names and len(head) > 1:
             return self.called(Sym(value, at))
@@ -309,6 +321,18 @@ class _Reader:
             found = [self.peek(k) for k in range(count)]
             if all(f[1] == s or s == "2" and f[0] == "number" for f, s in zip(found, shape)):
                 return next(f[1] for f, s in zip(found, shape) if s == "2"), count
+        return None
+
+    def named_after(self, value: str) -> str | None:
+        """`value_sub` where the subscript after a word makes a name of the model."""
+        if not self.is_("_"):
+            return None
+        start = self.i
+        self.take()
+        sub = self.group_text()
+        if f"{value}_{sub}" in self.names:
+            return f"{value}_{sub}"
+        self.i = start
         return None
 
     def called(self, sym: Sym):
