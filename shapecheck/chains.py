@@ -201,7 +201,7 @@ def _values(trees, members: list[Member], space: indexed.Space) -> list:
         if again:
             found[i] = _Unread(members[i], ShapecheckError(
                 f"the range of index {again[i]} is not known: use it as the index of an "
-                f"entry (e.g. W_{{{again[i]}k}}) or give the sum its limits"), "error")
+                f"entry (e.g. X_{again[i]}) or give the sum its limits"), "error")
     return found
 
 

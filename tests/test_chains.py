@@ -151,3 +151,12 @@ def test_an_argument_in_index_notation_is_a_derivation_and_uses_its_sizes():
     unused = run(r"[HW]_i = \sum_j H_j W_{ji}", *model, "--q", "3")
     assert unused.exit_code == 2 and "--q 3: no formula, model or the naming convention uses" \
         in unused.stderr
+
+
+def test_a_wrong_softmax_jacobian_is_found(tmp_path):
+    text = (DERIVATIONS / "softmax-cross-entropy.md").read_text(encoding="utf-8")
+    wrong = tmp_path / "softmax.md"
+    wrong.write_text(text.replace(r"(\delta_{ij} - a_i)", r"(\delta_{ij} - a_j)"), encoding="utf-8")
+    code, results = links(str(wrong))
+    assert [(r["source"]["line"], r["verdict"]) for r in results] == \
+        [(10, "pass"), (11, "value"), (12, "value"), (13, "pass")]

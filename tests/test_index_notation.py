@@ -78,7 +78,8 @@ def test_unreadable_notation_is_refused_with_its_position():
     assert "not an index" in e.value.message
     with pytest.raises(FormulaSyntaxError) as e:
         read_member(r"\int_0^1 x")
-    assert e.value.message == r"\int is not read in index notation" and e.value.span == (0, 4)
+    assert e.value.message == r"\int is not read in index notation (nor a name of the model)"
+    assert e.value.span == (0, 4)
 
 
 # --- evaluating ------------------------------------------------------------------------------
@@ -158,3 +159,18 @@ def test_a_subscripted_name_alone_is_not_index_notation():
     assert not written_with_indices(["dA_prev", "W @ dZ"])
     assert read_member(r"dW_{hh}", {"dW_hh"}) == Sym("dW_hh", 0)
     assert read_member(r"A_{prev}") == Sym("A_prev", 0)
+
+
+def test_exponentials_logs_and_chains_on_one_line(tmp_path):
+    path = tmp_path / "softmax.md"
+    path.write_text("<!-- shapecheck: sizes: n=4\n shape: z = (n, 1); y = (n, 1)\n label: y\n"
+                    " forward: a = softmax(z); L = -np.sum(y * np.log(a)) -->\n\n$$\n"
+                    r"a_i = \frac{e^{z_i}}{\sum_k e^{z_k}} = \frac{\exp(z_i)}{\sum_k \exp z_k}"
+                    "\n$$\n\n$$\n"
+                    r"L = -\sum_j y_j \log a_j = -\sum_j y_j \, \log \frac{e^{z_j}}{\sum_k e^{2 z_k}}"
+                    "\n$$\n", encoding="utf-8")
+    out = CliRunner(env=PLAIN).invoke(command, [str(path), "--json"], catch_exceptions=False)
+    results = json.loads(out.stdout)["results"]
+    # the last member's denominator is not the softmax's
+    assert [(r["source"]["line"], r["source"]["column"], r["verdict"]) for r in results] == \
+        [(7, 7, "pass"), (7, 40, "pass"), (11, 5, "pass"), (11, 28, "value")]

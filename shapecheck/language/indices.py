@@ -38,8 +38,8 @@ __all__ = ["Apply", "Bin", "Delta", "Entry", "Neg", "Num", "Partial", "Power", "
 
 _TOKEN = re.compile(r"""
     (?P<space>\s+|\\[,;:!\ ]|\\q?quad\b|~)
-  | (?P<open>\\left\s*[\[(]|\\bigl?\s*[\[(]|\\Bigl?\s*[\[(])
-  | (?P<close>\\right\s*[\])]|\\bigr?\s*[\])]|\\Bigr?\s*[\])])
+  | (?P<open>\\(?:left|[bB]igg?l?)\s*[\[(])
+  | (?P<close>\\(?:right|[bB]igg?r?)\s*[\])])
   | (?P<command>\\[A-Za-z]+)
   | (?P<number>\d+(?:\.\d+)?)
   | (?P<word>[A-Za-z][A-Za-z0-9]*)
@@ -48,6 +48,8 @@ _TOKEN = re.compile(r"""
 _PRODUCT_COMMANDS = {"\\cdot": "prod", "\\times": "prod", "\\odot": "*", "\\circ": "*"}
 _FUNCTION_COMMANDS = {"\\sigma": "sigma", "\\phi": "phi", "\\ln": "log"}  # open ones, ln
 _TRANSPOSE = ("T", "\\top", "\\intercal")
+_ACCENTS = {"\\hat": "hat", "\\bar": "bar", "\\tilde": "tilde"}
+_FONTS = ("\\mathbf", "\\boldsymbol", "\\mathrm", "\\operatorname", "\\text", "\\mathit")
 _OPEN_LETTERS = ("f", "g", "h")
 
 
@@ -258,6 +260,8 @@ class _Reader:
         return tuple(letters)
 
     def superscript(self, node):
+        if node == Sym("e", node.at if isinstance(node, Sym) else 0) and "e" not in self.names:
+            return Apply("exp", self.braced() if self.is_("{") else self.primary(), False)
         text = self.group_text()
         if text in _TRANSPOSE:
             return Transposed(node)
@@ -350,6 +354,10 @@ class _Reader:
         if self.is_("'"):
             self.take()
             prime = True
+        if self.is_("{"):  # \sqrt{x}
+            return Apply(name, self.braced(), prime)
+        if not self.is_("("):  # \log a_j: the factor after it
+            return Apply(name, self.factor(), prime)
         self.expect("(")
         arg = self.expr()
         self.expect(")")
@@ -367,12 +375,22 @@ class _Reader:
             if len(pair) != 2:
                 self.fail("a Kronecker delta takes two indices: \\delta_{ik}")
             return Delta(*pair)
-        if value in _FUNCTION_COMMANDS:
-            return self.call(_FUNCTION_COMMANDS[value])
-        if functions.lookup(value[1:]) is not None and (self.is_("(") or self.is_("'")):
-            return self.call(value[1:])  # \exp(x), \tanh(x): the function table's
-        raise ParseError(f"{value} is not read in index notation", self.text,
-                         (at, at + len(value)))
+        name = _FUNCTION_COMMANDS.get(value, value[1:])
+        if value in _FUNCTION_COMMANDS and not (self.is_("(") or self.is_("'")):
+            return Sym(name, at)  # \sigma^2: a name
+        if value in _FUNCTION_COMMANDS or functions.lookup(name) is not None:
+            return self.call(name)  # \exp(x), \log a_j, \sqrt{x}: the function table's
+        if value in _ACCENTS:  # \hat{y} is y_hat, as the formula grammar reads it
+            return Sym(f"{self.group_text()}_{_ACCENTS[value]}", at)
+        if value in _FONTS:  # \mathbf{x}, \operatorname{softplus}(z): the name inside
+            word = self.group_text()
+            if functions.lookup(word) is not None and self.is_("("):
+                return self.call(word)
+            return self.called(Sym(word, at))
+        if name in self.names or name.removeprefix("var") in self.names:
+            return self.called(Sym(name if name in self.names else name.removeprefix("var"), at))
+        raise ParseError(f"{value} is not read in index notation (nor a name of the model)",
+                         self.text, (at, at + len(value)))
 
     def braced(self):
         self.expect("{")

@@ -51,7 +51,7 @@ class Space:
     gradients: Mapping[str, tuple[str, str | None]] = field(default_factory=dict)
 
     def quantity(self, name: str) -> str | None:
-        for candidate in (name, starred(name)):
+        for candidate in (name, starred(name), name.replace("_", "")):  # y_hat is yhat
             if candidate in self.values:
                 return candidate
         return None
