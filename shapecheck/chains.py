@@ -28,8 +28,8 @@ import numpy as np
 
 from .check import pick_defaults
 from .errors import ShapecheckError
-from .language.indices import (Apply, Partial, Sum, Sym, free_indices, read_member,
-                               written_with_indices)
+from .language.indices import (Apply, Partial, Sum, Sym, free_indices, operator_form,
+                               read_member, written_with_indices)
 from .models.binding import gradients_read, starred
 from .models.model import OPEN_ACTIVATIONS
 from .numeric import indexed
@@ -46,7 +46,8 @@ class Member:
 
 def check_derivation(checker, members: list[Member], file: str | None) -> list[Result]:
     """One Result per link of the derivation, each at its right member."""
-    if written_with_indices([m.text for m in members]):
+    texts = [m.text for m in members]
+    if written_with_indices(texts) or operator_form(texts):
         results = _indexed_links(checker, members, file)
     else:
         results = _gradient_links(checker, members, file)
@@ -247,7 +248,7 @@ def _compare(left: indexed.Value, right: indexed.Value, tol: float | None, bindi
                 f"(rel. error {rel:.1e})", rel)
     where = np.unravel_index(int(np.argmax(gap)), gap.shape)
     at = ", ".join(f"{letter} = {i + 1}" for letter, i in zip(left.indices or (), where)) \
-        if left.indices else ", ".join(str(i + 1) for i in where)
+        if left.indices else f"entry ({', '.join(str(i + 1) for i in where)})"
     bound = f" with {', '.join(f'{g} = {f}' for g, f in binding.items())}" if binding else ""
     return ("value", f"the members differ{bound}: at {at or 'the value'}, "
             f"{a[where]:.6g} and {b[where]:.6g} (rel. error {rel:.1e})", rel)

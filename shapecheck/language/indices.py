@@ -90,6 +90,18 @@ def uses_indices(node) -> bool:
     return any(uses_indices(getattr(node, f)) for f in _CHILDREN + ("body",) if hasattr(node, f))
 
 
+def operator_form(texts) -> bool:
+    """True when a derivation starts with the operator `\\frac{\\partial}{\\partial x} f` (the
+    derivative of an expression, not of the cost) and every member reads here."""
+    try:
+        trees = [read_member(text) for text in texts]
+    except FormulaSyntaxError:
+        return False
+    first = trees[0]
+    return isinstance(first, Partial) and not isinstance(first.body, Sym) or \
+        isinstance(first, Bin) and isinstance(first.right, Partial) and first.op == "prod"
+
+
 def split_members(text: str) -> list[tuple[int, str]]:
     """The members of `A = B = C` (split at each `=` outside brackets that is not `==`,
     `<=`, ...), each with its offset: `split_members("a = b")` → [(0, 'a '), (3, ' b')]."""

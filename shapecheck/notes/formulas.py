@@ -54,6 +54,7 @@ def read_block(lines: list[Piece], file: str, defaults: Setting) -> list[Item]:
 _MATH_NOISE = re.compile(r"&|\\(?:nonumber|notag)\b|\\label\{[^{}]*\}|\\tag\*?\{[^{}]*\}"
                          r"|\\(?:begin|end)\{(?:aligned|alignedat|split|gathered|align|eqnarray"
                          r"|equation|gather|multline)\*?\}(?:\{\d+\})?")
+_TEX_COMMENT = re.compile(r"(?<!\\)%.*")  # `% ...` in math is LaTeX's comment
 _ROW_BREAK = re.compile(r"\\\\(?:\[[^\]]*\])?")
 _TRAILER = re.compile(r"(?:\s|[.,;]|\\[,;:!]|\\q?quad\b)+$")
 
@@ -62,7 +63,8 @@ def read_math(pieces: list[Piece], file: str, scope: Scope) -> list[Item]:
     """Display math: rows split at `\\\\`, `&`, `\\label{..}`, `\\nonumber` removed."""
     rows: list[list[Piece]] = [[]]
     for piece in pieces:
-        piece = piece._replace(text=_MATH_NOISE.sub(lambda m: " " * len(m.group()), piece.text))
+        piece = piece._replace(text=_MATH_NOISE.sub(lambda m: " " * len(m.group()),
+                                                    _TEX_COMMENT.sub("", piece.text)))
         start = 0
         for m in _ROW_BREAK.finditer(piece.text):
             rows[-1].append(piece.cut(start, m.start()))

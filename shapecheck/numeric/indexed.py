@@ -253,6 +253,8 @@ class _Eval:
         inner = _Eval(Space(self.space.model, values, self.space.functions, self.space.sizes,
                             self.space.ranges, self.space.text, self.space.gradients))
         body = inner.value(node.body)
+        if body.indices is None and body.data[0].size == 1:  # x^T A x: a 1×1 matrix, a number
+            body = Value(body.data.reshape(-1), ())
         data = np.broadcast_to(body.data, (2 * count,) + body.data.shape[1:])
         slope = (data[:count] - data[count:]) / (2 * STEP)   # (count, *body axes)
         slope = slope.reshape(shape + body.data.shape[1:])
