@@ -25,6 +25,7 @@ from ..models.model import Model
 from .evaluate import Evaluator
 
 STEP = 1e-5  # central differences: error ~ STEP**2, rounding ~ 1e-16 / STEP
+CHUNK_NUMBERS = 1 << 22  # a variable's entries are moved this many numbers at a time
 
 
 class IndexError_(ShapecheckError):
@@ -241,23 +242,11 @@ class _Eval:
         for letter, axis in zip(node.indices, kept):
             self._range(letter, shape[axis], node.at)
         count = int(np.prod(shape))
-        moves = np.eye(count).reshape((count,) + shape) * STEP
-        stacked = np.concatenate([base + moves, base - moves])
-        values = dict(self.space.values)
-        values[var] = stacked
-        evaluate = Evaluator(values, self.space.functions, self.space.sizes,
-                             self.space.model.class_axis)
-        for i in self.space.model.downstream(var):
-            eq = self.space.model.equations[i]
-            values[eq.lhs.id] = evaluate(eq.rhs)
-        inner = _Eval(Space(self.space.model, values, self.space.functions, self.space.sizes,
-                            self.space.ranges, self.space.text, self.space.gradients))
-        body = inner.value(node.body)
-        if body.indices is None and body.data[0].size == 1:  # x^T A x: a 1×1 matrix, a number
-            body = Value(body.data.reshape(-1), ())
-        data = np.broadcast_to(body.data, (2 * count,) + body.data.shape[1:])
-        slope = (data[:count] - data[count:]) / (2 * STEP)   # (count, *body axes)
-        slope = slope.reshape(shape + body.data.shape[1:])
+        chunk = max(1, CHUNK_NUMBERS // max(count, 1))
+        parts = [self._slopes(node, var, base, start, min(start + chunk, count))
+                 for start in range(0, count, chunk)]
+        body = parts[0][0]
+        slope = np.concatenate([p[1] for p in parts]).reshape(shape + parts[0][1].shape[1:])
         if body.indices is None:
             if node.indices or body.data.ndim > 1:
                 self.fail(f"∂ of a matrix by {node.var}: write the entry, e.g. [HW]_i", node.at)
@@ -271,6 +260,29 @@ class _Eval:
         moved = np.moveaxis(slope, list(range(len(kept))),
                             list(range(len(body.indices), len(body.indices) + len(kept))))
         return Value(moved[None], body.indices + node.indices)
+
+
+    def _slopes(self, node: ix.Partial, var: str, base: np.ndarray, start: int, end: int):
+        """The body's value (one perturbed point's indices) and its central differences
+        along the entries start..end of `var`, all moved at once along the stack axis."""
+        count, shape = end - start, base.shape[1:]
+        moves = np.zeros((count, base[0].size))
+        moves[np.arange(count), np.arange(start, end)] = STEP
+        moves = moves.reshape((count,) + shape)
+        values = dict(self.space.values)
+        values[var] = np.concatenate([base + moves, base - moves])
+        evaluate = Evaluator(values, self.space.functions, self.space.sizes,
+                             self.space.model.class_axis)
+        for i in self.space.model.downstream(var):
+            eq = self.space.model.equations[i]
+            values[eq.lhs.id] = evaluate(eq.rhs)
+        inner = _Eval(Space(self.space.model, values, self.space.functions, self.space.sizes,
+                            self.space.ranges, self.space.text, self.space.gradients))
+        body = inner.value(node.body)
+        if body.indices is None and body.data[0].size == 1:  # x^T A x: a 1×1 matrix, a number
+            body = Value(body.data.reshape(-1), ())
+        data = np.broadcast_to(body.data, (2 * count,) + body.data.shape[1:])
+        return body, (data[:count] - data[count:]) / (2 * STEP)  # (count, *body axes)
 
 
 class UnknownRange(Exception):
