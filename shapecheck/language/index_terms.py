@@ -75,3 +75,35 @@ class Partial:
     var: str
     indices: tuple[str, ...]
     at: int = 0
+
+
+_CHILDREN = ("left", "right", "operand", "base", "arg")
+
+
+def free_indices(node) -> set[str]:
+    """The indices a member's value runs over: `free_indices(read_member('W_{kl}'))` →
+    {'k', 'l'} (an index summed, or one a derivative's entry names, is not free)."""
+    if isinstance(node, Entry):
+        return free_indices(node.base) | set(node.indices)
+    if isinstance(node, Delta):
+        return {node.first, node.second}
+    if isinstance(node, Sum):
+        return free_indices(node.body) - {node.index}
+    if isinstance(node, Partial):
+        return free_indices(node.body) | set(node.indices)
+    children = [getattr(node, f) for f in _CHILDREN if hasattr(node, f)]
+    return set().union(*(free_indices(c) for c in children)) if children else set()
+
+
+def uses_indices(node) -> bool:
+    """True when a member is written in index notation: an entry of an expression
+    (`[HW]_i`), a sum over a subscript, a delta, ∂ by an entry. A subscripted name alone
+    is not enough (`W_{hh}`, `b_o` name quantities as often as they index them), nor is
+    ∂J/∂W (the matrix notation the formula grammar reads)."""
+    if isinstance(node, Delta) or isinstance(node, Partial) and node.indices:
+        return True
+    if isinstance(node, Entry) and (node.bracketed or not isinstance(node.base, Sym)):
+        return True
+    if isinstance(node, Sum) and node.index in free_indices(node.body):
+        return True  # a sum over examples (\sum_{i=1}^{m} X, no X_i) is not index notation
+    return any(uses_indices(getattr(node, f)) for f in _CHILDREN + ("body",) if hasattr(node, f))
