@@ -51,7 +51,21 @@ def check_derivation(checker, members: list[Member], file: str | None) -> list[R
         results = _indexed_links(checker, members, file)
     else:
         results = _gradient_links(checker, members, file)
+        if None in results and all(_readable(text) for text in texts):
+            # neither member of a link equals the truth: compare the two members themselves
+            # (LaTeX notation reads here too, gradient names as the true gradients)
+            direct = _indexed_links(checker, members, file)
+            results = [d if r is None and d.verdict != "error" else r
+                       for r, d in zip(results, direct)]
     return _summarised(results, members)
+
+
+def _readable(text: str) -> bool:
+    try:
+        read_member(text)
+    except ShapecheckError:
+        return False
+    return True
 
 
 def _source(member: Member, file: str | None) -> Source | None:

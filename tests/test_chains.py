@@ -159,3 +159,16 @@ def test_a_wrong_softmax_jacobian_is_found(tmp_path):
     code, results = links(str(wrong))
     assert [(r["source"]["line"], r["verdict"]) for r in results] == \
         [(10, "pass"), (11, "value"), (12, "value"), (13, "pass")]
+
+
+def test_a_link_between_two_wrong_members_is_checked_as_an_identity(tmp_path):
+    path = tmp_path / "steps.md"
+    path.write_text("<!-- shapecheck: sizes: n0=3 n1=4 n2=2 m=5 -->\n$$\n\\begin{aligned}\n"
+                    "dW^{[2]} &= dZ^{[2]} A^{[1]T} \\\\\n"        # m times the truth
+                    "&= (A^{[2]} - Y) A^{[1]T} \\\\\n"           # the same: dZ2 is A2 - Y
+                    "&= \\frac{1}{m} (A^{[2]} - Y) A^{[1]T}\n"   # right, but not what is above
+                    "\\end{aligned}\n$$\n", encoding="utf-8")
+    code, results = links(str(path))
+    assert [(r["source"]["line"], r["verdict"]) for r in results] == \
+        [(4, "value"), (5, "pass"), (6, "value")]
+    assert results[-1]["link"]["summary"].startswith("link 1 fails: the values differ")

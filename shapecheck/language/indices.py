@@ -248,9 +248,10 @@ class _Reader:
             return Transposed(node)
         if text == "*" and isinstance(node, Sym):
             return Sym(node.name + "_star", node.at)
-        if text.startswith("[") and text.endswith("]") and text[1:-1].isdigit() \
-                and isinstance(node, Sym):  # W^{[2]}: the layer
-            return Sym(node.name + text[1:-1], node.at)
+        layer = re.fullmatch(r"\[(\w+)\](T|\\top)?", text)
+        if layer and layer.group(1).isdigit() and isinstance(node, Sym):  # W^{[2]}, A^{[1]T}
+            named = Sym(node.name + layer.group(1), node.at)
+            return Transposed(named) if layer.group(2) else named
         try:
             return Power(node, float(text))
         except ValueError:
