@@ -14,7 +14,9 @@ In the formula grammar's notation (`dZ1 = ... = ...`), the first member names a 
 member k is checked as `first = member k` (shapes, then values against the truth; the
 result shows that equation, whose marks and repair fit its text), so
 link k holds when members k - 1 and k both equal the truth, and fails when one does and
-the other does not; where neither does, the link is not decided and the summary says so.
+the other does not; where neither does, the two members are compared with each other as
+above when the index reader reads them (LaTeX notation, `dZ^{[2]}` the true gradient in
+the course's convention), else the link is not decided and the summary says so.
 
 Each link's Result carries `link`: its number, the number of links, the line of the
 derivation's first member and, on the last link, the summary ("links 1-3 hold; link 4
