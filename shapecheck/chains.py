@@ -224,7 +224,8 @@ def _values(trees, members: list[Member], space: indexed.Space) -> list:
 
 def _evaluated(tree, member: Member, space: indexed.Space, ranges: dict, missing: dict, i: int):
     try:
-        return indexed.evaluate(tree, replace(space, text=member.text, ranges=ranges))
+        with np.errstate(all="ignore"):  # a member that is not finite is said so (_compare)
+            return indexed.evaluate(tree, replace(space, text=member.text, ranges=ranges))
     except indexed.UnknownRange as e:
         missing[i] = e.letter
     except indexed.IndexError_ as e:
@@ -252,6 +253,10 @@ def _compare(left: indexed.Value, right: indexed.Value, tol: float | None, bindi
         return ("shape", f"the members have shapes {a.shape[1:]} and {b.shape[1:]}", None)
     if tol is None:
         return ("pass", "indices and shapes line up (values not checked)", None)
+    for side, data in (("left", a), ("right", b)):
+        if not np.all(np.isfinite(data)):
+            return ("error", f"the {side} member is not finite (inf or nan) on the model's "
+                    "draw: a division by zero, or a log or root of a negative number?", None)
     a, b = np.broadcast_arrays(a[0], b[0])
     scale = max(float(np.max(np.abs(a), initial=0.0)), float(np.max(np.abs(b), initial=0.0)))
     gap = np.abs(a - b)

@@ -174,3 +174,9 @@ def test_exponentials_logs_and_chains_on_one_line(tmp_path):
     # the last member's denominator is not the softmax's
     assert [(r["source"]["line"], r["source"]["column"], r["verdict"]) for r in results] == \
         [(7, 7, "pass"), (7, 40, "pass"), (11, 5, "pass"), (11, 28, "value")]
+
+
+def test_a_member_that_is_not_finite_is_an_error_not_a_verdict(tmp_path):
+    results = check(tmp_path, r"[Y]_i", r"[Y / 0]_i")
+    assert verdicts(results) == ["error"]
+    assert results[0]["message"].startswith("the right member is not finite (inf or nan)")
