@@ -25,6 +25,7 @@ fails: ...").
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import partial
 
 import numpy as np
 
@@ -35,7 +36,6 @@ from .language.indices import (Apply, Partial, Sum, Sym, free_indices, operator_
 from .models.binding import gradients_read, starred
 from .models.model import OPEN_ACTIVATIONS
 from .numeric import indexed
-from .numeric.truth import draw_forward
 from .result import Network, Result, Source
 
 
@@ -104,8 +104,9 @@ def _indexed_links(checker, members: list[Member], file: str) -> list[Result]:
         outcomes: list = [None] * len(links)  # per link: (verdict, message, rel) at its worst
         for binding in bindings:
             functions = {**fixed, **binding}
-            values, _ = draw_forward(model, sizes, functions, options.seed)
-            space = indexed.Space(model, values, functions, sizes, gradients=gradients)
+            draw = checker.drawer.draw(model, sizes, functions)
+            space = indexed.Space(model, draw.values, functions, sizes, gradients=gradients,
+                                  cost_gradient=partial(_cost_gradient, draw.differentiator))
             found = _values(trees, members, space)
             for k, (left, right) in enumerate(zip(found, found[1:])):
                 bad = next((v for v in (left, right) if isinstance(v, _Unread)), None)
@@ -157,6 +158,11 @@ def _free_mismatch(left, right):
         return None
     return ("shape", f"the free indices differ: {_letters(a)} on the left, {_letters(b)} on "
             "the right", None)
+
+
+def _cost_gradient(differentiator, var: str) -> np.ndarray:
+    """∂J/∂var, every entry, by the truth's own finite differences (structured, batched)."""
+    return differentiator.gradient(var, whole=True).full
 
 
 def _through_open(trees, model) -> bool:

@@ -126,7 +126,7 @@ def test_large_sizes_are_evaluated_at_once(tmp_path):
     results = check(tmp_path, r"\left[\frac{\partial J}{\partial W}\right]_{kl}",
                     r"[H^T ((Y - Y^*) * f'(HW + B))]_{kl}", h=64, y=64)
     assert verdicts(results) == ["pass"]
-    assert time.perf_counter() - start < 3  # every entry of a 64×64 W, three activations
+    assert time.perf_counter() - start < 1  # every entry of a 64×64 W, three activations
 
 
 def test_layered_names_on_the_course_network(tmp_path):
