@@ -218,6 +218,10 @@ def render_all(results: Sequence[Result], out: Console, err: Console, files: int
     for result in results:
         console = err if result.verdict == "error" else out
         render_one(result, console)
+        if result.link and result.link["summary"] and result.link["links"] > 1:
+            # under a derivation's last link: which link first fails
+            at = f" at line {result.link['first_line']}" if result.link["first_line"] else ""
+            console.print(Text(f"  derivation{at}: {result.link['summary']}", style="bold"))
         if len(checked) == 1 or alike > 1:
             _assumed(result, console, several)
     if len(checked) > 1 and alike == 1 and checked[0].defaults:
@@ -415,7 +419,7 @@ def to_json(result: Result) -> dict:
     if result.source:
         source = {"file": result.source.file, "line": result.source.line,
                   "column": result.source.column}
-    return {
+    found = {
         "formula": result.formula,
         "source": source,
         "verdict": result.verdict,
@@ -439,6 +443,9 @@ def to_json(result: Result) -> dict:
         "repair": result.repair,
         "derived": getattr(result, "derived", None),
     }
+    if result.link is not None:  # a link of a derivation (shapecheck.chains)
+        found["link"] = result.link
+    return found
 
 
 def json_report(results: Iterable[Result]) -> str:

@@ -100,6 +100,9 @@ class Result:
     repair: dict | None = None  # the smallest verified edit that passes (advice.repair)
     derived: str | None = None  # a verified derivation by the chain rule (calculus.derive)
     derivation: object | None = None  # its derive.Derivation: LaTeX, steps (not in the JSON)
+    # a link of a derivation (chains): its number, the number of links, the line of the
+    # derivation's first member, and on the last link the derivation's summary
+    link: dict | None = None
     searched: bool = False  # a repair and a derivation were looked for (values are checked)
     # a formula that multiplies Jacobians as the scalar chain rule does: its matrix forms,
     # for the session to verify and advice.chain_rule to explain (not in the JSON)

@@ -25,6 +25,7 @@ from .draws import Drawer
 from .errors import ShapecheckError, UnreadableFileError
 from .models.names import gradient_names, highest_layer
 from .models.binding import COST, Binder, at_layer_names, generic_in, names_a_gradient
+from .language.indices import split_members, written_with_indices
 from .language.parse import parse_equation
 from .language.printer import to_numpy
 from .result import Network, Options, Result, Source, show
@@ -307,7 +308,18 @@ class Session:
         """`list(Session(Options(sizes={'m': 5})).formulas(["dZ2 = A2 - Y"]))`; each result
         as soon as it is known (a progress bar counts them)."""
         checker = self.checker(self.options)
-        return (checker.check(text) for text in texts)
+        for text in texts:
+            members = split_members(text)
+            texts = [body for _, body in members]
+            if len(members) > 2 or len(members) == 2 and written_with_indices(texts):
+                # `A = B = C`, or index notation: a derivation, checked link by link
+                from .chains import Member, check_derivation
+
+                yield from check_derivation(checker, [
+                    Member(body.strip(), 1, offset + len(body) - len(body.lstrip()) + 1)
+                    for offset, body in members], None)
+            else:
+                yield checker.check(text)
 
     def derivations(self, names: Iterable[str], expand: bool = False, latex: bool = True,
                     steps: bool = True) -> Iterator[Result]:
@@ -365,7 +377,8 @@ class Session:
 
     def notes(self, items: list, path: str) -> Iterator[Result]:
         """The formulas and directive errors read from one file (or an IPython cell)."""
-        from .notes import NoteError, NoteFormula
+        from .chains import Member, check_derivation
+        from .notes import NoteDerivation, NoteError, NoteFormula
 
         checked: dict[tuple, tuple] = {}  # a declaration → its value, its formulas' checkers
         for item in items:
@@ -375,6 +388,11 @@ class Session:
             elif isinstance(item, NoteFormula):
                 checker = self.checker(self.options_for(item.setting))
                 yield checker.check(item.text, source)
+            elif isinstance(item, NoteDerivation):
+                checker = self.checker(self.options_for(item.setting))
+                members = [Member(*member) for member in item.members]
+                yield from check_derivation(checker, members, item.file)
+            if isinstance(item, (NoteFormula, NoteDerivation)):
                 for (kind, name), at in item.setting.declared.items():
                     value = {"size": item.setting.sizes, "shape": item.setting.shapes,
                              "activation": item.setting.activations}[kind][name]

@@ -36,7 +36,7 @@ STAGES = [
     ("models", ["models"]),
     ("numeric", ["numeric"]),
     ("calculus", ["calculus"]),
-    ("check", ["check", "draws", "diagnosis"]),  # modules split from check.py go here
+    ("check", ["check", "draws", "diagnosis", "chains"]),  # modules split from check.py go here
     ("advice", ["advice", "toy"]),  # toy: --toy, the formula written out as scalars
     ("orchestration", ["notes", "session", "declared"]),
     ("output", ["report", "progress", "display", "raster"]),  # display: the API's results

@@ -15,8 +15,8 @@ from .. import syntax as s
 from ..errors import ModelError, UnknownNameError
 from ..result import Options, Shape
 from .model import MAX_LAYERS, Model, build
-from .names import (EXAMPLES, GENERIC_FUNCTION, at_layer, highest_layer, is_generic,
-                    is_open_activation, is_per_example, network_shapes, role)
+from .names import (EXAMPLES, GENERIC_FUNCTION, at_layer, gradient_names, highest_layer,
+                    is_generic, is_open_activation, is_per_example, network_shapes, role)
 
 Binding = Mapping[str, tuple[str, bool]]  # a formula's name → (model variable, is gradient)
 _SIZE = re.compile(r"n(\d+)")
@@ -111,6 +111,8 @@ class Binder:
                     binding[name] = (name, False)
                 elif name.startswith("d") and name[1:] in model.shapes:
                     binding[name] = (name[1:], True)
+                elif starred(name) in model.shapes:  # `Y^*` (read Y_star) is the model's Ystar
+                    binding[name] = (starred(name), False)
             return model, binding
         layers = self.layers(names)
         roles = {n: role(n, layers) for n in names}
@@ -141,6 +143,24 @@ def single_example_model(words, layers: int) -> bool:
     kinds = {found.single_example for found in (role(w, layers) for w in set(words))
              if found and not found.gradient and is_per_example(found.var)}
     return kinds == {True}
+
+
+def gradients_read(model: Model, last_layer: int | None) -> dict[str, tuple[str, str | None]]:
+    """The gradient names a derivation may read, each → (the quantity it is the gradient
+    of, the size it is multiplied by in the course's convention, or None): `dW2` →
+    ('W2', None), `dZ2` → ('Z2', 'm'); for a --forward model (`last_layer` None), `dV`
+    for each quantity V but the cost."""
+    if last_layer is None:
+        candidates = {"d" + var: var for var in model.shapes}
+    else:
+        candidates = {name: role(name, last_layer).var for name in gradient_names(last_layer)}
+    return {name: (var, model.batch if var in model.per_example else None)
+            for name, var in candidates.items() if var in model.shapes and var != model.cost}
+
+
+def starred(name: str) -> str:
+    """The model's spelling of a starred name: `starred('Y_star')` -> 'Ystar'."""
+    return name[:-len("_star")] + "star" if name.endswith("_star") else name
 
 
 def hidden_activations(fixed: Mapping[str, str] | None, last_layer: int) -> dict[str, str]:

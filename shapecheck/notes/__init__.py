@@ -38,8 +38,12 @@ Decisions where the brief was silent:
   from the defaults.
 * In display math, rows are split at `\\\\`; a row's lines are joined into one formula,
   except that a line holding `=` starts a new formula once the current one has its `=`.
-  A row or line that starts with `=` (`&= ...`, a step of a derivation) is checked as
-  the previous left side `= ...`, positioned at that row.
+  A row or line that starts with `=` (`&= ...`, a step of a derivation) adds a member to
+  the equation above: `A = B = C` (in a row, or in a plain-text line) and such rows make a
+  `NoteDerivation`, whose members keep their own line and column; shapecheck.chains checks
+  each link between two neighbouring members. An equation of two members is a derivation
+  when it is written in index notation (`Y_i`, `\\sum_j`, `\\delta_{ik}`, ∂ by an entry).
+* Fenced blocks whose info string is `math` are display math.
 * Notebook positions: `line` is the line of the `.ipynb` file holding the JSON string
   where that source line starts (string literals of the raw JSON are paired in order
   with the strings of the parsed notebook, which has the same order); `column` is the
@@ -55,9 +59,10 @@ from ..models.names import is_gradient_lhs
 from .directives import OptIn
 from .formats import read_latex, read_markdown, read_notebook, read_text
 from .formulas import read_block
-from .items import NoteError, NoteFormula, Setting, source_pieces
+from .items import NoteDerivation, NoteError, NoteFormula, Setting, source_pieces
 
-__all__ = ["NoteError", "NoteFormula", "Setting", "is_gradient_lhs", "read_notes", "read_plain"]
+__all__ = ["NoteDerivation", "NoteError", "NoteFormula", "Setting", "is_gradient_lhs", "read_notes",
+           "read_plain"]
 
 _MARKDOWN_SUFFIXES = (".md", ".markdown", ".qmd")
 

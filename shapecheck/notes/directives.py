@@ -168,6 +168,7 @@ def directive(scope: Scope, clause: Piece, file: str) -> list[Item]:
     return []
 
 
+_CONTINUED = ("shape", "shapes", "activation", "activations")
 _CLAUSE_BREAK = re.compile(r";|(?=\b[A-Za-z_]\w*\s*:(?!=))")
 _FORWARD = re.compile(r"\bforward\s*:")
 
@@ -183,9 +184,16 @@ class OptIn:
         """Apply a directive comment's body; its errors are returned as items."""
         if self.scope is None or self.scope.used:
             self.scope = Scope(self.defaults)
-        items = []
+        items, word = [], None
         for line in body:
             for clause in _clauses(line):
+                m = DIRECTIVE.match(clause.text)
+                if m:
+                    word = m.group(1)
+                elif word in _CONTINUED and _SHAPE.match(clause.text):
+                    # `shape: H = (1, h); W = (h, y)`: the clause after `;` continues it
+                    clause = Piece(f"{word}:" + clause.text, clause.line,
+                                   clause.column - len(word) - 1)
                 items += directive(self.scope, clause, file)
         return items
 

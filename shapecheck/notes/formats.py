@@ -54,6 +54,10 @@ def read_markdown(text: str, file: str, opt_in: OptIn) -> list[Item]:
         if token.type == "fence" and token.info.split()[:1] == ["shapecheck"]:
             lines = content_pieces(token.content, source, token.map[0] + 1)
             items += read_block(lines, file, opt_in.defaults)
+        elif token.type == "fence" and token.info.split()[:1] == ["math"] and opt_in.scope:
+            # ```math: display math as GitHub and GitLab render it
+            items += read_math(content_pieces(token.content, source, token.map[0] + 1), file,
+                               opt_in.scope)
         elif token.type == "html_block":
             pieces = content_pieces(token.content, source, token.map[0])
             for m in _COMMENT.finditer(token.content):

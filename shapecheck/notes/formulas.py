@@ -9,7 +9,9 @@ import re
 from ..models.names import is_gradient_lhs
 
 from .directives import DIRECTIVE, Scope, directive
-from .items import Item, NoteFormula, Piece, Setting, has_equals, split_equation
+from ..language.indices import split_members, written_with_indices
+
+from .items import Item, NoteDerivation, NoteFormula, Piece, Setting, has_equals, split_equation
 
 
 def _equation(scope: Scope, text: Piece, file: str, math: bool) -> list[Item]:
@@ -39,13 +41,20 @@ def read_block(lines: list[Piece], file: str, defaults: Setting) -> list[Item]:
             continue
         if DIRECTIVE.match(piece.text):
             items += directive(scope, piece, file)
+        elif len(split_members(piece.text)) > 2:  # `A = B = C`: a derivation
+            items += _chain(scope, [(body.strip(), piece.line, piece.column + offset + len(body)
+                                     - len(body.lstrip()))
+                                    for offset, body in split_members(piece.text)],
+                            file, math=False)
         else:
             items += _equation(scope, piece, file, math=False)
     return items
 
 
 _MATH_NOISE = re.compile(r"&|\\(?:nonumber|notag)\b|\\label\{[^{}]*\}|\\tag\*?\{[^{}]*\}"
-                         r"|\\(?:begin|end)\{(?:aligned|alignedat|split|gathered)\}(?:\{\d+\})?")
+                         r"|\\(?:begin|end)\{(?:aligned|alignedat|split|gathered|align|eqnarray"
+                         r"|equation|gather|multline)\*?\}(?:\{\d+\})?")
+_TEX_COMMENT = re.compile(r"(?<!\\)%.*")  # `% ...` in math is LaTeX's comment
 _ROW_BREAK = re.compile(r"\\\\(?:\[[^\]]*\])?")
 _TRAILER = re.compile(r"(?:\s|[.,;]|\\[,;:!]|\\q?quad\b)+$")
 
@@ -54,29 +63,68 @@ def read_math(pieces: list[Piece], file: str, scope: Scope) -> list[Item]:
     """Display math: rows split at `\\\\`, `&`, `\\label{..}`, `\\nonumber` removed."""
     rows: list[list[Piece]] = [[]]
     for piece in pieces:
-        piece = piece._replace(text=_MATH_NOISE.sub(lambda m: " " * len(m.group()), piece.text))
+        piece = piece._replace(text=_MATH_NOISE.sub(lambda m: " " * len(m.group()),
+                                                    _TEX_COMMENT.sub("", piece.text)))
         start = 0
         for m in _ROW_BREAK.finditer(piece.text):
             rows[-1].append(piece.cut(start, m.start()))
             rows.append([])
             start = m.end()
         rows[-1].append(piece.cut(start))
-    items, lhs = [], None
+    chains: list[list[tuple[str, int, int]]] = []
     for row in rows:
         for first, parts in _row_equations(row):
-            text = _TRAILER.sub("", re.sub(r"\s+", " ", " ".join(parts)))
-            sides = split_equation(text)
-            if sides is not None and not sides[0].strip():
-                if lhs is None:
-                    continue
-                text = f"{lhs} = {sides[1].strip()}"  # `&= ...`: a step of a derivation
-            elif sides is not None:
-                lhs = sides[0].strip()
-            items += _equation(scope, first._replace(text=text), file, math=True)
+            text, places = _joined(parts)
+            text = _TRAILER.sub("", text)
+            members = split_members(text)
+            if len(members) == 1:
+                continue  # no equation
+            placed = [(body.strip(), *places[min(offset + len(body) - len(body.lstrip()),
+                                                 len(places) - 1)])
+                      for offset, body in members]
+            if not placed[0][0]:  # `&= ...`: the next member of the derivation above
+                if chains:
+                    chains[-1] += placed[1:]
+                continue
+            chains.append(placed)
+    items = []
+    for chain in chains:
+        items += _chain(scope, chain, file, math=True)
     return items
 
 
-def _row_equations(row: list[Piece]) -> list[tuple[Piece, list[str]]]:
+def _chain(scope: Scope, chain: list[tuple[str, int, int]], file: str, math: bool) -> list[Item]:
+    """An equation (two members) or a derivation (more, or written in index notation); in
+    math, one whose first member is neither a gradient nor in index notation is the
+    forward pass written for people."""
+    texts = [text for text, _, _ in chain]
+    _, line, column = chain[0]
+    indexed = written_with_indices(texts)
+    if len(chain) == 2 and not indexed:
+        return _equation(scope, Piece(f"{texts[0]} = {texts[1]}", line, column), file, math)
+    if math and not indexed and not is_gradient_lhs(texts[0]):
+        return []
+    scope.used = True
+    return [NoteDerivation(tuple(chain), file, line, column, scope.setting)]
+
+
+def _joined(parts: list[Piece]) -> tuple[str, list[tuple[int, int]]]:
+    """The lines of an equation joined by single spaces, and the (line, column) of each
+    character of the result (a member placed at its own line)."""
+    text, places = [], []
+    for piece in parts:
+        for i, ch in enumerate(piece.text + " "):
+            if ch.isspace() and (not text or text[-1] == " "):
+                continue
+            text.append(" " if ch.isspace() else ch)
+            places.append((piece.line, piece.column + i))
+    while text and text[-1] == " ":
+        text.pop()
+        places.pop()
+    return "".join(text), places or [(parts[0].line, parts[0].column)]
+
+
+def _row_equations(row: list[Piece]) -> list[tuple[Piece, list[Piece]]]:
     """A row's lines grouped into equations. Once the current one has its `=`, a line
     starts a new one if it holds `=` (`= ...` continues a derivation) or if the next
     line starts with `=` (it is a left side); other lines continue the current one."""
@@ -84,9 +132,9 @@ def _row_equations(row: list[Piece]) -> list[tuple[Piece, list[str]]]:
     groups: list[tuple[Piece, list[str]]] = []
     for i, piece in enumerate(lines):
         next_is_rhs = i + 1 < len(lines) and lines[i + 1].text.startswith("=")
-        complete = bool(groups) and has_equals(" ".join(groups[-1][1]))
+        complete = bool(groups) and has_equals(" ".join(p.text for p in groups[-1][1]))
         if not groups or complete and (has_equals(piece.text) or next_is_rhs):
-            groups.append((piece, [piece.text]))
+            groups.append((piece, [piece]))
         else:
-            groups[-1][1].append(piece.text)
+            groups[-1][1].append(piece)
     return groups

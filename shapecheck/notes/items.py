@@ -33,6 +33,17 @@ class NoteFormula:
 
 
 @dataclass(frozen=True)
+class NoteDerivation:
+    """A derivation (`A = B = C`, an align block's `&=` rows): its members, each with its
+    1-based position (text, line, column); the first member's position is the item's."""
+    members: tuple[tuple[str, int, int], ...]
+    file: str
+    line: int
+    column: int
+    setting: Setting
+
+
+@dataclass(frozen=True)
 class NoteError:
     """A malformed directive: reported, and the rest of the file is still read."""
     message: str
@@ -41,7 +52,7 @@ class NoteError:
     column: int
 
 
-Item = NoteFormula | NoteError
+Item = NoteFormula | NoteDerivation | NoteError
 
 
 # --- positions ---------------------------------------------------------------------

@@ -1,0 +1,109 @@
+"""The trees of index notation that shapecheck.language.indices reads: plain data, one
+class a construct, evaluated by shapecheck.numeric.indexed."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Num:
+    value: float
+
+
+@dataclass(frozen=True)
+class Sym:
+    name: str
+    at: int = 0
+
+
+@dataclass(frozen=True)
+class Entry:
+    base: object
+    indices: tuple[str, ...]
+    at: int = 0
+    bracketed: bool = False  # [W]_i: written as an entry, whatever W is
+
+
+@dataclass(frozen=True)
+class Bin:
+    op: str  # '+', '-', 'prod' (juxtaposition, \cdot), '*' (element-wise), '/'
+    left: object
+    right: object
+
+
+@dataclass(frozen=True)
+class Neg:
+    operand: object
+
+
+@dataclass(frozen=True)
+class Power:
+    base: object
+    exponent: float
+
+
+@dataclass(frozen=True)
+class Transposed:
+    operand: object
+
+
+@dataclass(frozen=True)
+class Apply:
+    func: str
+    arg: object
+    prime: bool  # f'(x): the derivative of f
+
+
+@dataclass(frozen=True)
+class Sum:
+    index: str
+    start: str | None
+    end: str | None
+    body: object
+
+
+@dataclass(frozen=True)
+class Delta:
+    first: str
+    second: str
+
+
+@dataclass(frozen=True)
+class Partial:
+    """∂ body / ∂ var_{indices}: `body` is the numerator, or what the operator applies to."""
+    body: object
+    var: str
+    indices: tuple[str, ...]
+    at: int = 0
+
+
+_CHILDREN = ("left", "right", "operand", "base", "arg")
+
+
+def free_indices(node) -> set[str]:
+    """The indices a member's value runs over: `free_indices(read_member('W_{kl}'))` →
+    {'k', 'l'} (an index summed, or one a derivative's entry names, is not free)."""
+    if isinstance(node, Entry):
+        return free_indices(node.base) | set(node.indices)
+    if isinstance(node, Delta):
+        return {node.first, node.second}
+    if isinstance(node, Sum):
+        return free_indices(node.body) - {node.index}
+    if isinstance(node, Partial):
+        return free_indices(node.body) | set(node.indices)
+    children = [getattr(node, f) for f in _CHILDREN if hasattr(node, f)]
+    return set().union(*(free_indices(c) for c in children)) if children else set()
+
+
+def uses_indices(node) -> bool:
+    """True when a member is written in index notation: an entry of an expression
+    (`[HW]_i`), a sum over a subscript, a delta, ∂ by an entry. A subscripted name alone
+    is not enough (`W_{hh}`, `b_o` name quantities as often as they index them), nor is
+    ∂J/∂W (the matrix notation the formula grammar reads)."""
+    if isinstance(node, Delta) or isinstance(node, Partial) and node.indices:
+        return True
+    if isinstance(node, Entry) and (node.bracketed or not isinstance(node.base, Sym)):
+        return True
+    if isinstance(node, Sum) and node.index in free_indices(node.body):
+        return True  # a sum over examples (\sum_{i=1}^{m} X, no X_i) is not index notation
+    return any(uses_indices(getattr(node, f)) for f in _CHILDREN + ("body",) if hasattr(node, f))
