@@ -275,7 +275,7 @@ def command(args, shapes, forward, activations, layers, labels, layout, seed, to
     Environment:
       NO_COLOR   set (to anything) for plain text: no colour, bold or underline
     """
-    from . import report  # imported here so that --help stays quick
+    from . import json_report, report  # imported here so that --help stays quick
     from .api import Call
 
     try:
@@ -316,7 +316,7 @@ def command(args, shapes, forward, activations, layers, labels, layout, seed, to
         for text in formulas:
             click.echo(render_toy(session.toy(text)) + "\n", err=as_json)
     if as_json:
-        click.echo(report.json_report(results))
+        click.echo(json_report.json_report(results))
         for r in results:
             if r.verdict == "error":
                 report.render_one(r, err)

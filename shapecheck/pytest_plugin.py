@@ -68,10 +68,10 @@ class NotesFile(pytest.File):
 
     def collect(self):
         from .errors import UnreadableFileError
-        from .notes import NoteFormula, read_notes
+        from .notes import NoteDerivation, NoteFormula, read_notes
 
         self.shown = os.path.relpath(self.path) if _inside(self.path) else str(self.path)
-        self._results, self._taken = None, []
+        self._results, self._items = None, {}
         try:
             found = read_notes(self.shown, _session(self.config).defaults())
         except UnreadableFileError as e:  # the session's error for it is the one item
@@ -79,7 +79,9 @@ class NotesFile(pytest.File):
             return
         names: set[str] = set()
         for index, item in enumerate(found):
-            said = item.text if isinstance(item, NoteFormula) else "directive"
+            said = (item.text if isinstance(item, NoteFormula) else
+                    " = ".join(m[0] for m in item.members) if isinstance(item, NoteDerivation)
+                    else "directive")
             name = f"line {item.line}: {said}"
             if name in names:  # two on one line (`a = b = c`, two `$$` on a line)
                 name = f"line {item.line}:{item.column}: {said}"
@@ -88,17 +90,32 @@ class NotesFile(pytest.File):
         if any(getattr(item, "setting", None) and item.setting.declared for item in found):
             yield NotesItem.from_parent(self, name=DIRECTIVES, index=len(found), rest=True)
 
-    def results(self, index: int, rest: bool = False) -> list:
-        """The result of item `index` (with `rest`: all the results from it on), checking
-        the file's formulas up to it if no item did yet."""
+    def results(self, index: int, rest: bool = False) -> list | None:
+        """The results of item `index` (a derivation has one per link; with `rest`: those of
+        the file's directives), checking the file's items up to it if no item did yet."""
         if self._results is None:
-            self._results = iter(_session(self.config).files([self.shown]))
-        while rest or len(self._taken) <= index:
-            result = next(self._results, None)
-            if result is None:
+            self._results, self._items = self._checked(), {}
+        while index not in self._items:
+            got = next(self._results, None)
+            if got is None:
                 break
-            self._taken.append(result)
-        return self._taken[index:] if rest else self._taken[index:index + 1]
+            self._items[got[0]] = got[1]
+        return self._items.get(index)  # None: the file changed since it was collected
+
+    def _checked(self):
+        """(item index or None for the directives, results), as Session.notes_by_item; an
+        unreadable file is its one item's error."""
+        from .errors import UnreadableFileError
+        from .notes import read_notes
+
+        session = _session(self.config)
+        try:
+            items = read_notes(self.shown, session.defaults())
+        except UnreadableFileError:
+            yield 0, list(session.files([self.shown]))
+            return
+        for index, results in session.notes_by_item(items, self.shown):
+            yield (len(items) if index is None else index), results
 
 
 class NotesItem(pytest.Item):
@@ -108,7 +125,9 @@ class NotesItem(pytest.Item):
 
     def runtest(self) -> None:
         results = self.parent.results(self.index, self.rest)
-        if not self.rest and not results:  # the file changed since it was collected
+        if results is None:  # the file changed since it was collected
+            if self.rest:
+                return
             raise FormulaFailed([])
         failed = [r for r in results if r.verdict != "pass"]
         if failed:

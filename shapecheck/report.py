@@ -1,5 +1,5 @@
-"""Rendering of results: rich text for people (and as an SVG or HTML picture of it), JSON
-for machines. Data in, text out.
+"""Rendering of results: rich text for people (and as an SVG or HTML picture of it); JSON
+for machines is json_report.py. Data in, text out.
 
 Rendering never raises on odd data (a span past the end of the text is clipped), so a
 report always reaches the user.
@@ -7,12 +7,11 @@ report always reaches the user.
 from __future__ import annotations
 
 import io
-import json
 import os
 import re
 from collections import Counter
 from dataclasses import replace
-from typing import Iterable, Sequence
+from typing import Sequence
 
 from rich.cells import cell_len
 from rich.console import Console
@@ -404,51 +403,3 @@ def summary(results: Sequence[Result], files: int = 0) -> str:
         line += f"{'; ' if parts else ''}{others} file or directive " \
                 f"error{'s' if others != 1 else ''}"
     return line
-
-
-def _finite(x: float | None) -> float | None:
-    return x if x is None or x == x and abs(x) != float("inf") else None
-
-
-def _dims(shape) -> list | None:
-    return None if shape is None else [d for d in shape]
-
-
-def to_json(result: Result) -> dict:
-    source = None
-    if result.source:
-        source = {"file": result.source.file, "line": result.source.line,
-                  "column": result.source.column}
-    found = {
-        "formula": result.formula,
-        "source": source,
-        "verdict": result.verdict,
-        "lhs_shape": _dims(result.lhs_shape),
-        "rhs_shape": _dims(result.rhs_shape),
-        "message": result.message,
-        "span": list(result.span) if result.span else None,
-        "operands": [{"text": o.text, "span": list(o.span), "shape": _dims(o.shape)}
-                     for o in result.operands],
-        "hint": result.hint,
-        "rel_error": _finite(result.rel_error),
-        "tolerance": result.tolerance,
-        "diagnosis": result.diagnosis,
-        "layer": result.layer,
-        "activation": result.activation,
-        "sizes": dict(result.sizes),
-        "defaults": dict(result.defaults),
-        "network": None if result.network is None else {
-            "layers": result.network.layers, "examples": result.network.examples,
-            "layout": result.network.layout, "forward": result.network.forward},
-        "repair": result.repair,
-        "derived": getattr(result, "derived", None),
-    }
-    if result.link is not None:  # a link of a derivation (shapecheck.chains)
-        found["link"] = result.link
-    return found
-
-
-def json_report(results: Iterable[Result]) -> str:
-    items = [to_json(r) for r in results]
-    return json.dumps({"ok": all(r["verdict"] == "pass" for r in items), "results": items},
-                      indent=1)

@@ -377,27 +377,32 @@ class Session:
 
     def notes(self, items: list, path: str) -> Iterator[Result]:
         """The formulas and directive errors read from one file (or an IPython cell)."""
+        for _, results in self.notes_by_item(items, path):
+            yield from results
+
+    def notes_by_item(self, items: list, path: str) -> Iterator[tuple[int | None, list[Result]]]:
+        """Each item's results with its index in `items` (a derivation has one per link it
+        decides), then (None, the errors of directives no formula used)."""
         from .chains import Member, check_derivation
         from .notes import NoteDerivation, NoteError, NoteFormula
 
-        checked: dict[tuple, tuple] = {}  # a declaration → its value, its formulas' checkers
-        for item in items:
+        checked: dict[tuple, list] = {}  # a declaration → its value, its formulas' checkers
+        for index, item in enumerate(items):
             source = Source(item.file, item.line, item.column)
             if isinstance(item, NoteError):
-                yield Result("", "error", item.message, source)
-            elif isinstance(item, NoteFormula):
-                checker = self.checker(self.options_for(item.setting))
-                yield checker.check(item.text, source)
+                yield index, [Result("", "error", item.message, source)]
+                continue
+            checker = self.checker(self.options_for(item.setting))
+            if isinstance(item, NoteFormula):
+                yield index, [checker.check(item.text, source)]
             elif isinstance(item, NoteDerivation):
-                checker = self.checker(self.options_for(item.setting))
                 members = [Member(*member) for member in item.members]
-                yield from check_derivation(checker, members, item.file)
-            if isinstance(item, (NoteFormula, NoteDerivation)):
-                for (kind, name), at in item.setting.declared.items():
-                    value = {"size": item.setting.sizes, "shape": item.setting.shapes,
-                             "activation": item.setting.activations}[kind][name]
-                    checked.setdefault((kind, name, at, value), []).append(checker)
-        yield from unused_directives(path, checked)
+                yield index, list(check_derivation(checker, members, item.file))
+            for (kind, name), at in item.setting.declared.items():
+                value = {"size": item.setting.sizes, "shape": item.setting.shapes,
+                         "activation": item.setting.activations}[kind][name]
+                checked.setdefault((kind, name, at, value), []).append(checker)
+        yield None, list(unused_directives(path, checked))
 
     def _no_left_side(self, text: str) -> Result | None:
         """`shapecheck "W2.T @ dZ2"`: no file of that name, but a formula without its left

@@ -39,8 +39,8 @@ STAGES = [
     ("check", ["check", "draws", "diagnosis", "chains"]),  # modules split from check.py go here
     ("advice", ["advice", "toy"]),  # toy: --toy, the formula written out as scalars
     ("orchestration", ["notes", "session", "declared"]),
-    ("output", ["report", "progress", "display", "raster"]),  # display: the API's results
-    # shown; raster: --png, from the SVG
+    # display: the API's results shown; raster: --png, from the SVG
+    ("output", ["report", "json_report", "progress", "display", "raster"]),
     # where people already work: pytest --shapecheck, a hand-written backward function checked
     ("integrations", ["pytest_plugin", "backward"]),
     ("python api", ["api", "arrays"]),  # arrays: sizes read off a namespace's arrays

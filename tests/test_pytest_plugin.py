@@ -9,6 +9,13 @@ from pathlib import Path
 
 import pytest
 
+# imported here, before any in-process pytester run: pytester gives sys.modules back as it
+# found it after each run, so a module first imported inside a run (rich.segment under the
+# report) would be imported again by the next one, and rich's classes would no longer be
+# the ones the report's objects were made of (NotRenderableError: Segment)
+import shapecheck.report  # noqa: F401
+import shapecheck.session  # noqa: F401
+
 pytest_plugins = ["pytester"]
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -54,9 +61,13 @@ def test_each_formula_is_an_item_named_by_its_line(notes):
 
 def test_outcomes_are_the_commands_verdicts(notes):
     result = notes.runpytest("--shapecheck", "-p", "no:cacheprovider", "-rf")
-    # examples/: 20 formulas (3 wrong) and 3 files with directives; notes.md: 4 and 1
-    result.assert_outcomes(passed=17 + 3 + 2 + 1, failed=3 + 2)
+    # examples/notes/: 20 formulas (3 wrong) and 3 files with directives; examples/
+    # derivations/: 17 formulas and derivations (2 with a wrong step), one item each;
+    # notes.md: 4 and 1
+    result.assert_outcomes(passed=17 + 3 + 15 + 2 + 1, failed=3 + 2 + 2)
     result.stdout.fnmatch_lines([
+        "FAILED examples/derivations/a-wrong-step.md::line 10: * = 2 (Y_i - Y^*_i)",
+        "FAILED examples/derivations/quadratic-form.md::line 9: * = 2 A x",
         "FAILED examples/notes/chapter2.tex::line 39: dW2 = dZ2 @ A1.T - *",
         "FAILED examples/notes/derivation.md::line 23: dZ1 = dZ2 @ W2.T * g1'(Z1) - *",
         "FAILED examples/notes/hw3.ipynb::line 47: db1 = 1/m * np.sum(dZ1, axis=0, keepdims=True)*",

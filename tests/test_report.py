@@ -13,7 +13,7 @@ from dataclasses import replace
 
 import pytest
 
-from shapecheck import report
+from shapecheck import json_report, report
 from shapecheck.result import Network, Result, Source
 from shapecheck.shapes import Operand
 
@@ -167,7 +167,7 @@ def test_summary():
 # --- JSON ---------------------------------------------------------------------------------
 
 def test_to_json_has_exactly_the_spec_keys():
-    assert list(report.to_json(POSTER_RESULT)) == [
+    assert list(json_report.to_json(POSTER_RESULT)) == [
         "formula", "source", "verdict", "lhs_shape", "rhs_shape", "message", "span", "operands",
         "hint", "rel_error", "tolerance", "diagnosis", "layer", "activation", "sizes", "defaults",
         "network", "repair", "derived"]
@@ -175,13 +175,13 @@ def test_to_json_has_exactly_the_spec_keys():
 
 def test_to_json_of_a_source():
     result = Result(formula="dZ2 = A2 - Y", verdict="pass", message="", source=Source("notes.md", 12, 7))
-    assert report.to_json(result)["source"] == {"file": "notes.md", "line": 12, "column": 7}
+    assert json_report.to_json(result)["source"] == {"file": "notes.md", "line": 12, "column": 7}
 
 
 def test_json_report_is_strict_json():
     infinite = Result(formula="dZ2 = A2 - Y", verdict="value", message="", rel_error=math.inf,
                       tolerance=1e-6)
-    text = report.json_report([POSTER_RESULT, infinite])
+    text = json_report.json_report([POSTER_RESULT, infinite])
 
     def refuse(name):
         raise ValueError(name)
@@ -192,8 +192,8 @@ def test_json_report_is_strict_json():
 
 def test_json_report_ok_only_when_all_pass():
     ok = Result(formula="dZ2 = A2 - Y", verdict="pass", message="")
-    assert json.loads(report.json_report([ok, ok]))["ok"] is True
-    assert json.loads(report.json_report([ok, POSTER_RESULT]))["ok"] is False
+    assert json.loads(json_report.json_report([ok, ok]))["ok"] is True
+    assert json.loads(json_report.json_report([ok, POSTER_RESULT]))["ok"] is False
 
 
 # --- the terminal's width and NO_COLOR (issue 17; tests/test_terminal.py runs them for real) ---
