@@ -7,7 +7,6 @@ report always reaches the user.
 from __future__ import annotations
 
 import io
-import json
 import os
 import re
 from collections import Counter
@@ -442,6 +441,8 @@ def to_json(result: Result) -> dict:
 
 
 def json_report(results: Iterable[Result]) -> str:
+    import json  # only --json asks for it
+
     items = [to_json(r) for r in results]
     return json.dumps({"ok": all(r["verdict"] == "pass" for r in items), "results": items},
                       indent=1)
