@@ -15,7 +15,6 @@ import numpy as np
 
 from . import functions as functions_table
 from . import syntax as s
-from .calculus.jacobians import chain_result, jacobians, read_chain
 from .diagnosis import diagnose, holds_only_for, layers_said
 from .draws import Drawer
 from .errors import (BadOptionError, ModelError, ShapecheckError, UnknownNameError,
@@ -247,7 +246,8 @@ class Check:
         lhs_shape = model.shapes[lhs_var]
         base = dict(formula=text, source=source, lhs_shape=lhs_shape, sizes=_used(sizes, model),
                     defaults=defaults)
-        if jacobians(eq.rhs):  # ∂L/∂A1 * ∂A1/∂Z1: the scalar chain rule, not a matrix formula
+        if any(isinstance(n, s.Jacobian) for n in s.walk(eq.rhs)):  # ∂L/∂A1 * ∂A1/∂Z1
+            from .calculus.jacobians import chain_result, read_chain  # the scalar chain rule only
             return chain_result(eq, read_chain(eq, model, binding, shown), env, base)
         try:
             rhs_shape, node_shapes = infer(eq.rhs, env)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import os
 import re
 import sys
 
@@ -130,13 +131,22 @@ class _Command(click.Command):
     """Click reads every token that starts with '-' as options: a formula typed with a
     leading minus, `-\frac{...} = ...`, was read as short options, its 'h' as -h, and
     the help was printed. A token with an '=' that is no `--NAME=VALUE` is a formula: it
-    is shielded from click's option parser and handed on as typed."""
+    is shielded from click's option parser and handed on as typed. So is a `--NAME` that
+    names no option of the command (a size, `--n0 3`, or a misspelt option), which
+    `parse_sizes` reads: click would look for the option closest to it first (difflib, on
+    every start), only to hand it on."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        params = [p for p in self.get_params(ctx) if isinstance(p, click.Option)]
+        known = {o for p in params for o in p.opts + p.secondary_opts}
+        takes_value = {o for p in params if not p.is_flag for o in p.opts}
         kept: dict[str, str] = {}
         shielded = []
-        for token in args:
-            if token.startswith("-") and "=" in token and not _OPTION_WITH_VALUE.match(token):
+        for number, token in enumerate(args):
+            formula = token.startswith("-") and "=" in token and not _OPTION_WITH_VALUE.match(token)
+            size = token.startswith("--") and token.partition("=")[0] not in known | {"--"} \
+                and (number == 0 or args[number - 1] not in takes_value)  # not an option's value
+            if formula or size:
                 key = f"\x00shapecheck formula {len(kept)}\x00"
                 kept[key] = token
                 token = key
@@ -275,7 +285,7 @@ def command(args, shapes, forward, activations, layers, labels, layout, seed, to
     Environment:
       NO_COLOR   set (to anything) for plain text: no colour, bold or underline
     """
-    from . import json_report, report  # imported here so that --help stays quick
+    from . import report  # imported here so that --help stays quick
     from .api import Call
 
     try:
@@ -316,7 +326,8 @@ def command(args, shapes, forward, activations, layers, labels, layout, seed, to
         for text in formulas:
             click.echo(render_toy(session.toy(text)) + "\n", err=as_json)
     if as_json:
-        click.echo(json_report.json_report(results))
+        from .json_report import json_report  # json: only --json asks for it
+        click.echo(json_report(results))
         for r in results:
             if r.verdict == "error":
                 report.render_one(r, err)
@@ -406,4 +417,23 @@ def keep_freed_memory() -> None:
 
 def main():
     keep_freed_memory()
-    command(prog_name="shapecheck")
+    try:
+        command(prog_name="shapecheck")
+    except SystemExit as e:
+        if e.code is not None and not isinstance(e.code, int):
+            raise
+        exit_now(e.code or 0)
+
+
+def exit_now(status: int) -> None:
+    """End the process once its output is out, without the interpreter's clean-up: freeing
+    every object of numpy, rich, lark and shapecheck one by one costs a sixth of a start-up
+    and serves nobody (mypy exits so for the same reason). A library user's process ends as
+    it likes; this is the command's. Where the output cannot be flushed (a closed pipe) the
+    ordinary exit reports it."""
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        sys.exit(status)
+    os._exit(status)

@@ -50,7 +50,7 @@ def test_the_shipped_tables_are_current():
     # the parser's own look-up: the package data when installed, the checkout's grammar/
     # when the source folder shadows the installed package
     _, digest = parse._grammar_digest()
-    header = (parse._grammar_dir() / "formula.lalr").read_bytes().split(b"\n", 1)[0]
+    header = (Path(parse._grammar_dir()) / "formula.lalr").read_bytes().split(b"\n", 1)[0]
     assert header.decode() == digest, "run `python -m shapecheck.language.parse` to rebuild the tables"
 
 

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-from importlib import resources
-from pathlib import Path
+import os
 
 import lark
 from lark import Lark, Token
@@ -19,17 +18,28 @@ GRAMMAR_FILES = ("formula.lark",)
 TABLES_FILE = "formula.lalr"
 
 
-def _grammar_dir():
-    try:
-        return resources.files("shapecheck.grammar")
-    except ModuleNotFoundError:
-        # run from a source checkout (`python -c ...` in the repository) while the installed
-        # wheel is elsewhere: the grammar sits beside the package, at the top level
-        return Path(__file__).resolve().parents[2] / "grammar"
+def _grammar_dir() -> str:
+    """The folder of the grammar and its tables: `shapecheck/grammar` as installed (the
+    package data `importlib.resources.files("shapecheck.grammar")` names, found here without
+    importing importlib.resources and pathlib, a tenth of a start-up), else the top-level
+    `grammar/` of a source checkout (the source folder shadows the installed package, or an
+    editable install maps the package data to it)."""
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    installed = os.path.join(package, "grammar")
+    if os.path.isfile(os.path.join(installed, GRAMMAR_FILES[0])):
+        return installed
+    return os.path.join(os.path.dirname(package), "grammar")
+
+
+def _path(name: str) -> str:
+    return os.path.join(_grammar_dir(), name)
 
 
 def _grammar_digest() -> tuple[str, str]:
-    text = "".join((_grammar_dir() / name).read_text(encoding="utf-8") for name in GRAMMAR_FILES)
+    text = ""
+    for name in GRAMMAR_FILES:
+        with open(_path(name), encoding="utf-8") as f:
+            text += f.read()
     key = f"lark {lark.__version__} {LEXER}\n{text}"
     return text, hashlib.sha256(key.encode()).hexdigest()
 
@@ -85,9 +95,9 @@ def _build(text: str) -> Lark:
 
 def _load_parser() -> Lark:
     text, digest = _grammar_digest()
-    tables = _grammar_dir() / TABLES_FILE
     try:
-        data = tables.read_bytes()
+        with open(_path(TABLES_FILE), "rb") as f:
+            data = f.read()
         header, _, body = data.partition(b"\n")
         if header.decode() == digest:
             # Lark.load with a post-lexer: the tables cannot pickle one, so the loader adds it
@@ -103,10 +113,10 @@ def write_tables() -> str:
     text, digest = _grammar_digest()
     buffer = io.BytesIO()
     _build(text).save(buffer, exclude_options=("postlex",))  # a loader passes its own
-    path = _grammar_dir() / TABLES_FILE
-    with open(str(path), "wb") as f:
+    path = _path(TABLES_FILE)
+    with open(path, "wb") as f:
         f.write(digest.encode() + b"\n" + buffer.getvalue())
-    return str(path)
+    return path
 
 
 _parser: Lark | None = None
