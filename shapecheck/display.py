@@ -16,7 +16,7 @@ from typing import Iterator, Mapping, overload
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.text import Text
 
-from . import json_report, report
+from . import report
 from .result import Result
 
 # a notebook's output area: the report laid out as an --html picture is (at most 100 columns)
@@ -43,7 +43,8 @@ class CheckResult(Result):
 
     def to_dict(self) -> dict:
         """The result as `--json` reports it (one item of its `results`)."""
-        return json_report.to_json(self)
+        from .json_report import to_json  # json: only when a dictionary is asked for
+        return to_json(self)
 
     def __repr__(self) -> str:
         return plain([self])
@@ -95,7 +96,8 @@ class Report(Sequence[CheckResult]):
 
     def to_json(self) -> str:
         """The `--json` report."""
-        return json_report.json_report(self.results)
+        from .json_report import json_report
+        return json_report(self.results)
 
     def __repr__(self) -> str:
         return plain(self.results, self.files)
