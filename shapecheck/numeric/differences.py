@@ -21,6 +21,7 @@ from .evaluate import BaseValues, Evaluator, Shared
 from .margins import (EDGE_DIRECTIONS, EDGE_MARGIN, KINK_MARGIN, closest_edge, edge_margin,
                       edge_moves_of, kink_margin, perturbed_evaluator, scale_of, step_for)
 from ..models.model import Model
+from .memo import per_seed
 from .structured import LowRank, Patch
 from ..shapes import Shape
 
@@ -171,9 +172,10 @@ class Differentiator:
             if self.model.edges and name not in self.model.inputs:
                 # every entry moved by a whole step (random signs): as far as a difference
                 # moves one, or farther
-                rng = np.random.default_rng([17, *name.encode()])  # the same in any order
                 x = self.values[name]
-                signs = rng.choice([-1.0, 1.0], size=(EDGE_DIRECTIONS,) + x.shape[1:])
+                shape = (EDGE_DIRECTIONS,) + x.shape[1:]
+                signs = per_seed(("signs", name, shape), lambda: np.random.default_rng(
+                    [17, *name.encode()]).choice([-1.0, 1.0], size=shape))  # in any order
                 moves = edge_moves_of(self.model, self.base, name, x + step_for(x) * signs)
                 steps = closest_edge(self.model, self.base, moves)
             self._edge_steps[name] = steps
@@ -250,10 +252,10 @@ class Differentiator:
         x = self.values[name][0]
         if x.shape[axis] < 2:
             return None
-        rng = np.random.default_rng([x.shape[axis], 13])
-        moved = rng.random(x.shape[axis]) < 0.5
+        moved, change = _separating(x.shape, axis)
+        moved = moved.copy()
         moved[:2] = True, False  # at least one example of each kind
-        change = SEPARABILITY_CHANGE * scale_of(x) * rng.standard_normal(x.shape)
+        change = SEPARABILITY_CHANGE * scale_of(x) * change
         change *= moved[None, :] if axis == 1 else moved[:, None]
         stack = np.stack([x, x + change])
         try:
@@ -388,6 +390,16 @@ class Differentiator:
             else:
                 self._directions[name] = self.rng.standard_normal((k,) + x.shape), None
         return self._directions[name]
+
+
+def _separating(shape: tuple[int, ...], axis: int) -> tuple[np.ndarray, np.ndarray]:
+    """The examples moved (at random) and a random change of a quantity of `shape` whose
+    examples run along `axis`: drawn once per shape, as every binding asks again."""
+    def draw():
+        rng = np.random.default_rng([shape[axis], 13])
+        return np.concatenate([rng.random(shape[axis]), rng.standard_normal(shape).reshape(-1)])
+    drawn = per_seed(("separating", shape, axis), draw)
+    return drawn[:shape[axis]] < 0.5, drawn[shape[axis]:].reshape(shape)
 
 
 def _rounding(up: np.ndarray, down: np.ndarray, step: float) -> np.ndarray:

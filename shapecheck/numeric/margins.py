@@ -12,6 +12,7 @@ import numpy as np
 
 from .. import syntax as s
 from .evaluate import BaseValues, Evaluator, Shared
+from .memo import per_array
 from ..models.model import Model
 from .structured import LowRank
 from ..shapes import Shape
@@ -34,7 +35,12 @@ def concrete(shape: Shape, sizes: Mapping[str, int]) -> tuple[int, ...]:
 
 
 def scale_of(x: np.ndarray) -> float:
-    """The typical size of `x`'s entries (root mean square), never below 1e-3."""
+    """The typical size of `x`'s entries (root mean square), never below 1e-3; once per
+    array (every binding of the activations steps the same drawn W1)."""
+    return per_array(x, "scale", _scale)
+
+
+def _scale(x: np.ndarray) -> float:
     flat = x.reshape(-1)
     scale = math.sqrt(float(flat @ flat) / flat.size) if flat.size else 1.0  # no temporary
     return max(scale, 1e-3)
