@@ -135,7 +135,8 @@ class Differentiator:
         self.base = BaseValues(values, functions, sizes, model.class_axis, shared)
         self.rng = np.random.default_rng([seed, 7])
         self._entry_bytes = 0  # the widest dense value one perturbation made, last batch
-        self._example_axes: dict[str, int | None] = {}
+        # found once for every binding of the activations (they are all element-wise)
+        self._structure = shared.structure if shared is not None else {}
         self._directions: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
         self._stretch: float | None = None
         self._edge_steps: dict[str, float] = {}
@@ -219,11 +220,18 @@ class Differentiator:
     def example_axis(self, name: str) -> int | None:
         """The axis along which the examples run in `name`, where the cost is a sum of
         per-example losses and example j of `name` moves loss j only; else None."""
-        if name not in self._example_axes:
-            self._example_axes[name] = self._separable_axis(name)
-        return self._example_axes[name]
+        key = ("example axis", name)
+        if key not in self._structure:
+            self._structure[key] = self._separable_axis(name)
+        return self._structure[key]
 
     def _grouping_pays(self, name: str) -> bool:
+        key = ("grouping pays", name)
+        if key not in self._structure:
+            self._structure[key] = self._measured_grouping_pays(name)
+        return self._structure[key]
+
+    def _measured_grouping_pays(self, name: str) -> bool:
         """For a left side, which random directions would do: whether the whole gradient by
         groups costs at most GROUPING_WORTH times the directions (it is exact, and a right
         side may read it). What one perturbation of each kind makes downstream is measured:
