@@ -9,7 +9,10 @@
    between machines).
 2. A sweep over sizes: the whole command's time, that time in plain numpy forward passes
    of the same network, and the process's peak memory.
-3. With --gradcheck and torch importable: torch.autograd.gradcheck on the same network
+3. Passes per formula at 2048/1024/10/256, in this process: the CPU time of each formula's
+   check (one Checker for all, in order: work shared between formulas falls on the first
+   that needs it), in plain numpy forward passes timed the same way, and the total.
+4. With --gradcheck and torch importable: torch.autograd.gradcheck on the same network
    (fast_mode; full mode where it finishes in reasonable time), for comparison. torch is
    not a dependency: `pip install ".[bench]"` (on this project's machines,
    `pip install torch==2.13.0` takes the CPU build that lies on disk).
@@ -86,6 +89,32 @@ def forward_pass_seconds(sizes, repeats: int = 20) -> float:
     return statistics.median(times)
 
 
+def forward_pass_cpu_seconds(sizes, repeats: int = 20) -> float:
+    """forward_pass_seconds in CPU time: a ratio of CPU times holds on a loaded machine."""
+    clock, time.perf_counter = time.perf_counter, time.process_time
+    try:
+        return forward_pass_seconds(sizes, repeats)
+    finally:
+        time.perf_counter = clock
+
+
+def passes_per_formula(sizes) -> tuple[list[tuple[str, float, str]], float, float]:
+    """Each formula's check (and its repair, if wrong) in CPU time, as (formula, passes,
+    verdict), with the total in passes and the forward pass (s) they are counted in."""
+    from shapecheck.result import Options
+    from shapecheck.session import Checker
+    checker = Checker(Options(sizes=dict(zip(("n0", "n1", "n2", "m"), sizes))))
+    forward = forward_pass_cpu_seconds(sizes)
+    rows = []
+    for formula in COURSE + [WRONG]:
+        start = time.process_time()
+        verdict = checker.check(formula).verdict
+        rows.append((formula, time.process_time() - start, verdict))
+    forward = (forward + forward_pass_cpu_seconds(sizes)) / 2
+    total = sum(seconds for _, seconds, _ in rows)
+    return [(f, seconds / forward, v) for f, seconds, v in rows], total / forward, forward
+
+
 def gradcheck_seconds(sizes, fast: bool) -> float | None:
     try:
         import torch
@@ -160,6 +189,14 @@ def main():
               f"{seconds / forward:.0f} | {(seconds - first) / forward:.1f} | "
               f"{'?' if peak is None else f'{peak:.0f}'} MB | "
               f"{_seconds(fast)} | {_seconds(full)} |")
+    big = SIZES[-1]
+    rows, total, forward = passes_per_formula(big)
+    print(f"\n3. passes per formula at {'/'.join(map(str, big))} in one session (CPU time, "
+          f"forward pass {forward * 1000:.1f} ms CPU; shared work falls on the first formula "
+          "that needs it)")
+    for formula, passes, verdict in rows:
+        print(f"   {passes:5.1f}  {verdict:5s}  {formula}")
+    print(f"   {total:5.1f}  total")
     if args.gradcheck and fast is None:
         print("torch is not importable: gradcheck not run (pip install torch)")
 

@@ -14,6 +14,7 @@ from typing import Callable
 import numpy as np
 
 _KEPT = 16  # entries of each memo; a call uses a few arrays and a few seeds at a time
+WORTH_KEEPING = 4096  # entries: below this, computing again costs less than keeping
 _by_array: dict[tuple, tuple[weakref.ref, float]] = {}
 _by_seed: dict[tuple, np.ndarray] = {}
 
@@ -29,6 +30,8 @@ def per_array(x: np.ndarray, what: str, compute: Callable[[np.ndarray], float]) 
     """`compute(x)`, once for the same memory seen the same way (a view of a drawn array
     is a new object each time). The arrays it is asked about are never written to after
     they are made; one freed is forgotten, as its memory may hold another."""
+    if not isinstance(x, np.ndarray) or x.size < WORTH_KEEPING:
+        return compute(x)
     key = (what, x.__array_interface__["data"][0], x.shape, x.strides, x.dtype.str)
     kept = _by_array.get(key)
     if kept is not None and kept[0]() is not None:
