@@ -1,6 +1,14 @@
 """The command line: options → the library → the report → exit status. No checking here."""
 from __future__ import annotations
 
+import os
+
+# one BLAS thread, set before numpy loads: a check runs its batches of perturbations on a
+# thread per core (numeric.differences), and BLAS threads spinning beside them on the same
+# cores cost far more than its few large products gain
+for _threads in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_threads, "1")
+
 import itertools
 import math
 import re

@@ -1,29 +1,31 @@
 """Finite-difference gradients of one draw: the Differentiator takes dJ/dV entry by entry,
 by per-example groups or along random directions, in batches of stacked perturbations, and
-refines what rounding blurs; a Gradient is what it took, compared with a claim.
+refines what rounding blurs; a Gradient (numeric.gradient) is what it took.
 
 No autodiff: the gradient of the cost with respect to any quantity `V` (an input such as
 `W1`, or a quantity computed on the way such as `Z1`) comes from central differences that
 perturb `V` and recompute only the equations downstream of it. Many perturbations are one
-stacked evaluation, chunked so that no array grows past a fixed budget.
+stacked evaluation, chunked so that no array grows past a fixed budget; the chunks run on
+a thread per core.
 """
 from __future__ import annotations
 
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import Mapping
+from typing import Callable, Mapping
 
 import numpy as np
 
-from .. import syntax as s
 from ..errors import ShapecheckError
-from .evaluate import BaseValues, Evaluator, Shared
+from .evaluate import BaseValues, Shared
 from .margins import (EDGE_DIRECTIONS, EDGE_MARGIN, KINK_MARGIN, closest_edge, edge_margin,
                       edge_moves_of, kink_margin, perturbed_evaluator, scale_of, step_for)
 from ..models.model import Model
+from .gradient import Gradient, norm as _norm
 from .memo import per_seed
 from .structured import LowRank, Patch
-from ..shapes import Shape
 
 STACK_BUDGET_BYTES = 256 * 2**20    # the largest stacked array a perturbation batch may make
 BATCH_BYTES = 2 * 2**20             # the size of stacked array that numpy handles fastest
@@ -32,6 +34,8 @@ BATCH_BYTES = 2 * 2**20             # the size of stacked array that numpy handl
 SEPARABILITY_CHANGE = 1e-3
 GROUPING_WORTH = 4  # a whole gradient by groups is worth this many times random directions
 ROUNDING_ULPS = 1   # units in the last place by which an evaluated cost may be off
+# batches evaluated side by side: one thread per core this process may use
+WORKERS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 MAX_STRETCH = 100  # the longest step of a refined gradient, in steps: relative 1e-3 (and 2e-3)
 
 
@@ -46,81 +50,6 @@ class Method:
     # a gradient whose rounding is more than this fraction of it is taken again with longer
     # steps (Differentiator.refined); the checker sets it from its tolerance
     resolution: float = 1e-7
-
-
-@dataclass(frozen=True)
-class Gradient:
-    """A true gradient: the whole array, or its projections on random directions."""
-    full: np.ndarray | None = None
-    projections: np.ndarray | None = None  # (K,) directional derivatives
-    left: np.ndarray | None = None         # directions: dense (K, *shape), or rank 1 u (K, a)
-    right: np.ndarray | None = None        # ... and v (K, b)
-    method: str = "exact"
-    # the rounding that the finite differences may hold, as a norm beside `reference`'s:
-    # each difference quotient (J(x + h) - J(x - h)) / 2h errs by about eps * |J| / h
-    noise: float = 0.0
-
-    @property
-    def reference(self) -> np.ndarray:
-        """The truth as it is compared: the whole array, or its directional derivatives."""
-        return self.full if self.full is not None else self.projections
-
-    @property
-    def blur(self) -> float:
-        """How much of the gradient its rounding may be, relative to it."""
-        scale = _norm(self.reference)
-        # a gradient of exact zeros: the cost did not move at all, which no rounding does
-        return self.noise / scale if scale else 0.0
-
-    def claimed(self, node: s.Node, shapes: Mapping[int, Shape], evaluate: Evaluator,
-                transposed: bool = False) -> np.ndarray | None:
-        """The claim `node` (its parts' shapes in `shapes`) as it is compared with
-        `reference`: whole, or projected on the directions; transposed if asked (None when
-        the claim is not a square matrix). A rank-1 direction u vᵀ meets a matrix product
-        as (uᵀA)(Bv), so that a claim `dZ1 @ X.T` costs a few matrix-vector products
-        instead of a matrix product as large as the model's."""
-        if self.right is not None:
-            if transposed and self.left.shape[1] != self.right.shape[1]:
-                return None
-            u, v = (self.right, self.left) if transposed else (self.left, self.right)
-            return _projected(node, shapes, evaluate, u, v)
-        claim = evaluate(node)[0]
-        if transposed:
-            if claim.ndim != 2 or claim.shape[0] != claim.shape[1]:
-                return None
-            claim = claim.T
-        if self.full is not None:
-            return claim
-        return np.tensordot(self.left, claim, axes=claim.ndim)
-
-
-def _projected(node: s.Node, shapes: Mapping[int, Shape], evaluate: Evaluator,
-               u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """uₖᵀ E vₖ for each direction k, where E is the matrix `node` stands for; products,
-    sums, scalings and transposes are projected part by part."""
-    def shape(n: s.Node) -> Shape:
-        return tuple(shapes.get(id(n), (None,)))
-
-    if isinstance(node, s.Neg):
-        return -_projected(node.operand, shapes, evaluate, u, v)
-    if isinstance(node, s.Transpose) and len(shape(node.operand)) == 2:
-        return _projected(node.operand, shapes, evaluate, v, u)
-    if isinstance(node, s.BinOp):
-        left, right = shape(node.left), shape(node.right)
-        if node.op == "@" and len(left) == 2 and len(right) == 2:
-            a, b = evaluate(node.left)[0], evaluate(node.right)[0]
-            return np.sum((u @ a) * (v @ b.T), axis=1)
-        if node.op in ("+", "-") and left == right == shape(node):
-            first = _projected(node.left, shapes, evaluate, u, v)
-            second = _projected(node.right, shapes, evaluate, u, v)
-            return first + second if node.op == "+" else first - second
-        if node.op in ("*", "/") and right == () and left == shape(node):
-            scale = evaluate(node.right)[0]
-            projected = _projected(node.left, shapes, evaluate, u, v)
-            return projected * scale if node.op == "*" else projected / scale
-        if node.op == "*" and left == () and right == shape(node):
-            return evaluate(node.left)[0] * _projected(node.right, shapes, evaluate, u, v)
-    return np.sum((u @ evaluate(node)[0]) * v, axis=1)
 
 
 class Differentiator:
@@ -301,6 +230,28 @@ class Differentiator:
             # arrays of a few MB keep numpy in the caches; the budget caps memory
             size = max(1, min(BATCH_BYTES, STACK_BUDGET_BYTES // 4) // (2 * max(self._entry_bytes, 8)))
 
+    def _each_batch(self, total: int, name: str, take: Callable[[np.ndarray], None]) -> None:
+        """`take(indices)` for each batch of `total` perturbations of `name`: the first
+        alone (it measures what the rest are sized by), the rest on a thread per core.
+        numpy lets go of the interpreter inside its loops, so batches run side by side
+        (a batch writes only its own entries: the same numbers as one after another)."""
+        batches = self._batches(total, name)
+        take(next(batches))
+        rest = list(batches)
+        workers = min(WORKERS, len(rest))
+        if workers < 2:
+            for idx in rest:
+                take(idx)
+            return
+        errors = np.geterr()  # numpy's error state is the calling thread's own
+
+        def taken(idx: np.ndarray) -> None:
+            with np.errstate(**errors):
+                take(idx)
+        with ThreadPoolExecutor(workers) as pool:
+            for _ in pool.map(taken, rest):  # raises what a batch raised
+                pass
+
     def _widest(self, name: str) -> int:
         """Bytes of the largest quantity that a perturbation of `name` changes, dense."""
         changed = [name] + [self.model.equations[i].lhs.id for i in self.model.downstream(name)]
@@ -313,7 +264,8 @@ class Differentiator:
         x = self.values[name][0]
         step, flat = stretch * step_for(x), x.reshape(-1)
         grad, noise = np.empty(flat.size), np.empty(flat.size)
-        for idx in self._batches(flat.size, name):
+
+        def take(idx: np.ndarray) -> None:
             count, rows = idx.size, np.arange(idx.size)
             if x.ndim == 2:
                 # a row's patch; a column's for a row vector, which broadcasts over rows
@@ -333,6 +285,7 @@ class Differentiator:
             cost = self._costs(name, perturbed).reshape(2 * count)
             grad[idx] = (cost[:count] - cost[count:]) / (2 * step)
             noise[idx] = _rounding(cost[:count], cost[count:], step)
+        self._each_batch(flat.size, name, take)
         return Gradient(full=grad.reshape(x.shape), noise=_norm(noise))
 
     def grouped(self, name: str, stretch: float = 1.0) -> Gradient:
@@ -343,7 +296,8 @@ class Differentiator:
         count_rows = x.shape[axis]
         step = stretch * step_for(x)
         grad, noise = np.empty_like(x), np.empty_like(x)
-        for idx in self._batches(count_rows, name):
+
+        def take(idx: np.ndarray) -> None:
             rows = (x[idx] if axis == 0 else x[:, idx].T)          # (count, examples)
             index = np.concatenate([idx, idx])
             slices = np.concatenate([rows + step, rows - step])
@@ -355,6 +309,7 @@ class Differentiator:
                 grad[idx], noise[idx] = change, rounding
             else:
                 grad[:, idx], noise[:, idx] = change.T, rounding.T
+        self._each_batch(count_rows, name, take)
         return Gradient(full=grad, noise=_norm(noise), method="grouped")
 
     def directional(self, name: str, stretch: float = 1.0) -> Gradient:
@@ -366,21 +321,24 @@ class Differentiator:
         projections, noise = np.empty(k), np.empty(k)
         u, v = self.directions(name)
         if x.ndim == 2:
-            for idx in self._batches(k, name):
+            def take(idx: np.ndarray) -> None:
                 left = np.concatenate([u[idx], -u[idx]])[:, :, None] * step
                 right = np.concatenate([v[idx], v[idx]])[:, None, :]
                 cost = self._costs(name, LowRank(x[None], left, right)).reshape(2 * idx.size)
                 projections[idx] = (cost[:idx.size] - cost[idx.size:]) / (2 * step)
                 noise[idx] = _rounding(cost[:idx.size], cost[idx.size:], step)
+            self._each_batch(k, name, take)
             return Gradient(projections=projections, left=u, right=v, method="directional",
                             noise=_norm(noise))
         directions = u
-        for idx in self._batches(k, name):
+
+        def take_dense(idx: np.ndarray) -> None:
             stack = np.concatenate([x[None] + step * directions[idx],
                                     x[None] - step * directions[idx]])
             cost = self._costs(name, stack).reshape(2 * idx.size)
             projections[idx] = (cost[:idx.size] - cost[idx.size:]) / (2 * step)
             noise[idx] = _rounding(cost[:idx.size], cost[idx.size:], step)
+        self._each_batch(k, name, take_dense)
         return Gradient(projections=projections, left=directions, method="directional",
                         noise=_norm(noise))
 
@@ -414,10 +372,6 @@ def _rounding(up: np.ndarray, down: np.ndarray, step: float) -> np.ndarray:
     """How far rounding may move each difference quotient (up - down) / 2 step: by a few
     units in the last place of the costs (their sums round), over the step."""
     return ROUNDING_ULPS * np.finfo(float).eps * np.maximum(np.abs(up), np.abs(down)) / step
-
-
-def _norm(values: np.ndarray) -> float:
-    return float(np.sqrt(np.sum(np.square(values))))
 
 
 def relative_error(truth: np.ndarray, claim: np.ndarray) -> float:
