@@ -128,6 +128,21 @@ def print_passes_per_formula(sizes) -> None:
     print(f"   {total:5.1f}  total")
 
 
+ONE_THREAD = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+
+
+def forward_pass_one_thread_seconds(sizes, repeats: int = 5) -> float:
+    """forward_pass_seconds with one BLAS thread (in a process of its own: BLAS reads its
+    thread count when numpy loads), as the command runs: on a loaded machine, BLAS threads
+    waiting for a core slow a plain forward pass many times over, a reference that moves."""
+    code = (f"import sys; sys.path.insert(0, {os.path.dirname(os.path.abspath(__file__))!r}); "
+            f"from large_sizes import forward_pass_seconds; "
+            f"print(forward_pass_seconds({tuple(sizes)!r}, {repeats}))")
+    out = subprocess.run([sys.executable, "-c", code], env=ONE_THREAD, capture_output=True,
+                         text=True, check=True).stdout
+    return float(out)
+
+
 def gradcheck_seconds(sizes, fast: bool) -> float | None:
     try:
         import torch
@@ -186,8 +201,9 @@ def main():
     if args.gradcheck:
         gradcheck_seconds(SIZES[0], fast=True)  # torch warmed up once; its import not counted
     print("| n0/n1/n2/m | command | plain forward pass | command in passes | extra over course "
-          "sizes, in passes | peak memory | gradcheck fast_mode | gradcheck full |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+          "sizes, in passes | forward pass, one BLAS thread | extra, in those | peak memory | "
+          "gradcheck fast_mode | gradcheck full |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     course = [args.cmd, *COURSE, WRONG, *size_args(SIZES[0])]
     for sizes in SIZES:
         argv = [args.cmd, *COURSE, WRONG, *size_args(sizes)]
@@ -195,9 +211,11 @@ def main():
         for _ in range(args.runs):  # side by side, so that load on the machine hits all alike
             at_course, (seconds, status) = run(course)[0], run(argv)
             assert status == 1, "the wrong formula must make the exit status 1"
-            runs.append((seconds, at_course, forward_pass_seconds(sizes, repeats=5)))
-        seconds, forward = (statistics.median(r[i] for r in runs) for i in (0, 2))
+            runs.append((seconds, at_course, forward_pass_seconds(sizes, repeats=5),
+                         forward_pass_one_thread_seconds(sizes)))
+        seconds, forward, single = (statistics.median(r[i] for r in runs) for i in (0, 2, 3))
         extra = statistics.median((r[0] - r[1]) / r[2] for r in runs)
+        extra_single = statistics.median((r[0] - r[1]) / r[3] for r in runs)
         peak = peak_megabytes(argv)
         fast = full = None
         if args.gradcheck:
@@ -206,12 +224,12 @@ def main():
             if fast is not None and params <= args.full_gradcheck_max:
                 full = gradcheck_seconds(sizes, fast=False)
         print(f"| {'/'.join(map(str, sizes))} | {seconds:.2f} s | {forward * 1000:.2f} ms | "
-              f"{seconds / forward:.0f} | {extra:.1f} | "
+              f"{seconds / forward:.0f} | {extra:.1f} | {single * 1000:.2f} ms | "
+              f"{extra_single:.1f} | "
               f"{'?' if peak is None else f'{peak:.0f}'} MB | "
               f"{_seconds(fast)} | {_seconds(full)} |")
     # in a process of its own, with one BLAS thread as the command has
-    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
-    subprocess.run([sys.executable, __file__, "--per-formula"], env=env, check=True)
+    subprocess.run([sys.executable, __file__, "--per-formula"], env=ONE_THREAD, check=True)
     if args.gradcheck and fast is None:
         print("torch is not importable: gradcheck not run (pip install torch)")
 

@@ -34,8 +34,10 @@ BATCH_BYTES = 2 * 2**20             # the size of stacked array that numpy handl
 SEPARABILITY_CHANGE = 1e-3
 GROUPING_WORTH = 4  # a whole gradient by groups is worth this many times random directions
 ROUNDING_ULPS = 1   # units in the last place by which an evaluated cost may be off
-# batches evaluated side by side: one thread per core this process may use
-WORKERS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+# batches evaluated side by side: a thread per core this process may use, at most 4 (each
+# holds a batch's arrays: memory grows with them, and memory bandwidth is shared)
+WORKERS = min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+              else os.cpu_count() or 1)
 MAX_STRETCH = 100  # the longest step of a refined gradient, in steps: relative 1e-3 (and 2e-3)
 
 
