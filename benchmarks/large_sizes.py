@@ -8,8 +8,13 @@
    alternately; medians, printed as ratios to the import line (a figure that carries over
    between machines).
 2. A sweep over sizes: the whole command's time, that time in plain numpy forward passes
-   of the same network, and the process's peak memory.
-3. With --gradcheck and torch importable: torch.autograd.gradcheck on the same network
+   of the same network, the time over the same call at course sizes in forward passes
+   (each run beside one at course sizes and a forward pass: the median of their ratios),
+   and the process's peak memory.
+3. Passes per formula at 2048/1024/10/256, in this process: the CPU time of each formula's
+   check (one Checker for all, in order: work shared between formulas falls on the first
+   that needs it), in plain numpy forward passes timed the same way, and the total.
+4. With --gradcheck and torch importable: torch.autograd.gradcheck on the same network
    (fast_mode; full mode where it finishes in reasonable time), for comparison. torch is
    not a dependency: `pip install ".[bench]"` (on this project's machines,
    `pip install torch==2.13.0` takes the CPU build that lies on disk).
@@ -21,6 +26,7 @@ sizes, and under 500 MB.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import subprocess
@@ -86,6 +92,57 @@ def forward_pass_seconds(sizes, repeats: int = 20) -> float:
     return statistics.median(times)
 
 
+def forward_pass_cpu_seconds(sizes, repeats: int = 20) -> float:
+    """forward_pass_seconds in CPU time: a ratio of CPU times holds on a loaded machine."""
+    clock, time.perf_counter = time.perf_counter, time.process_time
+    try:
+        return forward_pass_seconds(sizes, repeats)
+    finally:
+        time.perf_counter = clock
+
+
+def passes_per_formula(sizes) -> tuple[list[tuple[str, float, str]], float, float]:
+    """Each formula's check (and its repair, if wrong) in CPU time, as (formula, passes,
+    verdict), with the total in passes and the forward pass (s) they are counted in."""
+    from shapecheck.result import Options
+    from shapecheck.session import Checker
+    checker = Checker(Options(sizes=dict(zip(("n0", "n1", "n2", "m"), sizes))))
+    forward = forward_pass_cpu_seconds(sizes)
+    rows = []
+    for formula in COURSE + [WRONG]:
+        start = time.process_time()
+        verdict = checker.check(formula).verdict
+        rows.append((formula, time.process_time() - start, verdict))
+    forward = (forward + forward_pass_cpu_seconds(sizes)) / 2
+    total = sum(seconds for _, seconds, _ in rows)
+    return [(f, seconds / forward, v) for f, seconds, v in rows], total / forward, forward
+
+
+def print_passes_per_formula(sizes) -> None:
+    rows, total, forward = passes_per_formula(sizes)
+    print(f"\n3. passes per formula at {'/'.join(map(str, sizes))} in one session, in CPU time "
+          f"(a forward pass {forward * 1000:.1f} ms; one BLAS thread, as the command has; work "
+          "shared between formulas falls on the first that needs it)")
+    for formula, passes, verdict in rows:
+        print(f"   {passes:5.1f}  {verdict:5s}  {formula}")
+    print(f"   {total:5.1f}  total")
+
+
+ONE_THREAD = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+
+
+def forward_pass_one_thread_seconds(sizes, repeats: int = 5) -> float:
+    """forward_pass_seconds with one BLAS thread (in a process of its own: BLAS reads its
+    thread count when numpy loads), as the command runs: on a loaded machine, BLAS threads
+    waiting for a core slow a plain forward pass many times over, a reference that moves."""
+    code = (f"import sys; sys.path.insert(0, {os.path.dirname(os.path.abspath(__file__))!r}); "
+            f"from large_sizes import forward_pass_seconds; "
+            f"print(forward_pass_seconds({tuple(sizes)!r}, {repeats}))")
+    out = subprocess.run([sys.executable, "-c", code], env=ONE_THREAD, capture_output=True,
+                         text=True, check=True).stdout
+    return float(out)
+
+
 def gradcheck_seconds(sizes, fast: bool) -> float | None:
     try:
         import torch
@@ -116,7 +173,11 @@ def main():
     ap.add_argument("--full-gradcheck-max", type=int, default=110_000,
                     help="largest parameter count for gradcheck's full mode (784/128/10/64 "
                          "has 101,770 and takes about a minute; it grows with the square)")
+    ap.add_argument("--per-formula", action="store_true", help="only part 3")
     args = ap.parse_args()
+    if args.per_formula:
+        print_passes_per_formula(SIZES[-1])
+        return
 
     imports = [sys.executable, "-c", "import numpy, rich, click, lark"]
     mnist = (784, 128, 10, 64)
@@ -134,22 +195,28 @@ def main():
         median = statistics.median(values)
         print(f"   {name:10s} {median * 1000:7.0f} ms   {median / base:4.2f} x import")
 
-    print(f"\n2. sweep: the six and the wrong one in one call (medians of {args.runs}), one plain "
-          "numpy forward pass (median of 20), peak memory of the command")
+    print(f"\n2. sweep: the six and the wrong one in one call, each run beside a run at course "
+          f"sizes ({'/'.join(map(str, SIZES[0]))}) and a plain numpy forward pass (median of 5), "
+          f"alternately; medians of {args.runs}; peak memory of the command")
     if args.gradcheck:
         gradcheck_seconds(SIZES[0], fast=True)  # torch warmed up once; its import not counted
     print("| n0/n1/n2/m | command | plain forward pass | command in passes | extra over course "
-          "sizes, in passes | peak memory | gradcheck fast_mode | gradcheck full |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
-    first = None
+          "sizes, in passes | forward pass, one BLAS thread | extra, in those | peak memory | "
+          "gradcheck fast_mode | gradcheck full |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    course = [args.cmd, *COURSE, WRONG, *size_args(SIZES[0])]
     for sizes in SIZES:
         argv = [args.cmd, *COURSE, WRONG, *size_args(sizes)]
-        runs = [run(argv) for _ in range(args.runs)]
-        assert all(r[1] == 1 for r in runs), "the wrong formula must make the exit status 1"
-        seconds = statistics.median(r[0] for r in runs)
+        runs = []
+        for _ in range(args.runs):  # side by side, so that load on the machine hits all alike
+            at_course, (seconds, status) = run(course)[0], run(argv)
+            assert status == 1, "the wrong formula must make the exit status 1"
+            runs.append((seconds, at_course, forward_pass_seconds(sizes, repeats=5),
+                         forward_pass_one_thread_seconds(sizes)))
+        seconds, forward, single = (statistics.median(r[i] for r in runs) for i in (0, 2, 3))
+        extra = statistics.median((r[0] - r[1]) / r[2] for r in runs)
+        extra_single = statistics.median((r[0] - r[1]) / r[3] for r in runs)
         peak = peak_megabytes(argv)
-        forward = forward_pass_seconds(sizes)
-        first = first if first is not None else seconds
         fast = full = None
         if args.gradcheck:
             params = sizes[1] * sizes[0] + sizes[1] + sizes[2] * sizes[1] + sizes[2]
@@ -157,9 +224,12 @@ def main():
             if fast is not None and params <= args.full_gradcheck_max:
                 full = gradcheck_seconds(sizes, fast=False)
         print(f"| {'/'.join(map(str, sizes))} | {seconds:.2f} s | {forward * 1000:.2f} ms | "
-              f"{seconds / forward:.0f} | {(seconds - first) / forward:.1f} | "
+              f"{seconds / forward:.0f} | {extra:.1f} | {single * 1000:.2f} ms | "
+              f"{extra_single:.1f} | "
               f"{'?' if peak is None else f'{peak:.0f}'} MB | "
               f"{_seconds(fast)} | {_seconds(full)} |")
+    # in a process of its own, with one BLAS thread as the command has
+    subprocess.run([sys.executable, __file__, "--per-formula"], env=ONE_THREAD, check=True)
     if args.gradcheck and fast is None:
         print("torch is not importable: gradcheck not run (pip install torch)")
 

@@ -1,28 +1,31 @@
 """Finite-difference gradients of one draw: the Differentiator takes dJ/dV entry by entry,
 by per-example groups or along random directions, in batches of stacked perturbations, and
-refines what rounding blurs; a Gradient is what it took, compared with a claim.
+refines what rounding blurs; a Gradient (numeric.gradient) is what it took.
 
 No autodiff: the gradient of the cost with respect to any quantity `V` (an input such as
 `W1`, or a quantity computed on the way such as `Z1`) comes from central differences that
 perturb `V` and recompute only the equations downstream of it. Many perturbations are one
-stacked evaluation, chunked so that no array grows past a fixed budget.
+stacked evaluation, chunked so that no array grows past a fixed budget; the chunks run on
+a thread per core.
 """
 from __future__ import annotations
 
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import Mapping
+from typing import Callable, Mapping
 
 import numpy as np
 
-from .. import syntax as s
 from ..errors import ShapecheckError
-from .evaluate import BaseValues, Evaluator, Shared
+from .evaluate import BaseValues, Shared
 from .margins import (EDGE_DIRECTIONS, EDGE_MARGIN, KINK_MARGIN, closest_edge, edge_margin,
                       edge_moves_of, kink_margin, perturbed_evaluator, scale_of, step_for)
 from ..models.model import Model
+from .gradient import Gradient, norm as _norm
+from .memo import per_seed
 from .structured import LowRank, Patch
-from ..shapes import Shape
 
 STACK_BUDGET_BYTES = 256 * 2**20    # the largest stacked array a perturbation batch may make
 BATCH_BYTES = 2 * 2**20             # the size of stacked array that numpy handles fastest
@@ -31,6 +34,10 @@ BATCH_BYTES = 2 * 2**20             # the size of stacked array that numpy handl
 SEPARABILITY_CHANGE = 1e-3
 GROUPING_WORTH = 4  # a whole gradient by groups is worth this many times random directions
 ROUNDING_ULPS = 1   # units in the last place by which an evaluated cost may be off
+# batches evaluated side by side: a thread per core this process may use, at most 4 (each
+# holds a batch's arrays: memory grows with them, and memory bandwidth is shared)
+WORKERS = min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+              else os.cpu_count() or 1)
 MAX_STRETCH = 100  # the longest step of a refined gradient, in steps: relative 1e-3 (and 2e-3)
 
 
@@ -47,81 +54,6 @@ class Method:
     resolution: float = 1e-7
 
 
-@dataclass(frozen=True)
-class Gradient:
-    """A true gradient: the whole array, or its projections on random directions."""
-    full: np.ndarray | None = None
-    projections: np.ndarray | None = None  # (K,) directional derivatives
-    left: np.ndarray | None = None         # directions: dense (K, *shape), or rank 1 u (K, a)
-    right: np.ndarray | None = None        # ... and v (K, b)
-    method: str = "exact"
-    # the rounding that the finite differences may hold, as a norm beside `reference`'s:
-    # each difference quotient (J(x + h) - J(x - h)) / 2h errs by about eps * |J| / h
-    noise: float = 0.0
-
-    @property
-    def reference(self) -> np.ndarray:
-        """The truth as it is compared: the whole array, or its directional derivatives."""
-        return self.full if self.full is not None else self.projections
-
-    @property
-    def blur(self) -> float:
-        """How much of the gradient its rounding may be, relative to it."""
-        scale = _norm(self.reference)
-        # a gradient of exact zeros: the cost did not move at all, which no rounding does
-        return self.noise / scale if scale else 0.0
-
-    def claimed(self, node: s.Node, shapes: Mapping[int, Shape], evaluate: Evaluator,
-                transposed: bool = False) -> np.ndarray | None:
-        """The claim `node` (its parts' shapes in `shapes`) as it is compared with
-        `reference`: whole, or projected on the directions; transposed if asked (None when
-        the claim is not a square matrix). A rank-1 direction u vᵀ meets a matrix product
-        as (uᵀA)(Bv), so that a claim `dZ1 @ X.T` costs a few matrix-vector products
-        instead of a matrix product as large as the model's."""
-        if self.right is not None:
-            if transposed and self.left.shape[1] != self.right.shape[1]:
-                return None
-            u, v = (self.right, self.left) if transposed else (self.left, self.right)
-            return _projected(node, shapes, evaluate, u, v)
-        claim = evaluate(node)[0]
-        if transposed:
-            if claim.ndim != 2 or claim.shape[0] != claim.shape[1]:
-                return None
-            claim = claim.T
-        if self.full is not None:
-            return claim
-        return np.tensordot(self.left, claim, axes=claim.ndim)
-
-
-def _projected(node: s.Node, shapes: Mapping[int, Shape], evaluate: Evaluator,
-               u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """uₖᵀ E vₖ for each direction k, where E is the matrix `node` stands for; products,
-    sums, scalings and transposes are projected part by part."""
-    def shape(n: s.Node) -> Shape:
-        return tuple(shapes.get(id(n), (None,)))
-
-    if isinstance(node, s.Neg):
-        return -_projected(node.operand, shapes, evaluate, u, v)
-    if isinstance(node, s.Transpose) and len(shape(node.operand)) == 2:
-        return _projected(node.operand, shapes, evaluate, v, u)
-    if isinstance(node, s.BinOp):
-        left, right = shape(node.left), shape(node.right)
-        if node.op == "@" and len(left) == 2 and len(right) == 2:
-            a, b = evaluate(node.left)[0], evaluate(node.right)[0]
-            return np.sum((u @ a) * (v @ b.T), axis=1)
-        if node.op in ("+", "-") and left == right == shape(node):
-            first = _projected(node.left, shapes, evaluate, u, v)
-            second = _projected(node.right, shapes, evaluate, u, v)
-            return first + second if node.op == "+" else first - second
-        if node.op in ("*", "/") and right == () and left == shape(node):
-            scale = evaluate(node.right)[0]
-            projected = _projected(node.left, shapes, evaluate, u, v)
-            return projected * scale if node.op == "*" else projected / scale
-        if node.op == "*" and left == () and right == shape(node):
-            return evaluate(node.left)[0] * _projected(node.right, shapes, evaluate, u, v)
-    return np.sum((u @ evaluate(node)[0]) * v, axis=1)
-
-
 class Differentiator:
     """Finite-difference gradients of one draw of a model, sharing the unperturbed values
     of every sub-expression."""
@@ -134,7 +66,8 @@ class Differentiator:
         self.base = BaseValues(values, functions, sizes, model.class_axis, shared)
         self.rng = np.random.default_rng([seed, 7])
         self._entry_bytes = 0  # the widest dense value one perturbation made, last batch
-        self._example_axes: dict[str, int | None] = {}
+        # found once for every binding of the activations (they are all element-wise)
+        self._structure = shared.structure if shared is not None else {}
         self._directions: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
         self._stretch: float | None = None
         self._edge_steps: dict[str, float] = {}
@@ -171,9 +104,10 @@ class Differentiator:
             if self.model.edges and name not in self.model.inputs:
                 # every entry moved by a whole step (random signs): as far as a difference
                 # moves one, or farther
-                rng = np.random.default_rng([17, *name.encode()])  # the same in any order
                 x = self.values[name]
-                signs = rng.choice([-1.0, 1.0], size=(EDGE_DIRECTIONS,) + x.shape[1:])
+                shape = (EDGE_DIRECTIONS,) + x.shape[1:]
+                signs = per_seed(("signs", name, shape), lambda: np.random.default_rng(
+                    [17, *name.encode()]).choice([-1.0, 1.0], size=shape))  # in any order
                 moves = edge_moves_of(self.model, self.base, name, x + step_for(x) * signs)
                 steps = closest_edge(self.model, self.base, moves)
             self._edge_steps[name] = steps
@@ -217,11 +151,18 @@ class Differentiator:
     def example_axis(self, name: str) -> int | None:
         """The axis along which the examples run in `name`, where the cost is a sum of
         per-example losses and example j of `name` moves loss j only; else None."""
-        if name not in self._example_axes:
-            self._example_axes[name] = self._separable_axis(name)
-        return self._example_axes[name]
+        key = ("example axis", name)
+        if key not in self._structure:
+            self._structure[key] = self._separable_axis(name)
+        return self._structure[key]
 
     def _grouping_pays(self, name: str) -> bool:
+        key = ("grouping pays", name)
+        if key not in self._structure:
+            self._structure[key] = self._measured_grouping_pays(name)
+        return self._structure[key]
+
+    def _measured_grouping_pays(self, name: str) -> bool:
         """For a left side, which random directions would do: whether the whole gradient by
         groups costs at most GROUPING_WORTH times the directions (it is exact, and a right
         side may read it). What one perturbation of each kind makes downstream is measured:
@@ -250,10 +191,10 @@ class Differentiator:
         x = self.values[name][0]
         if x.shape[axis] < 2:
             return None
-        rng = np.random.default_rng([x.shape[axis], 13])
-        moved = rng.random(x.shape[axis]) < 0.5
+        moved, change = _separating(x.shape, axis)
+        moved = moved.copy()
         moved[:2] = True, False  # at least one example of each kind
-        change = SEPARABILITY_CHANGE * scale_of(x) * rng.standard_normal(x.shape)
+        change = SEPARABILITY_CHANGE * scale_of(x) * change
         change *= moved[None, :] if axis == 1 else moved[:, None]
         stack = np.stack([x, x + change])
         try:
@@ -291,6 +232,27 @@ class Differentiator:
             # arrays of a few MB keep numpy in the caches; the budget caps memory
             size = max(1, min(BATCH_BYTES, STACK_BUDGET_BYTES // 4) // (2 * max(self._entry_bytes, 8)))
 
+    def _each_batch(self, total: int, name: str, take: Callable[[np.ndarray], None]) -> None:
+        """`take(indices)` for each batch of `total` perturbations of `name`: the first
+        alone (it measures what the rest are sized by), the rest on a thread per core.
+        numpy lets go of the interpreter inside its loops, so batches run side by side
+        (a batch writes only its own entries: the same numbers as one after another)."""
+        batches = self._batches(total, name)
+        take(next(batches))
+        rest = list(batches)
+        workers = min(WORKERS, len(rest))
+        if workers < 2:
+            for idx in rest:
+                take(idx)
+            return
+        errors = np.geterr()  # numpy's error state is the calling thread's own
+
+        def taken(idx: np.ndarray) -> None:
+            with np.errstate(**errors):
+                take(idx)
+        for _ in _pool(workers).map(taken, rest):  # raises what a batch raised
+            pass
+
     def _widest(self, name: str) -> int:
         """Bytes of the largest quantity that a perturbation of `name` changes, dense."""
         changed = [name] + [self.model.equations[i].lhs.id for i in self.model.downstream(name)]
@@ -303,7 +265,8 @@ class Differentiator:
         x = self.values[name][0]
         step, flat = stretch * step_for(x), x.reshape(-1)
         grad, noise = np.empty(flat.size), np.empty(flat.size)
-        for idx in self._batches(flat.size, name):
+
+        def take(idx: np.ndarray) -> None:
             count, rows = idx.size, np.arange(idx.size)
             if x.ndim == 2:
                 # a row's patch; a column's for a row vector, which broadcasts over rows
@@ -323,6 +286,7 @@ class Differentiator:
             cost = self._costs(name, perturbed).reshape(2 * count)
             grad[idx] = (cost[:count] - cost[count:]) / (2 * step)
             noise[idx] = _rounding(cost[:count], cost[count:], step)
+        self._each_batch(flat.size, name, take)
         return Gradient(full=grad.reshape(x.shape), noise=_norm(noise))
 
     def grouped(self, name: str, stretch: float = 1.0) -> Gradient:
@@ -333,7 +297,8 @@ class Differentiator:
         count_rows = x.shape[axis]
         step = stretch * step_for(x)
         grad, noise = np.empty_like(x), np.empty_like(x)
-        for idx in self._batches(count_rows, name):
+
+        def take(idx: np.ndarray) -> None:
             rows = (x[idx] if axis == 0 else x[:, idx].T)          # (count, examples)
             index = np.concatenate([idx, idx])
             slices = np.concatenate([rows + step, rows - step])
@@ -345,6 +310,7 @@ class Differentiator:
                 grad[idx], noise[idx] = change, rounding
             else:
                 grad[:, idx], noise[:, idx] = change.T, rounding.T
+        self._each_batch(count_rows, name, take)
         return Gradient(full=grad, noise=_norm(noise), method="grouped")
 
     def directional(self, name: str, stretch: float = 1.0) -> Gradient:
@@ -356,21 +322,24 @@ class Differentiator:
         projections, noise = np.empty(k), np.empty(k)
         u, v = self.directions(name)
         if x.ndim == 2:
-            for idx in self._batches(k, name):
+            def take(idx: np.ndarray) -> None:
                 left = np.concatenate([u[idx], -u[idx]])[:, :, None] * step
                 right = np.concatenate([v[idx], v[idx]])[:, None, :]
                 cost = self._costs(name, LowRank(x[None], left, right)).reshape(2 * idx.size)
                 projections[idx] = (cost[:idx.size] - cost[idx.size:]) / (2 * step)
                 noise[idx] = _rounding(cost[:idx.size], cost[idx.size:], step)
+            self._each_batch(k, name, take)
             return Gradient(projections=projections, left=u, right=v, method="directional",
                             noise=_norm(noise))
         directions = u
-        for idx in self._batches(k, name):
+
+        def take_dense(idx: np.ndarray) -> None:
             stack = np.concatenate([x[None] + step * directions[idx],
                                     x[None] - step * directions[idx]])
             cost = self._costs(name, stack).reshape(2 * idx.size)
             projections[idx] = (cost[:idx.size] - cost[idx.size:]) / (2 * step)
             noise[idx] = _rounding(cost[:idx.size], cost[idx.size:], step)
+        self._each_batch(k, name, take_dense)
         return Gradient(projections=projections, left=directions, method="directional",
                         noise=_norm(noise))
 
@@ -390,14 +359,31 @@ class Differentiator:
         return self._directions[name]
 
 
+_pools: dict[int, ThreadPoolExecutor] = {}
+
+
+def _pool(workers: int) -> ThreadPoolExecutor:
+    """One pool of `workers` threads for the process: starting threads for each gradient
+    took about a millisecond, a twentieth of a forward pass at 2048/1024/10/256."""
+    if workers not in _pools:
+        _pools[workers] = ThreadPoolExecutor(workers, thread_name_prefix="shapecheck-batches")
+    return _pools[workers]
+
+
+def _separating(shape: tuple[int, ...], axis: int) -> tuple[np.ndarray, np.ndarray]:
+    """The examples moved (at random) and a random change of a quantity of `shape` whose
+    examples run along `axis`: drawn once per shape, as every binding asks again."""
+    def draw():
+        rng = np.random.default_rng([shape[axis], 13])
+        return np.concatenate([rng.random(shape[axis]), rng.standard_normal(shape).reshape(-1)])
+    drawn = per_seed(("separating", shape, axis), draw)
+    return drawn[:shape[axis]] < 0.5, drawn[shape[axis]:].reshape(shape)
+
+
 def _rounding(up: np.ndarray, down: np.ndarray, step: float) -> np.ndarray:
     """How far rounding may move each difference quotient (up - down) / 2 step: by a few
     units in the last place of the costs (their sums round), over the step."""
     return ROUNDING_ULPS * np.finfo(float).eps * np.maximum(np.abs(up), np.abs(down)) / step
-
-
-def _norm(values: np.ndarray) -> float:
-    return float(np.sqrt(np.sum(np.square(values))))
 
 
 def relative_error(truth: np.ndarray, claim: np.ndarray) -> float:

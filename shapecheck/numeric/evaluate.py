@@ -57,6 +57,10 @@ class Shared:
         self.independent = independent
         self._values: dict[int, np.ndarray] = {}
         self._independent: dict[int, bool] = {}
+        # what the finite differences find of the model's structure on this draw, which no
+        # element-wise activation changes: the axis its examples run along in a quantity
+        # (numeric.differences), whether taking a gradient by groups pays
+        self.structure: dict[tuple, object] = {}
 
     def lookup(self, node: s.Node, compute: Callable[[], np.ndarray]):
         key = id(node)

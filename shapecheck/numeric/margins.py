@@ -12,8 +12,9 @@ import numpy as np
 
 from .. import syntax as s
 from .evaluate import BaseValues, Evaluator, Shared
+from .memo import per_array
 from ..models.model import Model
-from .structured import LowRank
+from .structured import LowRank, dense
 from ..shapes import Shape
 
 RELATIVE_STEP = 1e-5                # central differences: step relative to the variable's scale
@@ -34,7 +35,12 @@ def concrete(shape: Shape, sizes: Mapping[str, int]) -> tuple[int, ...]:
 
 
 def scale_of(x: np.ndarray) -> float:
-    """The typical size of `x`'s entries (root mean square), never below 1e-3."""
+    """The typical size of `x`'s entries (root mean square), never below 1e-3; once per
+    array (every binding of the activations steps the same drawn W1)."""
+    return per_array(x, "scale", _scale)
+
+
+def _scale(x: np.ndarray) -> float:
     flat = x.reshape(-1)
     scale = math.sqrt(float(flat @ flat) / flat.size) if flat.size else 1.0  # no temporary
     return max(scale, 1e-3)
@@ -149,11 +155,52 @@ def _edge_moves(model: Model, inputs: Mapping[str, np.ndarray], base: BaseValues
     rng = np.random.default_rng([seed, 11])
     if len(inputs) > EDGE_ONE_AT_A_TIME:
         return _edge_moves_at_once(model, inputs, base, rng)
+    stepped = {name: _stepped(x, rng) for name, x in inputs.items()}
     moves: list[np.ndarray | float] = [0.0] * len(model.edges)
-    for name, x in inputs.items():
-        for i, move in enumerate(edge_moves_of(model, base, name, _stepped(x, rng))):
-            moves[i] = moves[i] + move
+    # inputs that one equation alone reads (X, W1, b1 in Z1 = W1 @ X + b1) meet in its
+    # left side: their moves of it are added there and go on from it once, not once each
+    # (each is one evaluation of everything downstream, the activation of a whole layer)
+    meeting: dict[int, list[str]] = {}
+    for name in inputs:
+        meeting.setdefault(_sole_reader(model, name), []).append(name)
+    for reader, names in meeting.items():
+        if reader is not None and len(names) > 1:
+            lhs = model.equations[reader].lhs.id
+            at = base.evaluate.values[lhs]
+            moved = None
+            for name in names:
+                change = _change_by(model, base, reader, name, stepped[name], at)
+                moved = at + change if moved is None else np.add(moved, change, out=moved)
+            names = [lhs]
+            stepped[lhs] = moved
+        for name in names:
+            for i, move in enumerate(edge_moves_of(model, base, name, stepped[name])):
+                moves[i] = moves[i] + move
     return moves
+
+
+def _sole_reader(model: Model, name: str) -> int | None:
+    """The equation that alone reads `name`, if one does and it holds no edge argument of
+    its own (its left side's moves then carry every move of `name`), and is not the cost's."""
+    readers = [i for i, uses in enumerate(model.uses) if name in uses]
+    if len(readers) != 1 or readers[0] == len(model.equations) - 1:
+        return None
+    inside = {id(node) for node in s.walk(model.equations[readers[0]].rhs)}
+    return None if any(id(node) in inside for _, node in model.edges) else readers[0]
+
+
+def _change_by(model: Model, base: BaseValues, reader: int, name: str, moved,
+               at: np.ndarray) -> np.ndarray:
+    """How the left side of equation `reader` (now `at`) changes when `name` takes the
+    stacked values `moved`: a rank-1 change is its outer product, never base + change - base."""
+    values = dict(base.evaluate.values)
+    values[name] = moved
+    evaluate = Evaluator(values, base.evaluate.functions, base.evaluate.sizes,
+                         model.class_axis, base, frozenset({name}))
+    value = evaluate.value(model.equations[reader].rhs)
+    if isinstance(value, LowRank):
+        return value.left * value.right if value.left.shape[-1] == 1 else value.left @ value.right
+    return dense(value) - at
 
 
 def _stepped(x: np.ndarray, rng: np.random.Generator):
