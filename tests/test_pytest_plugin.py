@@ -66,8 +66,8 @@ def test_outcomes_are_the_commands_verdicts(notes):
     # notes.md: 4 and 1
     result.assert_outcomes(passed=17 + 3 + 15 + 2 + 1, failed=3 + 2 + 2)
     result.stdout.fnmatch_lines([
-        "FAILED examples/derivations/a-wrong-step.md::line 10: * = 2 (Y_i - Y^*_i)",
-        "FAILED examples/derivations/quadratic-form.md::line 9: * = 2 A x",
+        "FAILED examples/derivations/a-wrong-step.md::line 10: *",  # the derivation's
+        "FAILED examples/derivations/quadratic-form.md::line 9: *",  # members, its report
         "FAILED examples/notes/chapter2.tex::line 39: dW2 = dZ2 @ A1.T - *",
         "FAILED examples/notes/derivation.md::line 23: dZ1 = dZ2 @ W2.T * g1'(Z1) - *",
         "FAILED examples/notes/hw3.ipynb::line 47: db1 = 1/m * np.sum(dZ1, axis=0, keepdims=True)*",
