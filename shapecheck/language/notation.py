@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from lark import Transformer, v_args
 
 from .. import syntax as s
+from .columns import column
 from .textbooks import BARE, LAYER_BASES, NIELSEN_NAMES, PARENTHESISED, textbook_base
 
 
@@ -285,6 +286,15 @@ class _Notation(Transformer):
             ([after] if after is not None else [])
 
     @v_args(meta=True)
+    def mark_example(self, meta, children):
+        # dz^{[1](i)}: the layer mark, then example i (with what follows it, ^{[1](i)T})
+        mark, (layer, _written, number), after = children
+        span = _span(meta)
+        return [("mark", mark, span),
+                ("layer", _TextbookLayer(layer, "^" + self._source(span), number, PARENTHESISED),
+                 span)] + ([after] if after is not None else [])
+
+    @v_args(meta=True)
     def paren_layer(self, meta, children):
         (layer, _written, number), after = children
         written = "^" + self._source(_span(meta))
@@ -313,7 +323,9 @@ class _Notation(Transformer):
         """`base` with a textbook's layer, named as the course names it: Nielsen's
         `\\delta^l` is dz, Goodfellow's `h^{(k-1)}` a_prev (textbooks.py)."""
         if layer.style == PARENTHESISED and not layer.number and layer.layer[0] not in "lkL":
-            return self._odd("example", base, where, layer.written)  # x^{(i)}
+            if isinstance(base, s.Name) and re.fullmatch(r"[a-z]", layer.layer):
+                return column(s.Name(base.id, base.span), layer.layer, span)  # x^{(i)}
+            return self._odd("example", base, where, layer.written)
         spec = "l" + layer.layer[1:] if layer.layer[0] == "k" else layer.layer
         if layered("W", spec) is None:  # e^x, A^n: no layer, and no power shapecheck reads
             return self._odd("letter", base, where, layer.written)

@@ -15,7 +15,7 @@ from lark.exceptions import UnexpectedInput
 from .. import functions
 from .. import syntax as s
 from ..errors import FormulaSyntaxError
-from . import sums, validate
+from . import columns, sums, validate
 from .diagnose import notation_problem, syntax_error
 from .notation import (_Attribute, _dotted, _Function, _Gradient, _is_chain, _LayerMark, _Notation, _Odd,
                        _Primed, _span, _tok_span, canonical_name)
@@ -366,7 +366,11 @@ def parse_equation(text: str) -> s.Equation:
         if problem:
             raise FormulaSyntaxError(problem[0], text, problem[1]) from None
         raise syntax_error(e, text) from None
-    return validate.report(_ToSyntax(text, parser().terminals, tree).transform(tree), text)
+    eq = validate.report(_ToSyntax(text, parser().terminals, tree).transform(tree), text)
+    try:  # x^{(i)}: column i of X inside a sum over examples, one example's x outside any
+        return replace(eq, lhs=columns.examples_read(eq.lhs), rhs=columns.examples_read(eq.rhs))
+    except columns.ExampleIndexError as e:
+        raise FormulaSyntaxError(e.args[0], text, e.args[1]) from None
 
 
 if __name__ == "__main__":
