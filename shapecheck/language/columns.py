@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import fields, replace
 
+from .. import functions
 from .. import syntax as s
 from .sums import EXAMPLE_SUM, written
 
@@ -116,11 +117,17 @@ def _binop(node: s.BinOp, left: s.Node, right: s.Node) -> s.BinOp:
 class Vectorising:
     """The matrix form of a summand of example columns (`part`). `examples` (a sums.Examples)
     says where the examples run: with examples in columns `x^{(i)}` is column i of X, with
-    `--layout rows` row i of X; `elementwise(call)` whether a call acts entry by entry."""
+    `--layout rows` row i of X."""
 
-    def __init__(self, examples, elementwise):
+    def __init__(self, examples):
         self.examples = examples
-        self.elementwise = elementwise
+
+    @staticmethod
+    def elementwise(node) -> bool:
+        """A call that acts entry by entry: a known element-wise function or an activation
+        (open, or its derivative g'(z))."""
+        return isinstance(node, s.Derivative) or functions.elementwise(node.func) or \
+            not functions.known(node.func)
 
     def length(self, node: s.Node):
         """How many entries one example's vector `node` has, where that is plain, else None."""

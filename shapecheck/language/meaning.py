@@ -21,7 +21,7 @@ from typing import Callable, Iterator
 from .. import functions
 from .. import syntax as s
 from ..errors import FormulaSyntaxError, UnknownNameError
-from .columns import COLUMN, EXAMPLE_COLUMN, ROW, SUMMED, VECTORISED, NotVectorised, Vectorising
+from .columns import COLUMN, EXAMPLE_COLUMN, SUMMED, VECTORISED, NotVectorised, Vectorising
 from .printer import to_numpy
 from .sums import ANOTHER_AXIS, AXIS_SUM, EXAMPLE_INDEX, EXAMPLE_SUM, Examples, written
 from .textbooks import D2L_PROD, PROD_NOTE
@@ -357,20 +357,16 @@ class Lowering:
         return functions.with_axis(total, at, True)
 
     def _example_columns(self, node: s.Call, summand: s.Node, sign: str) -> s.Node:
-        """A sum of example columns, `\\sum_i x^{(i)} (a^{(i)} - y^{(i)})`: its matrix form
-        (columns.py), a sum along the examples where it is one column per example."""
+        """`\\sum_i x^{(i)} (a^{(i)} - y^{(i)})`: its matrix form (columns.py), summed along
+        the examples where it is one column (row) per example."""
         try:
-            kind, matrix = Vectorising(self.examples, _elementwise).part(summand)
+            kind, matrix = Vectorising(self.examples).part(summand)
         except NotVectorised as e:
-            what, part = e.args
-            self._fail(f"{what}, {self._source(part)}, has no matrix form shapecheck reads "
-                       f"inside {sign}: {VECTORISED}", part.span)
+            self._fail(f"{e.args[0]}, {self._source(e.args[1])}, has no matrix form shapecheck "
+                       f"reads inside {sign}: {VECTORISED}", e.args[1].span)
         if kind == SUMMED:
             return replace(matrix, span=node.span)
-        if kind in (COLUMN, ROW):  # one column (row) per example: the sum along axis 1 (0)
-            return self._along(matrix, 1 if kind == COLUMN else 0, node)
-        self._fail(f"{self._source(node.args[0])} is not one column per example: "
-                   f"{VECTORISED}", node.args[0].span)
+        return self._along(matrix, 1 if kind == COLUMN else 0, node)  # kind ROW: along axis 0
 
     def derivative(self, node: s.Derivative) -> s.Node:
         args = tuple(self.node(a) for a in node.args)
@@ -393,12 +389,6 @@ class Lowering:
         if len(args) != 1:
             self._fail(f"{node.func}'(...) takes one argument", node.span)
         return s.Derivative(func, args, node.span, node.func_span)
-
-
-def _elementwise(node) -> bool:
-    """A call that acts entry by entry: a known element-wise function or an open activation."""
-    return isinstance(node, s.Derivative) or functions.elementwise(node.func) or \
-        not functions.known(node.func)
 
 
 def _chain(node: s.Node) -> bool:

@@ -145,6 +145,20 @@ class _ToSyntax(_Notation):
         obj, name, mark = children
         return s.Index(self._finish(obj), str(name), int(mark.layer), _span(meta))
 
+    @v_args(meta=True)
+    def slice(self, meta, children):
+        # x[:, :, t]: np.take(x, t, axis=2), one item a name or a whole number, the others `:`
+        obj, tok = children
+        items = [i.strip() for i in str(tok)[1:-1].split(",")]
+        at = [k for k, item in enumerate(items) if item != ":"]
+        if len(at) != 1:
+            return self._odd("slice", obj, _tok_span(tok), str(tok))
+        item, span = items[at[0]], _tok_span(tok)
+        index = s.Number(float(item), item, span) if item.isdigit() else s.Name(item, span)
+        axis = s.Keyword("axis", s.Number(float(at[0]), str(at[0]), span), span)
+        return s.Call("take", (self._finish(obj), index), (axis,), _span(meta), span,
+                      namespaced=True)
+
     def arguments(self, children):
         return [self._finish(self._typed(c)) if not isinstance(c, s.Keyword) else c
                 for c in children if c is not None]

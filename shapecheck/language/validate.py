@@ -70,6 +70,10 @@ def word(t, odd: _Odd) -> tuple[str, s.Span]:
                 "write the formula for all examples at once (\\sum_{i=1}^{m} x^{(i)} "
                 "(a^{(i)} - y^{(i)})^T is X (A - Y)^T); a layer is ^{(2)}, ^{(k)}, ^{(l)} or "
                 "^{[2]}", odd.span)
+    if odd.kind == "slice":
+        return (f"{odd.written} is not a slice shapecheck reads: it reads one index along one "
+                "axis, a size name or a whole number, the other axes whole (x[:, t], "
+                "x[:, :, t], x[:, t, :])", odd.span)
     if odd.kind == "letter":
         return (f"{odd.written} is not read: after ^ shapecheck reads T, \\top, *, a number, "
                 "or a layer: [2], l, l+1, l-1, L, (k), (k-1) (e^x is \\exp(x))", odd.span)
