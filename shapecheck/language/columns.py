@@ -20,23 +20,16 @@ from .sums import EXAMPLE_SUM, written
 EXAMPLE_COLUMN = "^{(i)}"   # the func of `v^{(i)}` (a name no formula can spell), its arg V
 
 
-def column(name: s.Name, index: str, span: s.Span) -> s.Call:
-    """`x^{(i)}` as the parser leaves it: a call of EXAMPLE_COLUMN on the name, the index
-    as a keyword; `examples_read` then names it for where it stands."""
-    return s.Call(EXAMPLE_COLUMN, (name,), (s.Keyword("index", s.Name(index, span), span),),
-                  span, span)
+def column(upper: s.Name, one: s.Name, index: str, span: s.Span) -> s.Call:
+    """`x^{(i)}` as the parser leaves it: a call of EXAMPLE_COLUMN on the all-examples name
+    (`X`), with the index and the one-example name (`x`) as keywords; `examples_read` then
+    reads it for where it stands."""
+    return s.Call(EXAMPLE_COLUMN, (upper,), (s.Keyword("index", s.Name(index, span), span),
+                                             s.Keyword("one", one, span)), span, span)
 
 
 def column_index(node: s.Call) -> str:
     return node.kwargs[0].value.id
-
-
-def cased(name: str, upper: bool) -> str:
-    """`dz1` ↔ `dZ1`, `x` ↔ `X`: the course's per-example letter (after a gradient's `d`)
-    in the other case."""
-    at = 1 if name.startswith("d") and len(name) > 1 and name[1].isalpha() else 0
-    letter = name[at].upper() if upper else name[at].lower()
-    return name[:at] + letter + name[at + 1:]
 
 
 def _is_sum(node) -> bool:
@@ -80,13 +73,13 @@ def examples_read(node, index: str | None = None):
     if _is_sum(node):
         index = written(node)["index"]
     if isinstance(node, s.Call) and node.func == EXAMPLE_COLUMN:
-        name, own = node.args[0], column_index(node)
+        own = column_index(node)
         if index is None:
-            return s.Name(cased(name.id, upper=False), node.span)  # one example: m = 1
+            return s.Name(node.kwargs[1].value.id, node.span)  # one example: m = 1
         if own != index:
             raise ExampleIndexError(f"^{{({own})}} is not the index of the sum around it, "
                                     f"{index}: write ^{{({index})}}", node.span)
-        return replace(node, args=(s.Name(cased(name.id, upper=True), name.span),))
+        return replace(node, kwargs=node.kwargs[:1])  # column i of X: the one-example x gone
     changes = {}
     for f in fields(node):
         value = getattr(node, f.name)
@@ -103,7 +96,7 @@ def examples_read(node, index: str | None = None):
 INDEPENDENT, COLUMN, ROW, SUMMED = "independent", "column", "row", "summed"
 _FLIPPED = {COLUMN: ROW, ROW: COLUMN, SUMMED: SUMMED}
 VECTORISED = ("write the sum for all examples at once: \\sum_i f^{(i)} g^{(i)T} is F G^T, "
-              "\\sum_i of a column f^{(i)} is np.sum(F, axis=1, keepdims=True)")
+              f"\\sum_i of a column f^{{(i)}} is np.sum(F, axis=1, {functions.kept_written(True)})")
 
 
 class NotVectorised(Exception):

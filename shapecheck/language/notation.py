@@ -140,6 +140,12 @@ def layered(base: str, spec: str) -> str | None:
             "L-1": base + "L_prev"}.get(spec)
 
 
+def _cased(name: str, upper: bool) -> str:
+    """`dz1` ↔ `dZ1`, `x` ↔ `X`: the letter after a gradient's `d` in the other case."""
+    at = 1 if name.startswith("d") and len(name) > 1 and name[1].isalpha() else 0
+    return name[:at] + (str.upper if upper else str.lower)(name[at]) + name[at + 1:]
+
+
 def _is_chain(node) -> bool:
     return isinstance(node, s.BinOp) and node.op in (s.JUXTAPOSE, s.CDOT)
 
@@ -324,7 +330,8 @@ class _Notation(Transformer):
         `\\delta^l` is dz, Goodfellow's `h^{(k-1)}` a_prev (textbooks.py)."""
         if layer.style == PARENTHESISED and not layer.number and layer.layer[0] not in "lkL":
             if isinstance(base, s.Name) and re.fullmatch(r"[a-z]", layer.layer):
-                return column(s.Name(base.id, base.span), layer.layer, span)  # x^{(i)}
+                return column(s.Name(_cased(base.id, True), base.span),  # x^{(i)}: X's
+                              s.Name(_cased(base.id, False), base.span), layer.layer, span)
             return self._odd("example", base, where, layer.written)
         spec = "l" + layer.layer[1:] if layer.layer[0] == "k" else layer.layer
         if layered("W", spec) is None:  # e^x, A^n: no layer, and no power shapecheck reads
