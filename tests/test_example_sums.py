@@ -113,3 +113,17 @@ def test_other_uses_of_an_example_are_refused_with_the_vectorised_form(cli, text
     assert r.exit_code == 2 and not r.crashed
     assert f"{part}, has no matrix form shapecheck reads inside" in r.stderr
     assert r"\sum_i f^{(i)} g^{(i)T} is F G^T" in r.stderr
+
+
+def test_a_sum_holds_the_element_wise_product_after_it_too(cli):
+    db1 = r"db^{[1]} = \frac{1}{m} \sum_{i} W^{[2]T} dz^{[2](i)} * g^{[1]\prime}(z^{[1](i)})"
+    r = cli(db1, *NETWORK, "--explain")
+    assert "read as  db1 = 1/m * np.sum(W2.T @ dZ2 * g1'(Z1), axis=1, keepdims=True)" in r.stdout
+    assert r.exit_code == 0 and "✓ pass" in r.stdout
+    assert cli(db1.replace("W^{[2]T}", "W^{[2]}"), *NETWORK).exit_code == 1
+
+
+def test_a_factor_with_one_entry_per_example_is_never_stretched_column_by_column(cli):
+    # x^{(i)} * Y is (n, m) for each example; read as np.sum(X * Y, axis=1) it would be X @ Y.T
+    r = cli(r"dw = \frac{1}{m} \sum_{i=1}^{m} (x^{(i)} * Y + x^{(i)})", *LOGISTIC)
+    assert r.exit_code == 2 and "this use of an example, x^{(i)} * Y, has no matrix form" in r.stderr

@@ -59,7 +59,8 @@ def examples_read(node, index: str | None = None):
     if isinstance(node, s.BinOp) and node.op in (s.JUXTAPOSE, s.CDOT):
         chain = _chain_factors(node)  # the BinOps of the chain, the first factor first
         factors = [chain[0]] + [link.right for link in chain[1:]]
-        at = next((k for k, f in enumerate(factors[:-1]) if _is_sum(f) and _has_column(f)), None)
+        at = next((k for k, f in enumerate(factors[:-1]) if _is_sum(f) and any(
+            _has_column(g) for g in factors[k:])), None)
         if at is not None:
             total = factors[at]
             summand = total.args[0]
@@ -69,6 +70,17 @@ def examples_read(node, index: str | None = None):
             absorbed = replace(total, args=(summand,), span=(total.span[0], node.span[1]))
             rebuilt = absorbed if at == 0 else s.BinOp(
                 chain[at].op, chain[at].left, absorbed, node.span, chain[at].op_span)
+            return examples_read(rebuilt, index)
+    if isinstance(node, s.BinOp) and node.op == "*" and _has_column(node.right):
+        # \frac{1}{m} \sum_i dz^{(i)} * g'(z^{(i)}): the sum holds the product, as it
+        # holds juxtaposed factors; the sum may end a chain of them
+        left = examples_read(node.left, index)  # its chain first: \sum_i W dz^{(i)}
+        total = left.right if isinstance(left, s.BinOp) and left.op in (s.JUXTAPOSE, s.CDOT) \
+            else left
+        if _is_sum(total):
+            summand = replace(node, left=total.args[0], span=(total.args[0].span[0], node.span[1]))
+            total = replace(total, args=(summand,), span=(total.span[0], node.span[1]))
+            rebuilt = total if _is_sum(left) else replace(left, right=total, span=node.span)
             return examples_read(rebuilt, index)
     if _is_sum(node):
         index = written(node)["index"]
@@ -135,6 +147,19 @@ class Vectorising:
             return found[0] if found and all(f == found[0] for f in found) else None
         return None
 
+    def stretches(self, node: s.Node, kind: str) -> bool:
+        """Whether `node`, the same for every example, meets each example's column (row)
+        entry by entry as it meets all of them: every name in it a number, a column (n, 1)
+        (a row (1, n) or (n,) with examples in rows). `x^{(i)} * B` with B (n, m) is not: each
+        example's product is (n, m), where X * B would be column by column."""
+        for name in (n for n in s.walk(node) if isinstance(n, s.Name)):
+            shape = self.examples.shape(name.id)
+            if shape not in (None, ()) and not (
+                    len(shape) == 2 and str(shape[1 if kind == COLUMN else 0]) == "1"
+                    or kind == ROW and len(shape) == 1):
+                return False
+        return True
+
     def _one(self, node: s.Node) -> bool:
         return str(self.length(node)) == "1"
 
@@ -181,7 +206,9 @@ class Vectorising:
                 return SUMMED, _binop(node, left, right)   # W (Σ_i f g^T): linear
         elif node.op in ("+", "-", "*", "/", "**"):
             for each in (COLUMN, ROW):  # element-wise, example by example
-                if kinds <= {INDEPENDENT, each} and (node.op != "**" or rk == INDEPENDENT):
+                if kinds <= {INDEPENDENT, each} and (node.op != "**" or rk == INDEPENDENT) \
+                        and all(self.stretches(n, each) for n, k in
+                                ((node.left, lk), (node.right, rk)) if k == INDEPENDENT):
                     return each, _binop(node, left, right)
             if node.op in ("+", "-") and kinds == {SUMMED}:
                 return SUMMED, _binop(node, left, right)
