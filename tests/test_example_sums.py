@@ -127,3 +127,15 @@ def test_a_factor_with_one_entry_per_example_is_never_stretched_column_by_column
     # x^{(i)} * Y is (n, m) for each example; read as np.sum(X * Y, axis=1) it would be X @ Y.T
     r = cli(r"dw = \frac{1}{m} \sum_{i=1}^{m} (x^{(i)} * Y + x^{(i)})", *LOGISTIC)
     assert r.exit_code == 2 and "this use of an example, x^{(i)} * Y, has no matrix form" in r.stderr
+
+
+@pytest.mark.parametrize("text, code", [
+    (r"dz^{(i)} = a^{(i)} - y^{(i)}", 0),
+    (r"dw = x^{(i)} dz^{(i)}", 0),        # dz^{(i)} one number: x dz is x dz^T
+    (r"dw = dz^{(i)} x^{(i)}", 1),        # (1, 1) times (n, 1): a shape error
+])
+def test_a_per_example_formula_on_a_one_example_model(cli, text, code):
+    r = cli(text, "--forward", "z = w.T @ x + b; a = sigmoid(z); "
+            "J = -(y * np.log(a) + (1 - y) * np.log(1 - a))", "--shape", "w=n,1",
+            "--shape", "x=n,1", "--shape", "b=", "--shape", "y=1,1", "--label", "y", "--n", "3")
+    assert r.exit_code == code and ("✓ pass" if code == 0 else "✗ shape") in r.stdout
