@@ -139,3 +139,9 @@ def test_a_per_example_formula_on_a_one_example_model(cli, text, code):
             "J = -(y * np.log(a) + (1 - y) * np.log(1 - a))", "--shape", "w=n,1",
             "--shape", "x=n,1", "--shape", "b=", "--shape", "y=1,1", "--label", "y", "--n", "3")
     assert r.exit_code == code and ("✓ pass" if code == 0 else "✗ shape") in r.stdout
+
+
+def test_an_example_of_a_quantity_with_no_examples_is_refused(cli):
+    r = cli(r"dW^{[1]} = \frac{1}{m} \sum_{i=1}^{m} dz^{[1](i)} w^{[1](i)T}", *NETWORK)
+    assert r.exit_code == 2
+    assert "an example of W1, which holds no column per example, w^{[1](i)T}" in r.stderr

@@ -169,6 +169,9 @@ class Vectorising:
             return INDEPENDENT, node
         if isinstance(node, s.Call) and node.func == EXAMPLE_COLUMN:
             name = s.Name(node.args[0].id, node.span)  # spanning what was written, x^{(i)}
+            if not self.examples.carries(name.id):
+                raise NotVectorised(f"an example of {name.id}, which holds no column per "
+                                    "example", node)
             return (COLUMN if self.examples.axis == 1 else ROW), name
         if isinstance(node, s.Neg):
             kind, inner = self.part(node.operand)
