@@ -8,8 +8,7 @@ and an f that is not a scalar is refused with its shape. The operator form
 `\\ln|\\det(X)|` (|x| as abs after a function) and `\\operatorname{diag}` are read through
 the function table. Also: a scalar-valued call in front of juxtaposed factors scales their
 product; a numpy function prints with `np.` however it was written; a --forward model in
-single-example names (`x`, `z1`) has columns (n, 1); `^{(i)}` is refused with the
-vectorised form to write.
+single-example names (`x`, `z1`) has columns (n, 1). (`^{(i)}`: tests/test_example_sums.py.)
 """
 from __future__ import annotations
 
@@ -259,10 +258,3 @@ def test_a_model_of_all_examples_keeps_its_m():
     assert r.verdict == "shape" and r.rhs_shape == ("n1", "m")
 
 
-# --- the sum over examples of a per-example product: refused, with the form to write -----------
-
-def test_an_example_index_is_refused_with_the_vectorised_form(cli):
-    r = cli(r"dW1 = \frac{1}{m} \sum_{i=1}^{m} x^{(i)} (a^{(i)} - y^{(i)})", "--n0", "2", "--m", "4")
-    assert r.exit_code == 2 and not r.crashed
-    assert "an example index such as ^{(i)} is not read" in r.stderr
-    assert "X (A - Y)^T" in r.stderr

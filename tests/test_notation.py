@@ -317,7 +317,7 @@ def test_an_unknown_name_in_latex_points_at_it():
      r"\sum_{j=1}^{n^{[1]}}"),
     (r"db = \sum_{i}(dZ, axis=0)", r"takes one summand", r"\sum_{i}(dZ, axis=0)"),
     (r"d = \sqrt[3]{A}", r"\\sqrt is not an activation: it takes no layer mark \[3\]", "[3]"),
-    (r"dz = W^{[2]T} dz^{[2](i)}", r"an example index such as \^\{\(i\)\} is not read", "^{[2](i)"),
+    (r"dz = W^{[2]T} dz^{[2](i+1)}", r"is the index of one example, not a layer", "dz^{[2](i+1)}"),
     (r"dW = \foo{W}", r"\\foo is not LaTeX that shapecheck reads", r"\foo"),
     (r"dW = \cdot W", r"unexpected '\\\\cdot' here", r"\cdot"),
     ("dW = W^{[i]}", r"\[i\] is not a layer mark shapecheck reads", "[i]"),

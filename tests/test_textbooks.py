@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 
+from shapecheck import syntax as s
 from shapecheck.errors import FormulaSyntaxError
 from shapecheck.language.parse import parse_equation
 from shapecheck.language.printer import to_numpy
@@ -220,10 +221,12 @@ def test_nabla_a_beside_goodfellow_names_is_refused_with_both_readings():
 
 
 def test_an_example_index_is_never_a_layer():
+    # outside a sum over examples, x^{(i)} is one example's x (examples: tests/test_example_sums.py)
+    assert parse_equation(r"dW = x^{(i)}").rhs == s.Name("x", (5, 12))
     with pytest.raises(FormulaSyntaxError) as e:
-        parse_equation(r"dW = x^{(i)}")
-    assert "^{(i)} is the index of one example, not a layer" in e.value.message
-    assert e.value.span == (5, 12)
+        parse_equation(r"dW = x^{(i+1)}")
+    assert "^{(i+1)} is the index of one example, not a layer" in e.value.message
+    assert e.value.span == (5, 14)
 
 
 def test_nabla_of_something_other_than_the_cost_is_refused():

@@ -19,6 +19,7 @@ from .einsum import EINSUM
 from .linalg import LINALG
 from .record import Function, call, register
 from .reshaping import RESHAPING
+from .slicing import SLICING
 from .reductions import REDUCTIONS, arguments, kept_written, with_axis
 from .rules import (bounded_chain, broadcasting, choice_value, derivative, extreme_chain, first,
                     normalising, num, op, pass_chain, sloped_line, stacked_axis, tr)
@@ -181,7 +182,7 @@ _PIECEWISE: tuple[Function, ...] = (
 )
 
 FUNCTIONS: tuple[Function, ...] = (_ELEMENTWISE + REDUCTIONS + LINALG + _PIECEWISE + CONSTRUCTORS
-                                   + RESHAPING + (EINSUM,))
+                                   + RESHAPING + SLICING + (EINSUM,))
 register(FUNCTIONS)
 
 # numpy functions that are operators in disguise, read as the operator: (operator, arity)

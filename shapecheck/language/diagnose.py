@@ -80,13 +80,6 @@ def notation_problem(text: str) -> tuple[str, s.Span] | None:
         at = alone[0]
         return ("\\partial is read only in a gradient: \\partial J/\\partial W, "
                 "\\frac{\\partial J}{\\partial W} or {\\partial J \\over \\partial W}", (at, at + 8))
-    # (before the limits of a \sum: in \sum_{i=1}^{m} x^{(i)} the index is what is not read)
-    match = re.search(r"\^\s*\{?[^}^]*?\(\s*[a-z]\s*\)", text)
-    if match:
-        return ("an example index such as ^{(i)} is not read: write the formula for all "
-                "examples at once, the examples as columns (A^{[1]} rather than a^{[1](i)}; "
-                "\\sum_{i=1}^{m} x^{(i)} (a^{(i)} - y^{(i)})^T is X (A - Y)^T)",
-                (match.start(), match.end()))
     match = re.search(r"\\sum\s*[_^]", text)
     if match:
         return ("these limits on \\sum are not read: shapecheck reads the sum over examples "

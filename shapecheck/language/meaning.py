@@ -21,6 +21,7 @@ from typing import Callable, Iterator
 from .. import functions
 from .. import syntax as s
 from ..errors import FormulaSyntaxError, UnknownNameError
+from .columns import COLUMN, EXAMPLE_COLUMN, SUMMED, VECTORISED, NotVectorised, Vectorising
 from .printer import to_numpy
 from .sums import ANOTHER_AXIS, AXIS_SUM, EXAMPLE_INDEX, EXAMPLE_SUM, Examples, written
 from .textbooks import D2L_PROD, PROD_NOTE
@@ -250,6 +251,8 @@ class Lowering:
     def call(self, node: s.Call) -> s.Node:
         if node.func == EXAMPLE_SUM:
             return self.example_sum(node)
+        if node.func == EXAMPLE_COLUMN:
+            return node  # x^{(i)}: read with the sum around it (examples_read named it)
         if node.func == D2L_PROD:
             return self.d2l_product(node)
         func = functions.canonical(node.func)
@@ -339,14 +342,31 @@ class Lowering:
                        f"{EXAMPLE_INDEX} is read, \\sum_{EXAMPLE_INDEX}; write {examples.sign} "
                        f"for the sum over the {m} examples, or {ANOTHER_AXIS}", node.func_span)
         summand = self.node(node.args[0])
+        if any(isinstance(n, s.Call) and n.func == EXAMPLE_COLUMN for n in s.walk(summand)):
+            return self._example_columns(node, summand, sign)
         if not any(isinstance(n, s.Name) and examples.carries(n.id) for n in s.walk(summand)):
             self._fail(f"{sign} sums over the {m} examples, which run along axis "
                        f"{examples.axis}, but {self._source(node.args[0])} holds no "
                        f"quantity with one entry per example there: write {ANOTHER_AXIS}",
                        node.args[0].span)
+        return self._along(summand, examples.axis, node)
+
+    def _along(self, summand: s.Node, axis: int, node: s.Call) -> s.Node:
         total = s.Call("sum", (summand,), (), node.span, node.func_span, False, True)
-        axis = s.Number(float(examples.axis), str(examples.axis), node.func_span)
-        return functions.with_axis(total, axis, True)
+        at = s.Number(float(axis), str(axis), node.func_span)
+        return functions.with_axis(total, at, True)
+
+    def _example_columns(self, node: s.Call, summand: s.Node, sign: str) -> s.Node:
+        """`\\sum_i x^{(i)} (a^{(i)} - y^{(i)})`: its matrix form (columns.py), summed along
+        the examples where it is one column (row) per example."""
+        try:
+            kind, matrix = Vectorising(self.examples).part(summand)
+        except NotVectorised as e:
+            self._fail(f"{e.args[0]}, {self._source(e.args[1])}, has no matrix form shapecheck "
+                       f"reads inside {sign}: {VECTORISED}", e.args[1].span)
+        if kind == SUMMED:
+            return replace(matrix, span=node.span)
+        return self._along(matrix, 1 if kind == COLUMN else 0, node)  # kind ROW: along axis 0
 
     def derivative(self, node: s.Derivative) -> s.Node:
         args = tuple(self.node(a) for a in node.args)

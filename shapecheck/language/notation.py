@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from lark import Transformer, v_args
 
 from .. import syntax as s
+from .columns import column
 from .textbooks import BARE, LAYER_BASES, NIELSEN_NAMES, PARENTHESISED, textbook_base
 
 
@@ -137,6 +138,12 @@ def layered(base: str, spec: str) -> str | None:
         return base + str(int(spec))
     return {"l": base, "l-1": base + "_prev", "l+1": base + "_next", "L": base + "L",
             "L-1": base + "L_prev"}.get(spec)
+
+
+def _cased(name: str, upper: bool) -> str:
+    """`dz1` ↔ `dZ1`, `x` ↔ `X`: the letter after a gradient's `d` in the other case."""
+    at = 1 if name.startswith("d") and len(name) > 1 and name[1].isalpha() else 0
+    return name[:at] + (str.upper if upper else str.lower)(name[at]) + name[at + 1:]
 
 
 def _is_chain(node) -> bool:
@@ -285,6 +292,15 @@ class _Notation(Transformer):
             ([after] if after is not None else [])
 
     @v_args(meta=True)
+    def mark_example(self, meta, children):
+        # dz^{[1](i)}: the layer mark, then example i (with what follows it, ^{[1](i)T})
+        mark, (layer, _written, number), after = children
+        span = _span(meta)
+        return [("mark", mark, span),
+                ("layer", _TextbookLayer(layer, "^" + self._source(span), number, PARENTHESISED),
+                 span)] + ([after] if after is not None else [])
+
+    @v_args(meta=True)
     def paren_layer(self, meta, children):
         (layer, _written, number), after = children
         written = "^" + self._source(_span(meta))
@@ -313,7 +329,10 @@ class _Notation(Transformer):
         """`base` with a textbook's layer, named as the course names it: Nielsen's
         `\\delta^l` is dz, Goodfellow's `h^{(k-1)}` a_prev (textbooks.py)."""
         if layer.style == PARENTHESISED and not layer.number and layer.layer[0] not in "lkL":
-            return self._odd("example", base, where, layer.written)  # x^{(i)}
+            if isinstance(base, s.Name) and re.fullmatch(r"[a-z]", layer.layer):
+                return column(s.Name(_cased(base.id, True), base.span),  # x^{(i)}: X's
+                              s.Name(_cased(base.id, False), base.span), layer.layer, span)
+            return self._odd("example", base, where, layer.written)
         spec = "l" + layer.layer[1:] if layer.layer[0] == "k" else layer.layer
         if layered("W", spec) is None:  # e^x, A^n: no layer, and no power shapecheck reads
             return self._odd("letter", base, where, layer.written)

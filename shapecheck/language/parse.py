@@ -15,7 +15,7 @@ from lark.exceptions import UnexpectedInput
 from .. import functions
 from .. import syntax as s
 from ..errors import FormulaSyntaxError
-from . import sums, validate
+from . import columns, sums, validate
 from .diagnose import notation_problem, syntax_error
 from .notation import (_Attribute, _dotted, _Function, _Gradient, _is_chain, _LayerMark, _Notation, _Odd,
                        _Primed, _span, _tok_span, canonical_name)
@@ -144,6 +144,20 @@ class _ToSyntax(_Notation):
     def index(self, meta, children):
         obj, name, mark = children
         return s.Index(self._finish(obj), str(name), int(mark.layer), _span(meta))
+
+    @v_args(meta=True)
+    def slice(self, meta, children):
+        # x[:, :, t]: np.take(x, t, axis=2), one item a name or a whole number, the others `:`
+        obj, tok = children
+        items = [i.strip() for i in str(tok)[1:-1].split(",")]
+        at = [k for k, item in enumerate(items) if item != ":"]
+        if len(at) != 1:
+            return self._odd("slice", obj, _tok_span(tok), str(tok))
+        item, span = items[at[0]], _tok_span(tok)
+        index = s.Number(float(item), item, span) if item.isdigit() else s.Name(item, span)
+        axis = s.Keyword("axis", s.Number(float(at[0]), str(at[0]), span), span)
+        return s.Call("take", (self._finish(obj), index), (axis,), _span(meta), span,
+                      namespaced=True)
 
     def arguments(self, children):
         return [self._finish(self._typed(c)) if not isinstance(c, s.Keyword) else c
@@ -366,7 +380,11 @@ def parse_equation(text: str) -> s.Equation:
         if problem:
             raise FormulaSyntaxError(problem[0], text, problem[1]) from None
         raise syntax_error(e, text) from None
-    return validate.report(_ToSyntax(text, parser().terminals, tree).transform(tree), text)
+    eq = validate.report(_ToSyntax(text, parser().terminals, tree).transform(tree), text)
+    try:  # x^{(i)}: column i of X inside a sum over examples, one example's x outside any
+        return replace(eq, lhs=columns.examples_read(eq.lhs), rhs=columns.examples_read(eq.rhs))
+    except columns.ExampleIndexError as e:
+        raise FormulaSyntaxError(e.args[0], text, e.args[1]) from None
 
 
 if __name__ == "__main__":

@@ -74,6 +74,7 @@ class Examples:
     size: str
     axis: int
     carries: Callable[[str], bool]
+    shape: Callable[[str], tuple | None] = lambda name: None  # a name's shape, when known
 
     @staticmethod
     def of(size: str | None, axis: int | None,
@@ -85,9 +86,10 @@ class Examples:
         def carries(name: str) -> bool:
             shape = shapes.get(name)
             return shape is not None and len(shape) > axis and shape[axis] == size
-        return Examples(size, axis, carries)
+        return Examples(size, axis, carries, shapes.get)
 
     @property
     def sign(self) -> str:
         """How the sum over examples is written: `\\sum_{i=1}^{m}`."""
         return f"\\sum_{{{EXAMPLE_INDEX}=1}}^{{{self.size}}}"
+

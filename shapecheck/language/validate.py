@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from .. import functions
 from .. import syntax as s
 from ..errors import FormulaSyntaxError
-from . import sums
+from . import columns, sums
 from .diagnose import notation_problem
 from .notation import (GREEK, _Attribute, _dotted, _Function, _Gradient, _LayerMark, _Odd,
                        _Primed, _span, _tok_span, canonical_name)
@@ -64,11 +64,16 @@ def word(t, odd: _Odd) -> tuple[str, s.Span]:
     if odd.kind == "star":
         return "^* marks a name, as in Y^*", odd.span
     if odd.kind == "example":
-        return (f"{odd.written} is the index of one example, not a layer: an example index "
-                "such as ^{(i)} is not read; write the formula for all examples at once, the "
-                "examples as columns (A^{[1]} rather than a^{[1](i)}; \\sum_{i=1}^{m} x^{(i)} "
+        return (f"{odd.written} is the index of one example, not a layer, and an example "
+                "index is read only as one letter on a name: x^{(i)}, dz^{[1](i)}, x^{(i)T} "
+                "(column i of X inside \\sum_{i=1}^{m}, one example's x outside a sum); or "
+                "write the formula for all examples at once (\\sum_{i=1}^{m} x^{(i)} "
                 "(a^{(i)} - y^{(i)})^T is X (A - Y)^T); a layer is ^{(2)}, ^{(k)}, ^{(l)} or "
                 "^{[2]}", odd.span)
+    if odd.kind == "slice":
+        return (f"{odd.written} is not a slice shapecheck reads: it reads one index along one "
+                "axis, a size name or a whole number, the other axes whole (x[:, t], "
+                "x[:, :, t], x[:, t, :])", odd.span)
     if odd.kind == "letter":
         return (f"{odd.written} is not read: after ^ shapecheck reads T, \\top, *, a number, "
                 "or a layer: [2], l, l+1, l-1, L, (k), (k-1) (e^x is \\exp(x))", odd.span)
@@ -99,7 +104,8 @@ def _equation(t, meta, children) -> Problem:
     problem = None if isinstance(lhs, _Gradient) else unfinished(t, lhs)
     if problem:
         return problem
-    if not isinstance(lhs, (s.Name, _Gradient)) and not is_gradient_name(lhs):
+    if not isinstance(lhs, (s.Name, _Gradient)) and not is_gradient_name(lhs) \
+            and not (isinstance(lhs, s.Call) and lhs.func == columns.EXAMPLE_COLUMN):  # z^{(i)} = ...
         return ("the left side must be one name, such as dW2, dW^{[2]}, dJ/dW or "
                 "\\frac{\\partial J}{\\partial W}", lhs.span)
     return unfinished(t, rhs)

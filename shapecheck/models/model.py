@@ -86,6 +86,12 @@ def _names_read(node: s.Node) -> frozenset[str]:
     return frozenset(n.id for n in s.walk(node) if isinstance(n, s.Name))
 
 
+def _sizes_written(node: s.Node) -> set[str]:
+    """The names a call takes as written sizes or indices (`t` in `x[:, t]`)."""
+    return {a.id for n in s.walk(node) if isinstance(n, s.Call) for i, a in enumerate(n.args)
+            if isinstance(a, s.Name) and functions.written(n, i)}
+
+
 def _called(node: s.Node) -> set[str]:
     return {n.func for n in s.walk(node)
             if isinstance(n, (s.Call, s.Derivative)) and not functions.known(n.func)}
@@ -116,6 +122,9 @@ def build(texts: Iterable[str | s.Equation], shapes: Mapping[str, Shape], sizes:
                                                if isinstance(n, s.Name) and n.id == name))
             if name not in shapes:
                 span = next(n.span for n in s.walk(eq.rhs) if isinstance(n, s.Name) and n.id == name)
+                if name in _sizes_written(eq.rhs):  # x[:, t], x.reshape(N, -1): a number
+                    raise ModelError(f"{name} is a size or an index, not declared: give its "
+                                     f"value, e.g. --{name} 2", eq.text, span)
                 raise ModelError(f"the model's input {name} has no shape; declare it, "
                                  f"e.g. --shape {name}=n,1", eq.text, span)
             known[name] = tuple(shapes[name])
