@@ -6,6 +6,13 @@
     dW2 = 1/m * dZ2 @ A1.T
     dZ1 = W2.T @ dZ2 * (1 - A1**2)
 
+A backward function written in the notebook is checked with
+
+    %shapecheck_backward linear_forward linear_backward --shape W=n1,n0 --shape b=n1,1 \
+        --shape A_prev=n0,m --n0 3 --n1 4 --m 5 --examples m
+
+(shapecheck.check_backward on the notebook's functions, found by name, never evaluated).
+
 The line magic takes what the command takes, read by the same code (cli.read_arguments,
 click's parser): formulas, notes files, sizes and options. Unquoted, the line is one
 formula (or one notes file) up to the first ` --`; quoted (`"dZ2 = A2 - Y" "dW2 = ..."`),
@@ -27,7 +34,7 @@ import re
 import shlex
 
 from IPython.core.error import UsageError
-from IPython.core.magic import Magics, line_cell_magic, magics_class
+from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class
 
 from .errors import ShapecheckError
 
@@ -55,6 +62,63 @@ class ShapecheckMagics(Magics):
             return run(line, cell, self.shell.user_ns if self.shell is not None else {})
         except ShapecheckError as e:
             raise UsageError(f"shapecheck: {e.message}") from None
+
+
+    @line_magic
+    def shapecheck_backward(self, line: str):
+        """Check a backward function defined in the notebook against finite differences of
+        its forward function: `%shapecheck_backward FORWARD BACKWARD --shape NAME=DIMS ...
+        [--NAME INT ...] [--examples m] [--seed N] [--tol X]` (shapecheck.check_backward)."""
+        try:
+            return run_backward(line, self.shell.user_ns if self.shell is not None else {})
+        except ShapecheckError as e:
+            raise UsageError(f"shapecheck: {e.message}") from None
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_]\w*$")
+
+
+def run_backward(line: str, namespace):
+    """The backward magic's work: two function names, then shapes, sizes and options."""
+    from . import cli
+    from .backward import check_backward
+    from .errors import BadOptionError
+
+    words = split_line(line) if line.strip()[:1] in "\"'" else shlex.split(line)
+    names = [w for w in words[:2] if not w.startswith("-")]
+    if len(names) != 2:
+        raise BadOptionError("give the forward and the backward function by name: "
+                             "%shapecheck_backward forward backward --shape W=n1,n0 ...")
+    functions = []
+    for name in names:
+        if not _IDENTIFIER.match(name) or not callable(namespace.get(name)):
+            raise BadOptionError(f"{name} is no function of this notebook: define it first, "
+                                 "or give its name as it is defined")
+        functions.append(namespace[name])
+    shapes, options, rest = {}, {}, []
+    words = iter(words[2:])
+    for word in words:
+        if word not in ("--shape", "--examples", "--seed", "--tol"):
+            rest.append(word)  # a size (--n1 4), or what parse_sizes refuses
+            continue
+        value = next(words, None)
+        if value is None:
+            raise BadOptionError(f"{word} needs a value")
+        if word == "--shape":
+            name, dims = cli.parse_shape(value)
+            shapes[name] = dims
+        elif word == "--examples":
+            options["examples"] = value
+        else:
+            try:
+                options[word[2:]] = int(value) if word == "--seed" else float(value)
+            except ValueError:
+                raise BadOptionError(f"{word} {value}: give a number") from None
+    sizes, left = cli.parse_sizes(rest)
+    if left:
+        raise BadOptionError(f"{left[0]}: the backward magic takes two function names, then "
+                             "--shape, sizes (--n1 4), --examples, --seed and --tol")
+    return check_backward(functions[0], functions[1], shapes=shapes, sizes=sizes, **options)
 
 
 def split_line(line: str) -> list[str]:

@@ -198,3 +198,29 @@ def test_a_cell_with_a_faulty_directive_reports_it(shell):
                                   "sizes: n2=2\ndZ2 = A2 - Y\nlayout: diagonal\n")
     assert [r.verdict for r in report] == ["pass", "error"]
     assert report[1].source.line == 3 and "cell:3:" in repr(report)
+
+
+def test_a_backward_function_of_the_notebook_is_checked_by_name(shell):
+    from IPython.core.error import UsageError
+    shell.run_cell(
+        "import numpy as np\n"
+        "def linear_forward(A_prev, W, b):\n"
+        "    return W @ A_prev + b\n"
+        "def linear_backward(dout, A_prev, W, b):\n"
+        "    m = A_prev.shape[1]\n"
+        "    return {'A_prev': W.T @ dout, 'W': dout @ A_prev.T / m,\n"
+        "            'b': dout.sum(axis=1, keepdims=True) / m}\n"
+        "def forgot_1_over_m(dout, A_prev, W, b):\n"
+        "    return {'W': dout @ A_prev.T}\n")
+    shapes = "--shape A_prev=n0,m --shape W=n1,n0 --shape b=n1,1 --n0 3 --n1 4 --m 5"
+    checked = shell.run_line_magic(
+        "shapecheck_backward", f"linear_forward linear_backward {shapes} --examples m")
+    assert checked.ok and [g.verdict for g in checked.gradients] == ["pass"] * 3
+    wrong = shell.run_line_magic(
+        "shapecheck_backward", f"linear_forward forgot_1_over_m {shapes} --examples m")
+    assert not wrong.ok and wrong.wrong == ["W"]
+    assert wrong["W"].diagnosis == {"kind": "factor", "factor": "m"}  # the factor named
+    with pytest.raises(UsageError, match="no_such is no function of this notebook"):
+        shell.run_line_magic("shapecheck_backward", f"linear_forward no_such {shapes}")
+    with pytest.raises(UsageError, match="--shape needs a value"):
+        shell.run_line_magic("shapecheck_backward", "linear_forward linear_backward --shape")
