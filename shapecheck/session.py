@@ -25,7 +25,7 @@ from .draws import Drawer
 from .errors import ShapecheckError, UnreadableFileError
 from .models.names import gradient_names, highest_layer
 from .models.binding import COST, Binder, at_layer_names, generic_in, names_a_gradient
-from .language.indices import split_members, written_with_indices
+from .language.members import maybe_indexed, split_members
 from .language.parse import parse_equation
 from .language.printer import to_numpy
 from .result import Network, Options, Result, Source, show
@@ -311,7 +311,8 @@ class Session:
         for text in texts:
             members = split_members(text)
             texts = [body for _, body in members]
-            if len(members) > 2 or len(members) == 2 and written_with_indices(texts):
+            if len(members) > 2 or len(members) == 2 and maybe_indexed(texts) and \
+                    _written_with_indices(texts):
                 # `A = B = C`, or index notation: a derivation, checked link by link
                 from .chains import Member, check_derivation
 
@@ -430,3 +431,9 @@ class Session:
                        activations=dict(setting.activations),
                        layout=setting.layout or self.options.layout,
                        forward=tuple(setting.forward), labels=tuple(setting.labels))
+
+
+def _written_with_indices(texts) -> bool:
+    from .language.indices import written_with_indices  # the index reader: index notation only
+
+    return written_with_indices(texts)

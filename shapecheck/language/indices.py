@@ -29,6 +29,7 @@ from typing import Collection
 from ..errors import FormulaSyntaxError
 from ..errors import FormulaSyntaxError as ParseError
 from .. import functions
+from .members import maybe_indexed, split_members  # noqa: F401 (split_members: this module's too)
 from .index_terms import (Apply, Bin, Delta, Entry, Neg, Num, Partial, Power, Sum, Sym, Transposed,
                           free_indices, uses_indices)
 
@@ -71,28 +72,17 @@ def operator_form(texts) -> bool:
         isinstance(first, Bin) and isinstance(first.right, Partial) and first.op == "prod"
 
 
-def split_members(text: str) -> list[tuple[int, str]]:
-    """The members of `A = B = C` (split at each `=` outside brackets that is not `==`,
-    `<=`, ...), each with its offset: `split_members("a = b")` → [(0, 'a '), (3, ' b')]."""
-    members, start, depth = [], 0, 0
-    for i, ch in enumerate(text):
-        depth += (ch in "([{") - (ch in ")]}")
-        if (ch == "=" and depth == 0 and text[i - 1:i] not in ("=", "<", ">", "!")
-                and text[i + 1:i + 2] != "="):
-            members.append((start, text[start:i]))
-            start = i + 1
-    return members + [(start, text[start:])]
-
-
 def written_with_indices(texts) -> bool:
     """True when some member of a derivation is written in index notation."""
-    for text in texts:
-        try:
-            if uses_indices(read_member(text)):
-                return True
-        except FormulaSyntaxError:
-            continue
-    return False
+    return maybe_indexed(texts) and any(_read_uses_indices(text) for text in texts)
+
+
+def _read_uses_indices(text: str) -> bool:
+    try:
+        return uses_indices(read_member(text))
+    except FormulaSyntaxError:
+        return False
+
 
 
 class _Reader:

@@ -9,7 +9,7 @@ import re
 from ..models.names import is_gradient_lhs
 
 from .directives import DIRECTIVE, Scope, directive
-from ..language.indices import split_members, written_with_indices
+from ..language.members import maybe_indexed, split_members
 
 from .items import Item, NoteDerivation, NoteFormula, Piece, Setting, has_equals, split_equation
 
@@ -99,7 +99,7 @@ def _chain(scope: Scope, chain: list[tuple[str, int, int]], file: str, math: boo
     forward pass written for people."""
     texts = [text for text, _, _ in chain]
     _, line, column = chain[0]
-    indexed = written_with_indices(texts)
+    indexed = maybe_indexed(texts) and _written_with_indices(texts)
     if len(chain) == 2 and not indexed:
         return _equation(scope, Piece(f"{texts[0]} = {texts[1]}", line, column), file, math)
     if math and not indexed and not is_gradient_lhs(texts[0]):
@@ -138,3 +138,9 @@ def _row_equations(row: list[Piece]) -> list[tuple[Piece, list[Piece]]]:
         else:
             groups[-1][1].append(piece)
     return groups
+
+
+def _written_with_indices(texts) -> bool:
+    from ..language.indices import written_with_indices  # the index reader: index notation only
+
+    return written_with_indices(texts)
