@@ -180,16 +180,6 @@ class Checker:
                 return {"derived": derived.derived}
         return {}
 
-    def index_form(self, name: str):
-        """`--derive NAME --index`: the derivation in index notation, each line checked as
-        a link of one derivation (index_form.render shows it)."""
-        from .chains import Member, check_derivation
-        from .index_form import index_form
-
-        def check_lines(checker, lines):
-            return check_derivation(checker, [Member(text, 0, 0) for text in lines], None)
-        return index_form(self.checker(self.options), name, check_lines)
-
     def explain(self, text: str, layer: int | None = None):
         """How `text` is read, for --explain: its numpy reading and the shape of each part
         (at generic layer `layer`, default 1), as plain data for `explain.render`."""
@@ -354,6 +344,16 @@ class Session:
     def toy(self, text: str):
         """The 2×2 toy of `text` (--toy), as plain data for toy.render.render."""
         return self.checker(self.options).toy(text)
+
+    def index_form(self, name: str):
+        """`--derive NAME --index`: the derivation in index notation, each line checked as
+        a link of one derivation (index_form.render shows it)."""
+        from .chains import Member, check_derivation
+        from .index_form import index_form
+
+        def check_lines(checker, lines):
+            return check_derivation(checker, [Member(text, 0, 0) for text in lines], None)
+        return index_form(self.checker(self.options), name, check_lines)
 
     def explain(self, text: str, layer: int | None = None):
         """How `text` is read (--explain), as plain data for advice.explain.render."""
