@@ -212,9 +212,10 @@ class _Builder:
         with_deltas, collapse, rest = self.deltas(core, r, c)
         rr, cc = collapse.get(r, r) if r else r, collapse.get(c, c) if c else c
         left = [x for x in sums if x not in collapse]
-        if isinstance(core, s.BinOp) and core.right.id == self.var:
-            left = [x for x in ([r] if r else []) if x]  # Σ over M's row, the product's
-        collapsed = summed(left, product(rr, cc, rest))
+        if isinstance(core, s.BinOp) and getattr(core.right, "id", None) == self.var:
+            collapsed = summed(left, f"{rest} {product(rr, cc, '')}")  # M's entry first
+        else:
+            collapsed = summed(left, product(rr, cc, rest))
         final = f"\\left[{self.tex(final_form.node)}\\right]{self.sub((k, l))}"
         return [first, summed(sums, product(r, c, partial)),
                 summed(sums, product(r, c, with_deltas)), collapsed, final]

@@ -48,7 +48,7 @@ CASES = [("dW1", False, "\\frac{1}{m} \\sum_i \\left[dZ^{[1]}\\right]_{ki} X_{li
          ("db1", False, "\\frac{1}{m} \\sum_i \\left[dZ^{[1]}\\right]_{ki}"),
          ("dZ1", False, "\\left[dA^{[1]}\\right]_{kl} \\left[g^{[1]\\prime}(Z^{[1]})\\right]_{kl}"),
          ("dW2", False, "\\frac{1}{m} \\sum_i \\left[dZ^{[2]}\\right]_{ki} A^{[1]}_{li}"),
-         ("dW", True, "\\left[Y - T\\right]_{l} \\left[f'(HW + B)\\right]_{l} H_{k}"),
+         ("dW", True, "H_{k} \\left[Y - T\\right]_{l} \\left[f'(HW + B)\\right]_{l}"),
          ("dB", True, "\\left[Y - T\\right]_{l} \\left[f'(HW + B)\\right]_{l}")]
 
 
