@@ -22,6 +22,7 @@ from . import syntax as s
 from .errors import ShapecheckError
 from .functions import lookup
 from .result import Result
+from .shapes import ShapeEnv, infer
 
 _ROW, _COL, _INNER = "a", "i", "j"  # the entry of the quantity between, and a product's sum
 _V = ("k", "l")                      # the entry of the gradient
@@ -52,7 +53,6 @@ def index_form(checker, name: str, check_lines) -> IndexForm:
     from .language.latex import to_latex
     from .language.sums import Examples
     from .models.names import latex_mark
-    from .shapes import ShapeEnv, infer
 
     forward = bool(checker.options.forward)
     checker = checker._deriving(name)  # the depth --derive verifies this name on
@@ -70,8 +70,7 @@ def index_form(checker, name: str, check_lines) -> IndexForm:
         def tex(node: s.Node) -> str:
             return to_latex(node, sizes, mark, examples)
 
-        builder = _Builder(model, var, tex, forward, Chain(model, (), False), infer, ShapeEnv,
-                           sizes)
+        builder = _Builder(model, var, tex, forward, Chain(model, (), False), sizes)
         lines = builder.lines(derivation, final)
     except Underivable as e:
         return IndexForm(name, problem=f"cannot derive {name}: {e.reason}")
@@ -83,7 +82,9 @@ def index_form(checker, name: str, check_lines) -> IndexForm:
 
 
 class _Builder:
-    def __init__(self, model, var, tex, forward, chain, infer, env, sizes):
+    """The lines of one variable's index form, from the one equation that reads it."""
+
+    def __init__(self, model, var, tex, forward, chain, sizes):
         self.model, self.var, self.tex, self.forward, self.chain = model, var, tex, forward, chain
         readers = [i for i, eq in enumerate(model.equations)
                    if var in model.uses[i] and eq.lhs.id != var]
@@ -93,7 +94,7 @@ class _Builder:
         self.eq = model.equations[readers[0]]
         if sum(isinstance(n, s.Name) and n.id == var for n in s.walk(self.eq.rhs)) != 1:
             raise Unsupported(f"{var} appears more than once in {self.eq.text}")
-        self.shapes = dict(infer(self.eq.rhs, env(model.shapes, sizes, self.eq.text))[1])
+        self.shapes = dict(infer(self.eq.rhs, ShapeEnv(model.shapes, sizes, self.eq.text))[1])
         self.lhs = self.eq.lhs.id
         self.p_shape = tuple(model.shapes.get(self.lhs, ()))
         self.v_shape = tuple(model.shapes[var])
@@ -200,7 +201,8 @@ class _Builder:
         sums = [x for x in (r, c) if x]
 
         def product(rr, cc, last: str) -> str:
-            parts = ([gradient_of_p(rr, cc)] if gradient_of_p else []) + [f(rr, cc) for f in factors] + [last]
+            parts = ([gradient_of_p(rr, cc)] if gradient_of_p else []) + \
+                [f(rr, cc) for f in factors] + [last]
             return " ".join(p for p in parts if p)
 
         def summed(letters, body) -> str:
@@ -235,14 +237,13 @@ class _Builder:
     def upstream(self):
         """The gradient of the quantity between, as an entry: its name in the course's
         network, the model's own quantities on a --forward model (the cost: none)."""
-        p = s.Name(self.lhs, (0, 0))
         if not self.forward:
             from .models.names import gradient_name
             g = s.Name(gradient_name(self.lhs), (0, 0))
             return lambda r, c: f"\\left[{self.tex(g)}\\right]" \
                 f"{self.sub(self.kept(self.p_shape, (r, c)))}"
         from .calculus.derive import derive
-        d = derive(self.model, p.id, expand=True, strict=True)
+        d = derive(self.model, self.lhs, expand=True, strict=True)
         return lambda r, c: self.entry(d.node, (r, c), self.p_shape)
 
 
@@ -255,8 +256,9 @@ def as_text(latex: str) -> str:
         text = text.replace(old, new)
     text = re.sub(r"\\frac\{(∂)\}\{∂ ([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}", r"∂/∂\2", text)
     text = re.sub(r"\\frac\{([^{}]*)\}\{([^{}]*)\}", r"\1/\2", text)
+    # W^{[1]} → W1, g^{[1]\prime} → g1', W^{[2]T} → W2^T: as the course's names
     text = re.sub(r"\^\{\[(\d+)\](\\prime|T)?\}",
-                  lambda m: m[1] + {"\\prime": "'", "T": "^T", None: ""}[m[2]], text)  # W^{[1]} → W1, as the course's names
+                  lambda m: m[1] + {"\\prime": "'", "T": "^T", None: ""}[m[2]], text)
     return re.sub(r"_\{(\w)\}", r"_\1", text).replace("∂ ", "∂")
 
 
