@@ -237,6 +237,7 @@ def _print_version(ctx: click.Context, _param, value: bool) -> None:
               help="With --derive: substitute the gradients until only the model's quantities remain.")
 @click.option("--latex", is_flag=True, help="With --derive: also print the result in LaTeX.")
 @click.option("--steps", is_flag=True, help="With --derive: show the derivation one step a line.")
+@click.option("--index", is_flag=True, help="With --derive: the derivation in index notation, each line verified.")
 @click.option("--json", "as_json", is_flag=True, help="Print the machine-readable report.")
 @click.option("--explain", is_flag=True,
               help="Show how each formula was read, in numpy form, with the shape of every part.")
@@ -254,7 +255,7 @@ def _print_version(ctx: click.Context, _param, value: bool) -> None:
               help="Print the version and exit.")
 def command(args, shapes, forward, activations, layers, labels, layout, seed, tol, no_values,
             probes, exact, as_json, explain, svg_file, html_file, derive=(), expand=False,
-            latex=False, steps=False, only_layers=None, toy=False, png_file=None):
+            latex=False, steps=False, only_layers=None, toy=False, png_file=None, index=False):
     """Check hand-derived gradient formulas: shapes, then values against finite differences.
 
     \b
@@ -292,6 +293,8 @@ def command(args, shapes, forward, activations, layers, labels, layout, seed, to
         options, formulas, paths = read_arguments(
             args, shapes, forward, activations, layers, labels, layout, seed, tol, no_values,
             probes, exact, only_layers, derive, expand, latex, steps)
+        if index and not derive:
+            raise BadOptionError("--index goes with --derive NAME (say --derive dW1 --index)")
         if png_file:  # refused before any check where the renderer is missing
             from .raster import renderer
             renderer()
@@ -325,6 +328,10 @@ def command(args, shapes, forward, activations, layers, labels, layout, seed, to
         from .toy.render import render as render_toy
         for text in formulas:
             click.echo(render_toy(session.toy(text)) + "\n", err=as_json)
+    if index:  # the index form of each derivation, before the report (stderr with JSON)
+        from .index_form import render as render_index
+        for name in derive:
+            click.echo(render_index(session.index_form(name), latex) + "\n", err=as_json)
     if as_json:
         from .json_report import json_report  # json: only --json asks for it
         click.echo(json_report(results))

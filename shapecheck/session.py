@@ -346,6 +346,16 @@ class Session:
         """The 2×2 toy of `text` (--toy), as plain data for toy.render.render."""
         return self.checker(self.options).toy(text)
 
+    def index_form(self, name: str):
+        """`--derive NAME --index`: the derivation in index notation, each line checked as
+        a link of one derivation (index_form.render shows it)."""
+        from .chains import Member, check_derivation
+        from .index_form import index_form
+
+        def check_lines(checker, lines):
+            return check_derivation(checker, [Member(text, 0, 0) for text in lines], None)
+        return index_form(self.checker(self.options), name, check_lines)
+
     def explain(self, text: str, layer: int | None = None):
         """How `text` is read (--explain), as plain data for advice.explain.render."""
         return self.checker(self.options).explain(text, layer)

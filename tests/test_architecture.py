@@ -37,7 +37,7 @@ STAGES = [
     ("numeric", ["numeric"]),
     ("calculus", ["calculus"]),
     ("check", ["check", "draws", "diagnosis", "chains"]),  # modules split from check.py go here
-    ("advice", ["advice", "toy"]),  # toy: --toy, the formula written out as scalars
+    ("advice", ["advice", "toy", "index_form"]),  # toy: --toy; index_form: --derive --index
     ("orchestration", ["notes", "session", "declared"]),
     # display: the API's results shown; raster: --png, from the SVG
     ("output", ["report", "json_report", "progress", "display", "raster"]),

@@ -268,6 +268,12 @@ class _Reader:
         _, value, at = self.take()
         if value in self.names:
             return self.called(Sym(value, at))
+        if value in _OPEN_LETTERS and [self.peek(k)[1] for k in range(7)][:3] == ["^", "{", "["] \
+                and [self.peek(k)[1] for k in (4, 5, 6)] == ["]", "\\prime", "}"] \
+                and self.peek(3)[0] == "number":  # g^{[1]\prime}(Z): as shapecheck prints g1'
+            layer_of = self.peek(3)[1]
+            self.i += 7
+            return self.call(value + layer_of, prime=True)
         layer = self.layer_after()
         if layer and value + layer[0] in self.names:  # dW_2, dZ^{[2]}: one name
             self.i += layer[1]
@@ -321,8 +327,7 @@ class _Reader:
             return self.call(name)
         return sym
 
-    def call(self, name: str):
-        prime = False
+    def call(self, name: str, prime: bool = False):
         if self.is_("'"):
             self.take()
             prime = True
