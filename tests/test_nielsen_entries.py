@@ -47,6 +47,11 @@ def test_delta_with_its_index_first_is_the_same_entry():
         read_member(r"\delta^l_j", nielsen=GENERIC).base
 
 
+def test_a_kronecker_delta_squared_stays_a_power():
+    # two indices make a Kronecker delta: ^2 after it is its square, not a layer
+    assert type(read_member(r"\delta_{ij}^2", nielsen=GENERIC)).__name__ == "Power"
+
+
 def test_a_number_after_a_in_a_generic_formula_is_refused_with_both_readings():
     with pytest.raises(FormulaSyntaxError, match=r"a\^2 may be read two ways: layer 2"):
         read_member(r"a^2_j", nielsen=GENERIC)

@@ -364,7 +364,7 @@ class _Reader:
         if value == "\\delta":
             sub_at = self.expect("_")
             pair = self.indices(self.group_text())
-            if self.is_("^"):  # \delta_j^l: entry j of Nielsen's \delta^l
+            if len(pair) == 1 and self.is_("^"):  # \delta_j^l: entry j of Nielsen's \delta^l
                 return Entry(self.layer_of(Sym("delta", at)), pair, sub_at)
             if len(pair) != 2:
                 self.fail("a Kronecker delta takes two indices: \\delta_{ik}")
