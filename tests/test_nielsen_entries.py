@@ -168,3 +168,15 @@ def test_one_index_on_a_column_of_one_example(cli):
     assert result.exit_code == 0, result.stdout
     result = cli("[A1]_l = [A1]_l", "--n0", "3", "--n1", "4", "--n2", "2", "--m", "3")
     assert result.exit_code == 1 and "1 index (l) for a value of shape 4×3" in result.stdout
+
+
+def test_names_at_no_common_layer_are_an_error(cli):
+    result = cli(r"\delta^{l-1}_j = \delta^{l+1}_j", *NET)
+    assert result.exit_code == 2
+    assert "no layer l = 1..2 has all of dz_prev, dz_next" in result.stderr
+
+
+def test_one_example_refuses_a_number_of_examples(cli):
+    result = cli(BP3, *NET, "--m", "5")
+    assert result.exit_code == 2
+    assert "checked with m = 1" in result.stderr

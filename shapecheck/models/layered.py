@@ -59,8 +59,11 @@ def layers_of(names: list[Layered], last_layer: int | None, only: tuple[int, int
     layers = [layer for layer in candidates
               if all(quantity_at(n.name, layer, last_layer) in known for n in generic)]
     if not layers:
-        missing = next(n for n in generic if not any(
-            quantity_at(n.name, layer, last_layer) in known for layer in candidates))
+        missing = next((n for n in generic if not any(
+            quantity_at(n.name, layer, last_layer) in known for layer in candidates)), None)
+        if missing is None:  # each is at some layer, never all at one (dz^{l-1}, dz^{l+1})
+            raise UnknownNameError(f"no layer l = {layer_range(list(candidates))} has all of "
+                                   f"{', '.join(dict.fromkeys(n.name for n in generic))}")
         raise UnknownNameError(f"{missing.name} names no quantity of the {last_layer}-layer "
                                f"network at l = {layer_range(list(candidates))}")
     return layers
