@@ -30,10 +30,13 @@ from functools import partial
 import numpy as np
 
 from .check import pick_defaults
+from .diagnosis import across_layers
 from .errors import ShapecheckError
-from .language.indices import (Apply, Partial, Sum, Sym, free_indices, operator_form,
-                               read_member, written_with_indices)
-from .models.binding import gradients_read, starred
+from .language.indices import (Apply, Partial, Sum, Sym, free_indices,
+                               operator_form, read_member, written_with_indices)
+from .language.textbooks import nielsen_layers
+from .models import layered
+from .models.binding import gradients_read, output_activation, starred
 from .models.model import OPEN_ACTIVATIONS
 from .numeric import indexed
 from .result import Network, Result, Source
@@ -84,9 +87,13 @@ def _link(left: Member, right: Member) -> str:
 def _indexed_links(checker, members: list[Member], file: str) -> list[Result]:
     options = checker.options
     links = list(zip(members, members[1:]))
+    nielsen = nielsen_layers([m.text for m in members])
     try:
-        layers = None if options.forward else checker.binder.layers(set())
-        model = checker.binder.network(layers, "m") if layers else checker.binder.forward_model()
+        names_written = layered.written([m.text for m in members], nielsen)
+        layers = None if options.forward else \
+            checker.binder.layers({n.name for n in names_written})
+        batch = 1 if layered.one_example(names_written) else "m"  # Nielsen's: one example
+        model = checker.binder.network(layers, batch) if layers else checker.binder.forward_model()
         sizes = {**options.sizes}
         sizes.update(pick_defaults(sorted(model.sizes_used), sizes))
         gradients = gradients_read(model, layers)
@@ -94,40 +101,56 @@ def _indexed_links(checker, members: list[Member], file: str) -> list[Result]:
         trees = []
         for member in members:
             try:
-                trees.append(read_member(member.text, names))
+                trees.append(read_member(member.text, names, nielsen))
             except ShapecheckError as e:
                 trees.append(_Unread(member, e, "error"))
         _note_use(checker, model, trees, sizes)
+        # a derivation for a generic layer l (`b^l_j`): its members at each layer checked
+        checked = layered.layers_of(names_written, options.layers, options.only_layers, model,
+                                    gradients)
+        checker.usage.generic = checker.usage.generic or checked != [None]
+        at = {layer: [t if isinstance(t, _Unread) else
+                      layered.named_at(t, layer, layers, model, names) for t in trees]
+              for layer in checked}
         fixed = {**model.fixed_functions, **options.activations}
         open_ = sorted(set(model.open_functions) - set(fixed))
         bindings = [{g: a for g in open_} for a in OPEN_ACTIVATIONS] if open_ else [{}]
-        outcomes: list = [None] * len(links)  # per link: (verdict, message, rel) at its worst
+        # per layer and link: (verdict, message, rel) at its worst
+        outcomes: dict = {layer: [None] * len(links) for layer in checked}
         for binding in bindings:
             functions = {**fixed, **binding}
             draw = checker.drawer.draw(model, sizes, functions)
             space = indexed.Space(model, draw.values, functions, sizes, gradients=gradients,
                                   cost_gradient=partial(_cost_gradient, draw.differentiator))
-            found = _values(trees, members, space)
-            for k, (left, right) in enumerate(zip(found, found[1:])):
-                bad = next((v for v in (left, right) if isinstance(v, _Unread)), None)
-                shown = binding if _through_open(trees[k:k + 2], model) else {}
-                outcome = _free_mismatch(trees[k], trees[k + 1]) or \
-                    ((bad.verdict, bad, None) if bad else
-                     _compare(left, right, options.tol if options.values else None, shown))
-                if outcomes[k] is None or _worse(outcome, outcomes[k]):
-                    outcomes[k] = outcome
+            for layer, named in at.items():
+                found = _values(named, members, space)
+                for k, (left, right) in enumerate(zip(found, found[1:])):
+                    bad = next((v for v in (left, right) if isinstance(v, _Unread)), None)
+                    shown = binding if _through_open(named[k:k + 2], model) else {}
+                    outcome = _free_mismatch(trees[k], trees[k + 1]) or \
+                        ((bad.verdict, bad, None) if bad else
+                         _compare(left, right, options.tol if options.values else None, shown))
+                    if outcomes[layer][k] is None or _worse(outcome, outcomes[layer][k]):
+                        outcomes[layer][k] = outcome
     except ShapecheckError as e:  # the model: no link can be checked
         return [Result(_link(left, right), "error", e.message, _source(right, file))
                 for left, right in links]
     network = Network(forward="; ".join(options.forward)) if options.forward else None
     results = []
-    for (left, right), (verdict, message, rel) in zip(links, outcomes):
-        span = None
-        if isinstance(message, _Unread):
-            message, span = _unread(message, left, right)
+    for k, (left, right) in enumerate(links):
+        said = {}
+        for layer in checked:
+            verdict, message, rel = outcomes[layer][k]
+            span = None
+            if isinstance(message, _Unread):
+                message, span = _unread(message, left, right)
+            said[layer] = (verdict, message, rel, span)
+        verdict, message, rel, span, first, shown = across_layers(
+            said, layers, options.only_layers is not None,
+            output_activation(options.activations, layers) if layers else "")
         results.append(Result(_link(left, right), verdict, message, _source(right, file),
                               span=span, op_span=span, rel_error=rel, tolerance=options.tol,
-                              sizes=sizes, network=network))
+                              sizes=sizes, network=network, layer=first, layers=shown))
     return results
 
 

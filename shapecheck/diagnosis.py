@@ -65,3 +65,27 @@ def holds_only_for(names: list[str], activation: str, forward: bool) -> str:
     return (f". It holds only if {', '.join(names)} {'is' if len(names) == 1 else 'are'} "
             f"{activation}: an open activation must hold for any smooth one (or fix it: {fix})")
 
+
+
+def across_layers(said: dict, last: int | None, only: bool, output: str) -> tuple:
+    """A derivation's link for a generic layer l from its outcome at each layer checked
+    (`said`: layer → (verdict, message, rel, span); the one key None where no layer is
+    generic): the first failing layer's, said with the layers where it holds (as a generic
+    formula's), else the pass closest to its tolerance. Returns the verdict, message, rel,
+    span, the failing layer and the layers to show beside a pass (None: all of 1..L)."""
+    checked = list(said)
+    if checked == [None] or len({said[layer][:2] for layer in checked}) == 1 \
+            and said[checked[0]][0] != "pass":  # the same at every layer: no layer to name
+        return (*said[checked[0]], None, None)
+    failing = [layer for layer in checked if said[layer][0] != "pass"]
+    if failing:
+        first = failing[0]
+        verdict, message, rel, span = said[first]
+        holding = [layer for layer in checked if said[layer][0] == "pass"]
+        where, after = layers_said(holding, first, last, checked, output)
+        return verdict, where + message + after, rel, span, first, \
+            tuple(checked) if only else None
+    verdict, message, rel, span = max(said.values(), key=lambda outcome: outcome[2] or 0.0)
+    if not only and checked[-1] == last:
+        return verdict, message, rel, span, None, None
+    return verdict, f"{message} at l = {layer_range(checked)}", rel, span, None, tuple(checked)

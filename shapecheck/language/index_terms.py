@@ -2,7 +2,7 @@
 class a construct, evaluated by shapecheck.numeric.indexed."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -14,6 +14,17 @@ class Num:
 class Sym:
     name: str
     at: int = 0
+
+
+@dataclass(frozen=True)
+class Layered:
+    """A name with a layer, as the formula grammar names it (language.notation.layered):
+    Nielsen's `w^l` is W, `a^{l-1}` a_prev, `\\delta^l` dz, `b^2` b2, the course's
+    `W^{[l]}` W. The checker names the model's quantity at each layer before evaluating
+    (`resolved`); `bare` when written with Nielsen's bare superscript (one example)."""
+    name: str
+    at: int = 0
+    bare: bool = False
 
 
 @dataclass(frozen=True)
@@ -70,9 +81,10 @@ class Delta:
 
 @dataclass(frozen=True)
 class Partial:
-    """∂ body / ∂ var_{indices}: `body` is the numerator, or what the operator applies to."""
+    """∂ body / ∂ var_{indices}: `body` is the numerator, or what the operator applies to;
+    `var` a name, or a Layered one until the checker names it at a layer."""
     body: object
-    var: str
+    var: object
     indices: tuple[str, ...]
     at: int = 0
 
@@ -107,3 +119,29 @@ def uses_indices(node) -> bool:
     if isinstance(node, Sum) and node.index in free_indices(node.body):
         return True  # a sum over examples (\sum_{i=1}^{m} X, no X_i) is not index notation
     return any(uses_indices(getattr(node, f)) for f in _CHILDREN + ("body",) if hasattr(node, f))
+
+
+def layered_in(node) -> list[Layered]:
+    """The layered names of a member, and of the variables ∂ is taken by, in reading order."""
+    if isinstance(node, Layered):
+        return [node]
+    found = [node.var] if isinstance(node, Partial) and isinstance(node.var, Layered) else []
+    for f in _CHILDREN + ("body",):
+        if hasattr(node, f):
+            found += layered_in(getattr(node, f))
+    return found
+
+
+def resolved(node, name_of):
+    """The member with each layered name (and ∂'s variable) replaced by the model's name
+    `name_of(layered)` gives: `resolved(read_member('b^l_j'), lambda n: 'b2')` →
+    Entry(Sym('b2'), ('j',))."""
+    if isinstance(node, Layered):
+        return Sym(name_of(node), node.at)
+    if not hasattr(node, "__dataclass_fields__"):
+        return node
+    changed = {f: resolved(getattr(node, f), name_of) for f in _CHILDREN + ("body",)
+               if hasattr(node, f)}
+    if isinstance(node, Partial) and isinstance(node.var, Layered):
+        changed["var"] = name_of(node.var)
+    return replace(node, **changed) if changed else node

@@ -19,7 +19,9 @@ axes: shapecheck.numeric.indexed evaluates it). Decisions:
 * `\\sum` and the operator `\\frac{\\partial}{\\partial X}` apply to the rest of the product
   they start (`\\sum_j 2 (Y_j - Y^*_j) \\delta_{ij}` sums the three factors);
 * juxtaposition and `\\cdot` multiply (matrices: the matrix product), `*` and `\\odot` are
-  element-wise, `^T` and `^\\top` transpose, `^*` stars a name (`Y^*` is Y_star).
+  element-wise, `^T` and `^\\top` transpose, `^*` stars a name (`Y^*` is Y_star);
+* Nielsen's bare layers make Layered names (`b^l_j` is entry j of b at layer l, `\\delta^2`
+  dz2), a number a layer where the formula grammar reads one (textbooks.bare_layer).
 """
 from __future__ import annotations
 
@@ -29,12 +31,14 @@ from typing import Collection
 from ..errors import FormulaSyntaxError
 from ..errors import FormulaSyntaxError as ParseError
 from .. import functions
-from .members import maybe_indexed, split_members  # noqa: F401 (split_members: this module's too)
-from .index_terms import (Apply, Bin, Delta, Entry, Neg, Num, Partial, Power, Sum, Sym, Transposed,
-                          free_indices, uses_indices)
+from .index_terms import (Apply, Bin, Delta, Entry, Layered, Neg, Num, Partial, Power, Sum, Sym,
+                          Transposed, free_indices, uses_indices)
+from .members import maybe_indexed, split_members
+from .notation import layered
+from .textbooks import BARE, bare_layer, nielsen_layers, textbook_base
 
-__all__ = ["Apply", "Bin", "Delta", "Entry", "Neg", "Num", "Partial", "Power", "Sum", "Sym",
-           "Transposed", "free_indices", "read_member", "split_members", "uses_indices",
+__all__ = ["Apply", "Bin", "Delta", "Entry", "Layered", "Neg", "Num", "Partial", "Power", "Sum",
+           "Sym", "Transposed", "free_indices", "read_member", "split_members", "uses_indices",
            "written_with_indices"]
 
 
@@ -55,16 +59,17 @@ _FONTS = ("\\mathbf", "\\boldsymbol", "\\mathrm", "\\operatorname", "\\text", "\
 _OPEN_LETTERS = ("f", "g", "h")
 
 
-def read_member(text: str, names: Collection[str] = ()) -> object:
-    """The tree of one member of a derivation; ParseError (with a span) if not read."""
-    return _Reader(text, set(names)).member()
+def read_member(text: str, names: Collection[str] = (), nielsen: str | None = None) -> object:
+    """The tree of one member of a derivation; ParseError (with a span) if not read.
+    `nielsen`: how the derivation shows Nielsen's layers (textbooks.nielsen_layers)."""
+    return _Reader(text, set(names), nielsen).member()
 
 
 def operator_form(texts) -> bool:
     """True when a derivation starts with the operator `\\frac{\\partial}{\\partial x} f` (the
     derivative of an expression, not of the cost) and every member reads here."""
     try:
-        trees = [read_member(text) for text in texts]
+        trees = [read_member(text, nielsen=nielsen_layers(texts)) for text in texts]
     except FormulaSyntaxError:
         return False
     first = trees[0]
@@ -74,20 +79,19 @@ def operator_form(texts) -> bool:
 
 def written_with_indices(texts) -> bool:
     """True when some member of a derivation is written in index notation."""
-    return maybe_indexed(texts) and any(_read_uses_indices(text) for text in texts)
-
-
-def _read_uses_indices(text: str) -> bool:
-    try:
-        return uses_indices(read_member(text))
-    except FormulaSyntaxError:
-        return False
-
+    nielsen = nielsen_layers(texts)
+    for text in texts if maybe_indexed(texts) else ():  # no subscript: no index to read
+        try:
+            if uses_indices(read_member(text, nielsen=nielsen)):
+                return True
+        except FormulaSyntaxError:
+            continue
+    return False
 
 
 class _Reader:
-    def __init__(self, text: str, names: set[str]):
-        self.text, self.names = text, names
+    def __init__(self, text: str, names: set[str], nielsen: str | None = None):
+        self.text, self.names, self.nielsen = text, names, nielsen
         self.tokens: list[tuple[str, str, int]] = []
         at = 0
         while at < len(text):
@@ -242,10 +246,25 @@ class _Reader:
         if layer and layer.group(1).isdigit() and isinstance(node, Sym):  # W^{[2]}, A^{[1]T}
             named = Sym(node.name + layer.group(1), node.at)
             return Transposed(named) if layer.group(2) else named
+        bare = self.bare_layer(node, text)
+        if bare is not None:  # Nielsen's w^l, \delta^2
+            return bare
         try:
             return Power(node, float(text))
         except ValueError:
             self.fail(f"the superscript '{text}' is not read (T, *, a layer [2] or a number)")
+
+    def bare_layer(self, node, text: str) -> Layered | None:
+        """`w^l`, `\\delta^2` (Sym('delta')) named as the formula grammar names them, or None:
+        a model's own name (w^2 its square) or no layer (textbooks.bare_layer)."""
+        if not isinstance(node, Sym) or text.isdigit() and node.name in self.names:
+            return None
+        try:
+            spec = bare_layer(node.name, text, self.nielsen)
+        except ValueError as e:
+            raise ParseError(str(e), self.text, (node.at, self.peek(-1)[2] + 1)) from None
+        name = spec and layered(textbook_base(node.name, BARE, frozenset()), spec)
+        return Layered(name, node.at, True) if name else None
 
     def primary(self):
         kind, value, at = self.peek()
@@ -346,9 +365,13 @@ class _Reader:
             return self.fraction(at)
         if value == "\\sum":
             return self.summation()
+        if value == "\\delta" and self.is_("^"):  # Nielsen's \delta^l: dC/dz^l
+            return self.layer_of(Sym("delta", at))
         if value == "\\delta":
-            self.expect("_")
+            sub_at = self.expect("_")
             pair = self.indices(self.group_text())
+            if len(pair) == 1 and self.is_("^"):  # \delta_j^l: entry j of Nielsen's \delta^l
+                return Entry(self.layer_of(Sym("delta", at)), pair, sub_at)
             if len(pair) != 2:
                 self.fail("a Kronecker delta takes two indices: \\delta_{ik}")
             return Delta(*pair)
@@ -369,6 +392,13 @@ class _Reader:
         raise ParseError(f"{value} is not read in index notation (nor a name of the model)",
                          self.text, (at, at + len(value)))
 
+    def layer_of(self, node: Sym) -> Layered:
+        self.expect("^")
+        found = self.bare_layer(node, text := self.group_text())
+        if found is None:
+            self.fail(f"'{text}' after {node.name}^ is not a layer (l, l+1, l-1, L, a number)")
+        return found
+
     def braced(self):
         self.expect("{")
         inner = self.expr()
@@ -387,20 +417,19 @@ class _Reader:
             if kind != "word":
                 raise ParseError("expected the name ∂ is taken by", self.text,
                                  (var_at, var_at + 1))
-            indices = ()
-            if self.is_("^"):
+            node = Sym(var, var_at)
+            if self.is_("^"):  # ∂Y^*, ∂W^{[2]}, ∂b^l (a Layered name)
                 self.take()
-                mark = self.superscript(Sym(var))
-                if not isinstance(mark, Sym):
-                    self.fail("only ^* or a layer ^{[2]} is read on the variable of a derivative")
-                var = mark.name
+                node = self.superscript(node)
+                if not isinstance(node, (Sym, Layered)):
+                    self.fail("only ^*, a layer ^{[2]} or ^l is read on the variable of ∂")
             if self.is_("_"):
                 self.take()
-                named = self.subscripted(Sym(var), self.group_text(), var_at)
-                var, indices = (named.name, ()) if isinstance(named, Sym) else \
-                    (named.base.name, named.indices)
+                node = self.subscripted(node, self.group_text(), var_at)
             self.expect("}")
-            return Partial(body, var, indices, at)
+            base = node.base if isinstance(node, Entry) else node
+            return Partial(body, base.name if isinstance(base, Sym) else base,
+                           node.indices if isinstance(node, Entry) else (), at)
         numerator = self.braced()
         return Bin("/", numerator, self.braced())
 

@@ -145,6 +145,21 @@ def at_layer(name: str, layer: int) -> str:
     return f"{match['grad']}{match['base']}{number}"
 
 
+def quantity_at(name: str, layer: int | None, last_layer: int) -> str | None:
+    """The network's name for a formula's layered name (`w^l` is read W, `\\delta^l` dz,
+    `a^{l-1}` a_prev, `b^2` b2) at `layer` (None: a formula for no generic layer):
+    `quantity_at('dz', 2, 2)` → 'dZ2', `('a_prev', 1, 2)` → 'X'; None where it names
+    nothing there (`W_prev`, a generic name without a layer)."""
+    if is_generic(name):
+        if layer is None:
+            return None
+        name = at_layer(name, layer)
+    found = role(name, last_layer)
+    if found is None:
+        return None
+    return gradient_name(found.var) if found.gradient else found.var
+
+
 # the names an activation left open may have (SPEC "Invocation"): a single letter, bare
 # (`f(HW)`, `g'(Z)`) or with a layer number (`g1`, `gL`; `g^{[1]}` is read as `g1`)
 _OPEN_ACTIVATION = re.compile(r"^(g|f|h|sigma|phi|σ|φ)(\d+|L)?$")

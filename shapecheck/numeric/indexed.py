@@ -116,9 +116,13 @@ class _Eval:
         declared = None
         if isinstance(node.base, ix.Sym):
             name = self.space.quantity(node.base.name)
+            if name is None and node.base.name in self.space.gradients:  # dZ2 has Z2's shape
+                name = self.space.gradients[node.base.name][0]
             declared = self.space.model.shapes.get(name) if name else None
         if declared is not None and len(declared) == len(axes):
             long = [a for a, d in zip(axes, declared) if d != 1]
+            if count != len(long):  # a size that is 1 here (m = 1): its axis is not long
+                long = [a for a in long if data.shape[a] != 1]
         else:
             long = [a for a in axes if data.shape[a] != 1]
         if count == len(long):
@@ -237,6 +241,8 @@ class _Eval:
         declared = self.space.model.shapes.get(var, shape)
         long = [a for a, d in enumerate(declared) if d != 1] if len(declared) == len(shape) \
             else list(range(len(shape)))
+        if node.indices and len(node.indices) not in (len(shape), len(long)):
+            long = [a for a in long if shape[a] != 1]  # a size that is 1 here (m = 1)
         if node.indices and len(node.indices) not in (len(shape), len(long)):
             self.fail(f"∂{node.var}_{{{''.join(node.indices)}}}: {node.var} has shape "
                       f"{shape}; give one index for each axis longer than one", node.at)
