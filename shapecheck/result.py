@@ -22,6 +22,7 @@ def show(shape: Shape) -> str:
 
 @dataclass(frozen=True)
 class Operand:
+    """An operand of the failing operator: its text, span and shape."""
     text: str
     span: s.Span
     shape: Shape
@@ -48,6 +49,7 @@ class Options:
 
 @dataclass(frozen=True)
 class Source:
+    """Where a formula stands in a notes file (1-based line and column)."""
     file: str
     line: int
     column: int

@@ -33,6 +33,7 @@ class Name:
 
 @dataclass(frozen=True, slots=True)
 class Number:
+    """A number as written: `value`, and `text` as typed (`1e-3`, `0.5`)."""
     value: float
     text: str
     span: Span
@@ -50,6 +51,7 @@ class BinOp:
 
 @dataclass(frozen=True, slots=True)
 class Neg:
+    """`-operand`."""
     operand: "Node"
     span: Span
 

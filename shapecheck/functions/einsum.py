@@ -19,6 +19,7 @@ _OPERANDS = 8  # the most operands read
 
 @dataclass(frozen=True)
 class Subscripts:
+    """np.einsum's subscripts read: the operands' letters and the output's."""
     inputs: tuple[str, ...]
     output: str
 

@@ -14,6 +14,8 @@ from .rules import NOWHERE, Shape, ShapeCall
 
 @dataclass(frozen=True)
 class Function:
+    """One known function: how it is spelled and read, its shape rule, value, derivative,
+    chain rule, domain and LaTeX (every stage asks here)."""
     name: str                           # as the stages write it: 'linalg.inv', 'sigmoid'
     aliases: tuple[str, ...] = ()       # numpy's other spellings: 'absolute', 'inv'
     numpy: bool = True                  # printed np.NAME (sigmoid, relu: bare)

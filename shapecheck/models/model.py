@@ -24,6 +24,8 @@ MAX_LAYERS = 100
 
 @dataclass(frozen=True)
 class Model:
+    """A model: its equations (the last is the cost), every quantity's shape, and what the
+    draws need to know (labels, open activations, kinks, edges, examples)."""
     equations: tuple[s.Equation, ...]
     shapes: Mapping[str, Shape]           # every input and every defined quantity
     inputs: tuple[str, ...]
