@@ -74,7 +74,7 @@ def _is_number(text: str) -> bool:
 
 
 def parse_size(name: str, value: str) -> int:
-    if not re.fullmatch(r"[+-]?\d+", value.strip()):
+    if not _is_number(value):
         raise BadOptionError(f"--{name} {value}: a size is a positive whole number")
     number = int(value)
     if number <= 0:
@@ -138,13 +138,13 @@ class _Command(click.Command):
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         params = [p for p in self.get_params(ctx) if isinstance(p, click.Option)]
-        known = {o for p in params for o in p.opts + p.secondary_opts}
+        known = {o for p in params for o in p.opts + p.secondary_opts} | {"--"}  # "--": no size
         takes_value = {o for p in params if not p.is_flag for o in p.opts}
         kept: dict[str, str] = {}
         shielded = []
         for number, token in enumerate(args):
             formula = token.startswith("-") and "=" in token and not _OPTION_WITH_VALUE.match(token)
-            size = token.startswith("--") and token.partition("=")[0] not in known | {"--"} \
+            size = token.startswith("--") and token.partition("=")[0] not in known \
                 and (number == 0 or args[number - 1] not in takes_value)  # not an option's value
             if formula or size:
                 key = f"\x00shapecheck formula {len(kept)}\x00"
