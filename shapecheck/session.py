@@ -310,9 +310,9 @@ class Session:
         checker = self.checker(self.options)
         for text in texts:
             members = split_members(text)
-            texts = [body for _, body in members]
-            if len(members) > 2 or len(members) == 2 and maybe_indexed(texts) and \
-                    _written_with_indices(texts):
+            bodies = [body for _, body in members]
+            if len(members) > 2 or len(members) == 2 and maybe_indexed(bodies) and \
+                    _written_with_indices(bodies):
                 # `A = B = C`, or index notation: a derivation, checked link by link
                 from .chains import Member, check_derivation
 
