@@ -310,8 +310,7 @@ def _layers(layers) -> tuple[int, int] | None:
     if layers is None:
         return None
     if isinstance(layers, str):
-        match = re.fullmatch(r"\s*(\d+)\s*(?:(?:\.\.|-|:)\s*(\d+)\s*)?", layers)
-        layers = (int(match[1]), int(match[2] or match[1])) if match else None
+        layers = layer_range(layers)
     elif isinstance(layers, int) and not isinstance(layers, bool):
         layers = (layers, layers)
     elif isinstance(layers, (tuple, list, range)) and len(layers) >= 1 \
@@ -323,3 +322,11 @@ def _layers(layers) -> tuple[int, int] | None:
         raise BadOptionError("layers: give a layer l or a range of layers from 1, as "
                              "layers=3, layers=(1, 2) or layers='1..2'")
     return layers
+
+
+def layer_range(text: str) -> tuple[int, int] | None:
+    """`'1..2'` → (1, 2) (also `1-2`, `1:2`); `'3'` → (3, 3); None where it is no range of
+    layers from 1 (the command's --layers reads its text with this too)."""
+    match = re.fullmatch(r"\s*(\d+)\s*(?:(?:\.\.|-|:)\s*(\d+)\s*)?", text)
+    first, last = (int(match[1]), int(match[2] or match[1])) if match else (0, 0)
+    return (first, last) if 1 <= first <= last else None

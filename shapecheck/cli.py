@@ -116,12 +116,13 @@ def parse_layers(text: str | None) -> tuple[int, int] | None:
     """`1..2` → (1, 2); `3` → (3, 3): the layers a generic-layer formula is checked at."""
     if text is None:
         return None
-    match = re.fullmatch(r"\s*(\d+)\s*(?:(?:\.\.|-|:)\s*(\d+)\s*)?", text)
-    first, last = (int(match[1]), int(match[2] or match[1])) if match else (0, 0)
-    if not match or not 1 <= first <= last:
+    from .api import layer_range  # the API reads its layers= so; loaded by the command anyway
+
+    found = layer_range(text)
+    if found is None:
         raise BadOptionError(f"--layers {text}: give a layer l or a range A..B of layers "
                              "from 1, as --layers 1..2 or --layers 3")
-    return first, last
+    return found
 
 
 _OPTION_WITH_VALUE = re.compile(r"--[A-Za-z_][\w-]*=")
