@@ -181,7 +181,7 @@ class _Cost:
         self.forward, self.inputs, self.mean = forward, inputs, mean
         out = self._call(inputs)
         self.dout = None if np.ndim(out) == 0 else rng.standard_normal(np.shape(out))
-        value = self.of(inputs)
+        value = self._cost(out)  # of the output just made: forward is not called again
         if not math.isfinite(value):
             raise BadOptionError(f"{_name(forward)} gives a cost that is not finite ({value}) "
                                  "on inputs drawn from a standard normal distribution")
@@ -190,7 +190,9 @@ class _Cost:
         return self.forward(**{n: np.array(v) for n, v in values.items()})
 
     def of(self, values: Mapping[str, np.ndarray]) -> float:
-        out = self._call(values)
+        return self._cost(self._call(values))
+
+    def _cost(self, out) -> float:
         if self.dout is None:
             return float(out)
         if np.shape(out) != self.dout.shape:
