@@ -313,7 +313,7 @@ def _exact(cost: _Cost, name: str) -> np.ndarray:
 
 
 def _directional(cost: _Cost, name: str, directions: Iterable[np.ndarray]) -> np.ndarray:
-    """<dJ/d`name`, v> for each random direction v."""
+    """<dJ/d`name`, v> for each direction v (random ones, or _exact's unit ones)."""
     x = cost.inputs[name]
     step = step_for(x)
     return np.array([(cost.with_(name, x + step * v) - cost.with_(name, x - step * v))
