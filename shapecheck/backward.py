@@ -32,7 +32,7 @@ from __future__ import annotations
 import io
 import math
 from dataclasses import dataclass, field
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -181,7 +181,7 @@ class _Cost:
         self.forward, self.inputs, self.mean = forward, inputs, mean
         out = self._call(inputs)
         self.dout = None if np.ndim(out) == 0 else rng.standard_normal(np.shape(out))
-        value = self.of(inputs)
+        value = self._cost(out)  # of the output just made: forward is not called again
         if not math.isfinite(value):
             raise BadOptionError(f"{_name(forward)} gives a cost that is not finite ({value}) "
                                  "on inputs drawn from a standard normal distribution")
@@ -190,7 +190,9 @@ class _Cost:
         return self.forward(**{n: np.array(v) for n, v in values.items()})
 
     def of(self, values: Mapping[str, np.ndarray]) -> float:
-        out = self._call(values)
+        return self._cost(self._call(values))
+
+    def _cost(self, out) -> float:
         if self.dout is None:
             return float(out)
         if np.shape(out) != self.dout.shape:
@@ -303,21 +305,15 @@ def _diagnosed(truth, claimed, transposed, plan: _Plan):
 
 
 def _exact(cost: _Cost, name: str) -> np.ndarray:
-    """dJ/d`name` entry by entry, by central differences."""
+    """dJ/d`name` entry by entry: the central differences along each unit direction (made
+    one at a time, never the whole identity)."""
     x = cost.inputs[name]
-    step = step_for(x)
-    grad = np.empty(x.size)
-    for i in range(x.size):
-        up, down = x.copy().reshape(-1), x.copy().reshape(-1)
-        up[i] += step
-        down[i] -= step
-        grad[i] = (cost.with_(name, up.reshape(x.shape))
-                   - cost.with_(name, down.reshape(x.shape))) / (2 * step)
-    return grad.reshape(x.shape)
+    units = (np.eye(1, x.size, i).reshape(x.shape) for i in range(x.size))
+    return _directional(cost, name, units).reshape(x.shape)
 
 
-def _directional(cost: _Cost, name: str, directions: np.ndarray) -> np.ndarray:
-    """<dJ/d`name`, v> for each random direction v."""
+def _directional(cost: _Cost, name: str, directions: Iterable[np.ndarray]) -> np.ndarray:
+    """<dJ/d`name`, v> for each direction v (random ones, or _exact's unit ones)."""
     x = cost.inputs[name]
     step = step_for(x)
     return np.array([(cost.with_(name, x + step * v) - cost.with_(name, x - step * v))
