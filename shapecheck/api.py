@@ -23,18 +23,28 @@ import itertools
 import math
 import os
 import re
-from typing import Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Iterable, Iterator, Mapping, Sequence
 
 from . import functions
-from .arrays import from_arrays
 from .declared import unused
-from .display import CheckResult, Report
 from .errors import BadOptionError, CheckError, ShapecheckError, closest_names
 from .result import Options, Result
 from .session import Session
 
 __all__ = ["check", "derive", "check_notes", "check_notes_text", "make_options", "Call",
            "CheckResult", "Report", "OPTIONS"]
+
+if TYPE_CHECKING:
+    from .display import CheckResult, Report
+
+
+def __getattr__(name: str):
+    # the library's result types (display: rich rendering, `--json`'s dictionary) are loaded
+    # when asked for: the command only runs a Call, and its start-up is kept to what it needs
+    if name in ("CheckResult", "Report"):
+        from . import display
+        return getattr(display, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 # the keyword arguments that are options; any other keyword is a size
 OPTIONS = ("sizes", "shapes", "forward", "activations", "layout", "L", "layers", "labels",
@@ -78,6 +88,7 @@ def check_notes(paths: str | os.PathLike | Iterable[str | os.PathLike], /,
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     paths = [os.fspath(p) for p in paths]
+    from .display import Report
     call = Call(make_options(**options), paths=paths, strict=True)
     results = list(call.results())
     _refuse(call, results)
@@ -90,6 +101,7 @@ def check_notes_text(text: str, /, *, name: str = "notes",
     file (`sizes: m=5`, `activation: g1 = tanh`, `# a comment`); positions name `name`."""
     chosen = make_options(**options)
     chosen, found = with_arrays(chosen, [], arrays, cells=[(name, text)])
+    from .display import Report
     call = Call(chosen, cells=[(name, text)])
     results = list(call.results())
     _refuse(call, results)
@@ -99,6 +111,7 @@ def check_notes_text(text: str, /, *, name: str = "notes",
 def _returned(call: "Call", result: Result, found: dict) -> CheckResult:
     """The one result of a call, or its error raised: an error verdict (a formula that does
     not parse raises the parser's own error), then a declaration nothing used."""
+    from .display import CheckResult
     shown = CheckResult.of(result, _names(found))
     if result.verdict == "error":
         error: ShapecheckError = CheckError(result.message, result.formula or None,
@@ -132,6 +145,7 @@ def with_arrays(options: Options, formulas: Sequence[str], arrays: Mapping[str, 
     (size → value, array); the options as they are where no array is given."""
     if not arrays:
         return options, {}
+    from .arrays import from_arrays
     read = [(text, options) for text in formulas]
     if cells:
         from .notes import NoteFormula, read_plain

@@ -147,21 +147,35 @@ Node = Union[Name, Number, BinOp, Neg, Transpose, Keyword, Tuple, Call, Derivati
              Jacobian, Literal]
 
 
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _child_fields(node: Node) -> tuple[str, ...]:
+    """The names of the fields of `node`'s class that may hold sub-nodes (all but `span`),
+    found once per class: `dataclasses.fields` is too slow for every visit of a walk."""
+    names = _CHILD_FIELDS.get(type(node))
+    if names is None:
+        names = _CHILD_FIELDS[type(node)] = tuple(f.name for f in fields(node) if f.name != "span")
+    return names
+
+
 def children(node: Node) -> Iterator[Node]:
     """The direct sub-nodes of `node`, in source order."""
-    for f in fields(node):
-        value = getattr(node, f.name)
+    for name in _child_fields(node):
+        value = getattr(node, name)
         if isinstance(value, tuple) and value and not isinstance(value[0], int):
             yield from value
-        elif hasattr(value, "span") and f.name != "span":
+        elif hasattr(value, "span"):
             yield value
 
 
 def walk(node: Node) -> Iterator[Node]:
-    """`node` and all nodes below it, parents before children."""
-    yield node
-    for child in children(node):
-        yield from walk(child)
+    """`node` and all nodes below it, parents before children, in source order."""
+    pending = [node]  # a stack, not recursion: nested generators cost a step per level
+    while pending:
+        node = pending.pop()
+        yield node
+        pending.extend(reversed(tuple(children(node))))
 
 
 def substitute(node: Node, old: Node, new: Node) -> Node:

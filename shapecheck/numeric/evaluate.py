@@ -92,9 +92,12 @@ class BaseValues:
 
     def names(self, node: s.Node) -> frozenset[str]:
         key = id(node)
-        if key not in self._names:
-            self._names[key] = frozenset(n.id for n in s.walk(node) if isinstance(n, s.Name))
-        return self._names[key]
+        found = self._names.get(key)
+        if found is None:  # from the children's, each found once, not by a walk per node
+            found = (frozenset((node.id,)) if isinstance(node, s.Name) else
+                     frozenset().union(*(self.names(child) for child in s.children(node))))
+            self._names[key] = found
+        return found
 
 
 _BINARY = {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide, "**": np.power,
