@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import io
 import math
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
@@ -41,12 +41,13 @@ from .models.factors import inverse, name_of, with_values
 from .numeric.differences import relative_error
 from .numeric.margins import step_for
 from .result import Result, show
+from .frozen import Record, record
 
 Dims = tuple  # of whole numbers and size names
 
 
-@dataclass(frozen=True)
-class GradientCheck:
+@record
+class GradientCheck(Record):
     """The verdict on one gradient a backward function returned."""
     name: str                 # the input it is the gradient of
     verdict: str              # pass | shape | value | error
@@ -64,8 +65,8 @@ class GradientCheck:
         return self.verdict == "pass"
 
 
-@dataclass(frozen=True)
-class BackwardCheck:
+@record
+class BackwardCheck(Record):
     """`check_backward`'s answer: `.ok`, a GradientCheck per gradient returned (by name:
     `result["W"]`), `.wrong`, and the report as text (`str(result)`, its repr)."""
     function: str
@@ -162,8 +163,8 @@ def check_backward(forward: Callable, backward: Callable, shapes: Mapping[str, S
                          tuple(n for n in shapes if n not in claimed))
 
 
-@dataclass(frozen=True)
-class _Plan:
+@record
+class _Plan(Record):
     """How the gradients are checked (check_backward's options) and the size names used."""
     sizes: Mapping[str, int]
     examples: str | None

@@ -24,7 +24,7 @@ fails: ...").
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import partial
 
 import numpy as np
@@ -40,10 +40,11 @@ from .models.binding import gradients_read, output_activation, starred
 from .models.model import OPEN_ACTIVATIONS
 from .numeric import indexed
 from .result import Network, Result, Source
+from .frozen import Record, record
 
 
-@dataclass(frozen=True)
-class Member:
+@record
+class Member(Record):
     text: str
     line: int
     column: int
@@ -206,8 +207,8 @@ def _through_open(trees, model) -> bool:
     return False
 
 
-@dataclass(frozen=True)
-class _Unread:
+@record
+class _Unread(Record):
     """A member that could not be read (verdict 'error') or evaluated: its indices or
     shapes do not fit (verdict 'shape': a wrong step)."""
     member: Member

@@ -7,18 +7,16 @@ result carries what the session needs to look for a hint (`Unhinted`).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import partial
 from typing import Mapping
 
 import numpy as np
 
-from . import functions as functions_table
-from . import syntax as s
-from .diagnosis import diagnose, holds_only_for, layers_said
+from . import functions as functions_table, syntax as s
 from .draws import Drawer
-from .errors import (BadOptionError, ModelError, ShapecheckError, UnknownNameError,
-                     closest_names)
+from .errors import BadOptionError, ModelError, ShapecheckError, UnknownNameError, closest_names
+from .frozen import Record, record
 from .functions import known
 from .language.meaning import has_product, one_product, readings
 from .language.sums import Examples
@@ -54,8 +52,8 @@ def pick_defaults(needed: list[str], declared: Mapping[str, int]) -> dict[str, i
     return chosen
 
 
-@dataclass(frozen=True)
-class Reading:
+@record
+class Reading(Record):
     """A formula as read: lowered to numpy, with its model, its names' bindings (name →
     model variable, is gradient) and their shapes."""
     equation: s.Equation
@@ -76,8 +74,8 @@ class Reading:
         return tuple(shape) == tuple(self.model.shapes[lhs[0]])
 
 
-@dataclass(frozen=True)
-class Unhinted:
+@record
+class Unhinted(Record):
     """A shape result before the session looks for a hint: the right side, the failing
     node (None: the whole right side has the wrong shape), the shape the left side needs,
     and `shown` (names back as the user wrote them)."""
@@ -169,6 +167,7 @@ class Check:
 
     def _failing_layers(self, outcomes: dict, first: int, checked: tuple[int, ...]) -> Result:
         """The first failing layer's result, said with the layers where the formula holds."""
+        from .diagnosis import layers_said  # diagnosis: only for a formula that fails
         result, last = outcomes[first], self.options.layers
         holding = [layer for layer, r in outcomes.items() if r.verdict == "pass"]
         where, after = layers_said(holding, first, last, checked,
@@ -317,6 +316,7 @@ class Check:
         if not failing:
             return Result(verdict="pass", message="shapes line up and values match" +
                           (f" (to {tol:.2g}{coarser})" if coarser else ""), **base)
+        from .diagnosis import diagnose
         assignment, error, truth, claim, transposed = failing[0]
         diagnosis, explanation = diagnose(truth.reference, claim, transposed, sizes,
                                           base["defaults"], model, lhs_var, tol)
@@ -356,8 +356,7 @@ class Check:
         # formula calls (g1p(Z1)) shares the draw and the gradients of the rest
         draw, truth = self.drawer.resolved(model, sizes, {g: f for g, f in functions.items()
                                                           if g in model.open_functions
-                                                          or g in model.fixed_functions},
-                                           lhs_var)
+                                                          or g in model.fixed_functions}, lhs_var)
         values, blur = {}, truth.blur
         for name in read:
             var, is_gradient = binding[name]
@@ -389,6 +388,7 @@ class Check:
             except ShapecheckError:
                 continue
             if error <= tol:
+                from .diagnosis import holds_only_for
                 return holds_only_for(sorted(open_, key=natural_order), other,
                                       bool(self.options.forward))
         return ""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import field, fields
 from typing import Iterator, Mapping, overload
 
 from rich.console import Console, ConsoleOptions, RenderResult
@@ -18,13 +18,14 @@ from rich.text import Text
 
 from . import report
 from .result import Result
+from .frozen import record
 
 # a notebook's output area: the report laid out as an --html picture is (at most 100 columns)
 _HTML = ('<pre style="font-family:Menlo,\'DejaVu Sans Mono\',Consolas,\'Courier New\',monospace;'
          'line-height:1.35;white-space:pre-wrap">{code}</pre>')
 
 
-@dataclass(frozen=True)
+@record
 class CheckResult(Result):
     """The verdict on one formula or derivation: every field of the `--json` report
     (`verdict`, `lhs_shape`, `rel_error`, `diagnosis`, `repair`, `derived`, ...) and

@@ -4,10 +4,11 @@ Nothing here computes anything; the report and the JSON depend on this module al
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Mapping
 
 from . import syntax as s
+from .frozen import Record, record
 
 Dim = int | str
 Shape = tuple[Dim, ...]
@@ -20,16 +21,16 @@ def show(shape: Shape) -> str:
     return "(" + ", ".join(str(d) for d in shape) + ")"
 
 
-@dataclass(frozen=True)
-class Operand:
+@record
+class Operand(Record):
     """An operand of the failing operator: its text, span and shape."""
     text: str
     span: s.Span
     shape: Shape
 
 
-@dataclass(frozen=True)
-class Options:
+@record
+class Options(Record):
     """Everything a formula is checked with, as the command line or a notes file gives it."""
     sizes: Mapping[str, int] = field(default_factory=dict)
     shapes: Mapping[str, Shape] = field(default_factory=dict)
@@ -47,16 +48,16 @@ class Options:
     probes: int = 8         # random directions for larger ones
 
 
-@dataclass(frozen=True)
-class Source:
+@record
+class Source(Record):
     """Where a formula stands in a notes file (1-based line and column)."""
     file: str
     line: int
     column: int
 
 
-@dataclass(frozen=True)
-class Network:
+@record
+class Network(Record):
     """The model a formula was checked on: the course's network of `layers` layers over
     `examples` examples ("m", or 1 for the single-example names `dz2`, `a1`) in `layout`,
     or the model given by `forward` (its equations)."""
@@ -73,8 +74,8 @@ class Network:
         return f"the {self.layers}-layer network{one}{rows}"
 
 
-@dataclass(frozen=True)
-class Result:
+@record
+class Result(Record):
     """The verdict on one formula, as plain data (the JSON report is this)."""
     formula: str
     verdict: str  # pass | shape | value | error

@@ -8,7 +8,6 @@ a value, with a hint when a small edit lines the shapes up.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Iterable, Mapping
 
 from . import functions
@@ -17,10 +16,11 @@ from .errors import UnknownNameError
 from .functions import broadcast
 from .language.printer import to_numpy
 from .result import Operand, Shape, show  # plain data, shared with the report
+from .frozen import Record, record
 
 
-@dataclass(frozen=True)
-class ShapeFailure:
+@record
+class ShapeFailure(Record):
     """Where the shapes stop lining up: `node` is the failing part, `op_span` its operator."""
     message: str
     node: s.Node
@@ -36,8 +36,8 @@ class Mismatch(Exception):
         self.failure = failure
 
 
-@dataclass(frozen=True)
-class ShapeEnv:
+@record
+class ShapeEnv(Record):
     """The shapes the names of one formula have; `sizes` are names usable as scalars."""
     variables: Mapping[str, Shape]
     sizes: Iterable[str]

@@ -5,8 +5,10 @@ message can point back into it, whatever notation the formula was written in.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import field, fields, replace
 from typing import Iterator, Union
+
+from .frozen import Record, record
 
 Span = tuple[int, int]
 
@@ -24,23 +26,23 @@ NOTATION_OPS = (JUXTAPOSE, CDOT, TIMES, OTIMES, SUPERSCRIPT)
 COST_NAMES = frozenset({"J", "L", "E", "C", "ell", "cost", "loss"})
 
 
-@dataclass(frozen=True, slots=True)
-class Name:
+@record(slots=True)
+class Name(Record):
     """A variable (`W2`), a size used as a scalar (`m`) or a constant (`True`)."""
     id: str
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Number:
+@record(slots=True)
+class Number(Record):
     """A number as written: `value`, and `text` as typed (`1e-3`, `0.5`)."""
     value: float
     text: str
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class BinOp:
+@record(slots=True)
+class BinOp(Record):
     """`left op right` for op in `@ * / + - ** > < >= <= == !=`; `op_span` is the operator."""
     op: str
     left: "Node"
@@ -49,37 +51,37 @@ class BinOp:
     op_span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Neg:
+@record(slots=True)
+class Neg(Record):
     """`-operand`."""
     operand: "Node"
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Transpose:
+@record(slots=True)
+class Transpose(Record):
     """`A.T`, `A.transpose()`, `np.transpose(A)`."""
     operand: "Node"
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Keyword:
+@record(slots=True)
+class Keyword(Record):
     """`axis=1` inside a call."""
     name: str
     value: "Node"
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Tuple:
+@record(slots=True)
+class Tuple(Record):
     """`(0, 1)`, as an `axis` value."""
     items: tuple["Node", ...]
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Call:
+@record(slots=True)
+class Call(Record):
     """`np.sum(A, axis=1)` (func `sum`, the `np.`/`numpy.` prefix dropped), `g1(Z1)`,
     `np.linalg.inv(X)` (func `linalg.inv`), or a method `A.sum(axis=0)` (func `sum`,
     the object first in `args`, `method=True`)."""
@@ -92,8 +94,8 @@ class Call:
     namespaced: bool = False  # written `np.NAME`: must be a numpy function we know
 
 
-@dataclass(frozen=True, slots=True)
-class Derivative:
+@record(slots=True)
+class Derivative(Record):
     """`g1'(Z1)`: the derivative of the function `func`, applied element-wise."""
     func: str
     args: tuple["Node", ...]
@@ -101,8 +103,8 @@ class Derivative:
     func_span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Index:
+@record(slots=True)
+class Index(Record):
     """`A.shape[1]` (the only indexing the language has)."""
     operand: "Node"
     attr: str
@@ -110,8 +112,8 @@ class Index:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Jacobian:
+@record(slots=True)
+class Jacobian(Record):
     """`∂A1/∂Z1`, `\\frac{\\partial A1}{\\partial Z1}`: the derivative of a quantity that is not
     the cost with respect to another, as the scalar chain rule writes it. It is read so that
     the check can say what it is (an array of both shapes, not a factor of `*`); no later
@@ -121,8 +123,8 @@ class Jacobian:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Literal:
+@record(slots=True)
+class Literal(Record):
     """An argument read as written, not as an array: a string (`'ij,kj->ik'`, np.einsum's
     subscripts) or a type (`np.int64`, `float` in `.astype(...)`). `text` as written,
     `value` without quotes or `np.`."""
@@ -131,8 +133,8 @@ class Literal:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Equation:
+@record(slots=True)
+class Equation(Record):
     """`lhs = rhs`; `text` is the whole source the spans point into."""
     lhs: Name
     rhs: "Node"

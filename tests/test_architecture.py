@@ -29,7 +29,8 @@ import shapecheck
 # Each stage lists top-level modules (`check` is shapecheck/check.py) or subpackages
 # (`language` is everything under shapecheck/language/); `functions` may be either.
 STAGES = [
-    ("plain data", ["syntax", "errors", "result", "grammar"]),  # grammar: the shipped data
+    # grammar: the shipped data; frozen: the base of the immutable records
+    ("plain data", ["frozen", "syntax", "errors", "result", "grammar"]),
     ("function table", ["functions"]),
     ("language", ["language"]),
     ("shapes", ["shapes"]),

@@ -18,12 +18,14 @@ import pytest
 SIZES = ["--n0", "3", "--n1", "4", "--m", "5"]
 # modules for other paths only: notes files (markdown-it), did-you-mean (difflib), --json,
 # derivations and the chain rule (calculus), repairs and hints (advice), --toy, the progress
-# bar (a terminal only), the tests' own hypothesis, and importlib.resources (the grammar is
-# found by its path)
+# bar (a terminal only), the tests' own hypothesis, importlib.resources (the grammar is
+# found by its path), a wrong formula's diagnosis (and the factors it names), and the
+# library's result types (display) and array sizes (arrays)
 NOT_FOR_ONE_FORMULA = ["markdown_it", "mdit_py_plugins", "difflib", "json", "hypothesis",
                        "importlib.resources", "shapecheck.calculus", "shapecheck.advice",
                        "shapecheck.notes", "shapecheck.toy", "shapecheck.progress", "rich.table",
-                       "rich.progress"]
+                       "rich.progress", "shapecheck.diagnosis", "shapecheck.models.factors",
+                       "shapecheck.display", "shapecheck.arrays"]
 
 _PROBE = """
 import sys

@@ -16,12 +16,13 @@ move says so, and each use picks the moves it tries in its own order.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
 from typing import Iterable, Iterator, Mapping
 
 from .. import functions, syntax as s
 from ..language.parse import parse_equation
 from ..language.printer import precedence
+from ..frozen import Record, record
 
 _MATRIX = ("@", s.JUXTAPOSE, s.CDOT, s.TIMES)  # the operators that multiply matrices
 _POSTFIX = 6                                   # printer's level of `A.T`: binds tightest
@@ -29,8 +30,8 @@ _POSTFIX = 6                                   # printer's level of `A.T`: binds
 _TRANSPOSE_MARK = re.compile(r"\s*(?:\.T|[Tᵀ]|'|\^\s*\{?\s*(?:T|\\top|\\intercal|ᵀ)\s*\}?)")
 
 
-@dataclass(frozen=True)
-class Edit:
+@record
+class Edit(Record):
     """One edit of the formula: `parts` are disjoint ([start, end) of the original text,
     replacement) pairs; `note` says it in words (`swap dZ2 and W2.T`)."""
     kind: str  # swap | transpose | untranspose | operator | group | axis | factor | unfactor
@@ -69,8 +70,8 @@ def _level(node: s.Node) -> float:
     return precedence(node)
 
 
-@dataclass(frozen=True)
-class Move:
+@record
+class Move(Record):
     """One move of the formula, made once and read both ways: `tree` is the node to put in
     place of `target` (a shape hint infers its shape), `edit` the same move in the text as
     typed (a repair checks it). Either is None where the move has no such form: the text

@@ -6,16 +6,16 @@ built first (`explanation`, plain dataclasses), the rich tree last (`render`).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 from .. import syntax as s
 from ..errors import ShapecheckError
 from ..language.printer import to_numpy
 from ..shapes import Inference, Mismatch, Shape, ShapeEnv, show
+from ..frozen import Record, record
 
 
-@dataclass(frozen=True)
-class Step:
+@record
+class Step(Record):
     """One sub-expression: its numpy text, what the user wrote for it, and its shape (None
     where the shapes stopped before reaching it)."""
     numpy: str
@@ -26,8 +26,8 @@ class Step:
     children: tuple["Step", ...] = ()
 
 
-@dataclass(frozen=True)
-class Explanation:
+@record
+class Explanation(Record):
     formula: str
     numpy: str | None = None           # the whole formula as numpy: "dZ1 = W2.T @ dZ2 * ..."
     lhs: str | None = None

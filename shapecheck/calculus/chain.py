@@ -7,7 +7,6 @@ caller (shapecheck.derive), which sums over the axes an operand was stretched al
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Mapping
 
 from .. import functions
@@ -15,10 +14,11 @@ from .. import syntax as s
 from ..functions import Underivable, call  # noqa: F401 (the calculus stage's names for them)
 from ..functions.rules import name, neg, num, op, tr  # noqa: F401 (name: for derive, pairing)
 from ..shapes import Shape
+from ..frozen import Record, record
 
 
-@dataclass(frozen=True)
-class Site:
+@record
+class Site(Record):
     """A forward node in place: its shape and its operands' shapes, its value as an
     expression (`own`: the equation's name where the node is a whole right side), the
     shape of the gradient that reaches it, and the model's fixed functions."""

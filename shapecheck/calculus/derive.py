@@ -12,7 +12,6 @@ by finite differences, on its equation, before anyone sees it (`Checker.derive`)
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Iterable
 
 from .. import syntax as s
@@ -24,12 +23,13 @@ from ..models.names import (GENERIC_FUNCTION, GENERIC_NAMES, at_layer, generic_n
                             single_example)
 from ..language.printer import to_numpy
 from .walk import Chain, Step, model_sizes
+from ..frozen import Record, record
 
 __all__ = ["Derivation", "Step", "Underivable", "derive", "derive_name"]
 
 
-@dataclass(frozen=True)
-class Derivation:
+@record
+class Derivation(Record):
     """A derived gradient formula `name = node`: the nodes to verify and to compute with,
     the numpy and LaTeX text to show, and its steps in words."""
     name: str

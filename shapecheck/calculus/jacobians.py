@@ -10,7 +10,6 @@ before the session has verified it by the check.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Mapping
 
 from .. import syntax as s
@@ -21,10 +20,11 @@ from ..result import Operand, Result, show
 from ..shapes import Mismatch, Shape, infer
 from .derive import Derivation, derive
 from .walk import Step
+from ..frozen import Record, record
 
 
-@dataclass(frozen=True)
-class Link:
+@record
+class Link(Record):
     """One written Jacobian `∂V/∂U` (its text and span), its shape (V's, then U's), and
     the matrix form of its step of the chain rule, `dU = ...dV...`, with the forward
     equation and the rule that give it (None where no single step of the model links
@@ -43,8 +43,8 @@ class Link:
         return self.of_shape + self.wrt_shape
 
 
-@dataclass(frozen=True)
-class ChainRule:
+@record
+class ChainRule(Record):
     """What a formula that multiplies Jacobians means: its links, whether they chain from
     a named gradient to the left side (`chained`), and the matrix form of the left side in
     the gradients the formula names (`whole`). `shown` maps names back to how a generic

@@ -8,7 +8,6 @@ the course, and everyone, writes `dZ2 = A2 - Y`.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from fractions import Fraction
 
 from .. import functions
@@ -18,10 +17,11 @@ from ..models.model import Model
 from ..language.printer import to_numpy
 from ..shapes import Shape
 from .simplify import ONE, Coef, Simplifier, coefficient_node
+from ..frozen import Record, record
 
 
-@dataclass(frozen=True)
-class Pairing:
+@record
+class Pairing(Record):
     """`A = f(Z)` under the cost: dJ/dZ is `gradient` (say `1/m * (A2 - Y)`)."""
     gradient: s.Node
     words: str

@@ -9,20 +9,20 @@ value of the formula, broadcasting included. Nodes built here carry the span (0,
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from fractions import Fraction
 from typing import Callable
 
 from .. import syntax as s
 from .. import functions
 from ..language.printer import to_numpy
+from ..frozen import Record, record
 
 NOWHERE = (0, 0)
 _CHAIN = ("@", "*", "/")          # one precedence level, left to right
 
 
-@dataclass(frozen=True)
-class Coef:
+@record
+class Coef(Record):
     """A constant factor: a rational number times a product of sizes to integer powers."""
     value: Fraction
     sizes: tuple[tuple[str, int], ...] = ()

@@ -21,12 +21,13 @@ from .pairing import Pairing, pairings
 from ..language.printer import to_numpy
 from ..shapes import Mismatch, Shape, ShapeEnv, infer, show
 from .simplify import ONE, Coef, Simplifier, coefficient_node
+from ..frozen import Record, record
 
 _FRESH = ("U", "V", "P", "Q", "R", "S", "K", "E", "F", "G", "H")
 
 
-@dataclass(frozen=True)
-class Step:
+@record
+class Step(Record):
     """One application of the chain rule: the forward equation used, the gradient it gives,
     the rule in words, and the shapes that force it (plain text, for any renderer)."""
     equation: str   # "U = H @ W + B"
@@ -45,8 +46,8 @@ class _Grad:
     shape: Shape | None
 
 
-@dataclass(frozen=True)
-class _Anchor:
+@record
+class _Anchor(Record):
     """What the current step is the gradient of: a model quantity or a fresh name (`U`)
     for a part of a right side, with its expression and the scale of its gradient name."""
     name: str

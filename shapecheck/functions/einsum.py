@@ -6,19 +6,20 @@ of the gradient and the other operands back to that operand's subscripts."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
 
 import numpy as np
 
 from .. import syntax as s
 from .record import Function, call
 from .rules import NOWHERE, Shape, ShapeCall, show, whole
+from ..frozen import Record, record
 
 _OPERANDS = 8  # the most operands read
 
 
-@dataclass(frozen=True)
-class Subscripts:
+@record
+class Subscripts(Record):
     """np.einsum's subscripts read: the operands' letters and the output's."""
     inputs: tuple[str, ...]
     output: str

@@ -5,15 +5,15 @@ stages write a call of one (`call`). The records themselves sit in the family mo
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable, Container
 
 from .. import syntax as s
 from .rules import NOWHERE, Shape, ShapeCall
+from ..frozen import Record, record
 
 
-@dataclass(frozen=True)
-class Function:
+@record
+class Function(Record):
     """One known function: how it is spelled and read, its shape rule, value, derivative,
     chain rule, domain and LaTeX (every stage asks here)."""
     name: str                           # as the stages write it: 'linalg.inv', 'sigmoid'

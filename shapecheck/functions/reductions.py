@@ -3,7 +3,7 @@
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 
@@ -11,6 +11,7 @@ from .. import syntax as s
 from .record import Function, call
 from .rules import (Shape, ShapeCall, Underivable, constant_int, first, name, num, op,
                     stacked_axis, tr)
+from ..frozen import Record, record
 
 
 # -- the one argument reader
@@ -21,8 +22,8 @@ def keyword(node: s.Call, key: str) -> s.Node | None:
     return next((k.value for k in node.kwargs if k.name == key), None)
 
 
-@dataclass(frozen=True)
-class Arguments:
+@record
+class Arguments(Record):
     """How a call's `axis` (keyword or second argument), `keepdims` and `ord` read."""
     axis_node: s.Node | None            # as written; None when absent or `None`
     keepdims: bool

@@ -2,22 +2,24 @@
 class a construct, evaluated by shapecheck.numeric.indexed."""
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
+
+from ..frozen import Record, record
 
 
-@dataclass(frozen=True)
-class Num:
+@record
+class Num(Record):
     value: float
 
 
-@dataclass(frozen=True)
-class Sym:
+@record
+class Sym(Record):
     name: str
     at: int = 0
 
 
-@dataclass(frozen=True)
-class Layered:
+@record
+class Layered(Record):
     """A name with a layer, as the formula grammar names it (language.notation.layered):
     Nielsen's `w^l` is W, `a^{l-1}` a_prev, `\\delta^l` dz, `b^2` b2, the course's
     `W^{[l]}` W. The checker names the model's quantity at each layer before evaluating
@@ -27,60 +29,60 @@ class Layered:
     bare: bool = False
 
 
-@dataclass(frozen=True)
-class Entry:
+@record
+class Entry(Record):
     base: object
     indices: tuple[str, ...]
     at: int = 0
     bracketed: bool = False  # [W]_i: written as an entry, whatever W is
 
 
-@dataclass(frozen=True)
-class Bin:
+@record
+class Bin(Record):
     op: str  # '+', '-', 'prod' (juxtaposition, \cdot), '*' (element-wise), '/'
     left: object
     right: object
 
 
-@dataclass(frozen=True)
-class Neg:
+@record
+class Neg(Record):
     operand: object
 
 
-@dataclass(frozen=True)
-class Power:
+@record
+class Power(Record):
     base: object
     exponent: float
 
 
-@dataclass(frozen=True)
-class Transposed:
+@record
+class Transposed(Record):
     operand: object
 
 
-@dataclass(frozen=True)
-class Apply:
+@record
+class Apply(Record):
     func: str
     arg: object
     prime: bool  # f'(x): the derivative of f
 
 
-@dataclass(frozen=True)
-class Sum:
+@record
+class Sum(Record):
     index: str
     start: str | None
     end: str | None
     body: object
 
 
-@dataclass(frozen=True)
-class Delta:
+@record
+class Delta(Record):
     first: str
     second: str
 
 
-@dataclass(frozen=True)
-class Partial:
+@record
+class Partial(Record):
     """∂ body / ∂ var_{indices}: `body` is the numerator, or what the operator applies to;
     `var` a name, or a Layered one until the checker names it at a layer."""
     body: object

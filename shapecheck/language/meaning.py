@@ -15,7 +15,7 @@ chosen; the checker takes the first whose shapes line up.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Callable, Iterator
 
 from .. import functions
@@ -25,6 +25,7 @@ from .columns import COLUMN, EXAMPLE_COLUMN, SUMMED, VECTORISED, NotVectorised, 
 from .printer import to_numpy
 from .sums import ANOTHER_AXIS, AXIS_SUM, EXAMPLE_INDEX, EXAMPLE_SUM, Examples, written
 from .textbooks import D2L_PROD, PROD_NOTE
+from ..frozen import Record, record
 
 # names that are never split into variables
 _CONSTANTS = {"True", "False", "None"}
@@ -32,8 +33,8 @@ _CONSTANTS = {"True", "False", "None"}
 MAX_READINGS = 64
 
 
-@dataclass(frozen=True)
-class Reading:
+@record
+class Reading(Record):
     """One way to read a formula; `notes` say how its ambiguous parts were read."""
     equation: s.Equation
     notes: tuple[str, ...] = ()

@@ -10,10 +10,11 @@ writes that sum back the same way.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
 from typing import Callable, Mapping
 
 from .. import functions, syntax as s
+from ..frozen import Record, record
 
 EXAMPLE_SUM = "\\sum_{i}"   # the func of a sum with limits, until meaning reads it
 EXAMPLE_INDEX = "i"          # the example index of x^{(i)}: the one index read without limits
@@ -27,8 +28,8 @@ AXIS_SUM = f"np.sum(A, axis=..., {functions.kept_written(True)})"
 ANOTHER_AXIS = f"{AXIS_SUM} for a sum along another axis"
 
 
-@dataclass(frozen=True)
-class Limits:
+@record
+class Limits(Record):
     """`\\sum_{i=1}^{m}`: index 'i', start '1', end 'm' ('m-1' for i = 0..m-1); a part
     not written is None."""
     index: str
@@ -67,8 +68,8 @@ def written(node: s.Call) -> dict[str, str]:
     return {k.name: k.value.id for k in node.kwargs}
 
 
-@dataclass(frozen=True)
-class Examples:
+@record
+class Examples(Record):
     """Where a formula's examples are: the size that counts them (`m`), the axis they run
     along, and which of the formula's names hold one column (or row) per example."""
     size: str

@@ -5,7 +5,7 @@ The built-in network of the course is built as such equations (`binding.network`
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Iterable, Mapping
 
 from .. import functions
@@ -14,6 +14,7 @@ from ..errors import ModelError, UnknownNameError
 from ..language.meaning import lower
 from ..language.parse import parse_equation
 from ..shapes import Mismatch, Shape, ShapeEnv, infer, show
+from ..frozen import Record, record
 
 # every open activation is checked with each of these (the table's choice)
 OPEN_ACTIVATIONS = functions.open_activations()
@@ -22,8 +23,8 @@ OPEN_ACTIVATIONS = functions.open_activations()
 MAX_LAYERS = 100
 
 
-@dataclass(frozen=True)
-class Model:
+@record
+class Model(Record):
     """A model: its equations (the last is the cost), every quantity's shape, and what the
     draws need to know (labels, open activations, kinks, edges, examples)."""
     equations: tuple[s.Equation, ...]

@@ -7,7 +7,9 @@ knows these names.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from ..frozen import Record, record
+
 
 Dim = int | str
 Shape = tuple[Dim, ...]
@@ -20,8 +22,8 @@ _LAYERED = re.compile(r"^(?P<base>W|b|Z|A|z|a)(?P<layer>\d+|L)$")
 _LAST = {"AL": "A", "ZL": "Z"}
 
 
-@dataclass(frozen=True)
-class Role:
+@record
+class Role(Record):
     """What a formula's name refers to: the model variable `var`, or its gradient."""
     var: str
     gradient: bool

@@ -3,12 +3,14 @@ on: pieces of source lines that keep their positions, and equations split at the
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Mapping, NamedTuple
 
+from ..frozen import Record, record
 
-@dataclass(frozen=True)
-class Setting:
+
+@record
+class Setting(Record):
     """Everything a formula is checked with: the defaults plus the directives before it."""
     sizes: Mapping[str, int] = field(default_factory=dict)
     shapes: Mapping[str, tuple] = field(default_factory=dict)
@@ -22,8 +24,8 @@ class Setting:
                                                                  compare=False)
 
 
-@dataclass(frozen=True)
-class NoteFormula:
+@record
+class NoteFormula(Record):
     """A formula to check, with its 1-based position in the file."""
     text: str
     file: str
@@ -32,8 +34,8 @@ class NoteFormula:
     setting: Setting
 
 
-@dataclass(frozen=True)
-class NoteDerivation:
+@record
+class NoteDerivation(Record):
     """A derivation (`A = B = C`, an align block's `&=` rows): its members, each with its
     1-based position (text, line, column); the first member's position is the item's."""
     members: tuple[tuple[str, int, int], ...]
@@ -43,8 +45,8 @@ class NoteDerivation:
     setting: Setting
 
 
-@dataclass(frozen=True)
-class NoteError:
+@record
+class NoteError(Record):
     """A malformed directive: reported, and the rest of the file is still read."""
     message: str
     file: str

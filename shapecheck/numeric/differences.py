@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import os
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Callable, Mapping
 
 import numpy as np
@@ -26,6 +26,7 @@ from ..models.model import Model
 from .gradient import Gradient, norm as _norm
 from .memo import per_seed
 from .structured import LowRank, Patch
+from ..frozen import Record, record
 
 STACK_BUDGET_BYTES = 256 * 2**20    # the largest stacked array a perturbation batch may make
 BATCH_BYTES = 2 * 2**20             # the size of stacked array that numpy handles fastest
@@ -41,8 +42,8 @@ WORKERS = min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity"
 MAX_STRETCH = 100  # the longest step of a refined gradient, in steps: relative 1e-3 (and 2e-3)
 
 
-@dataclass(frozen=True)
-class Method:
+@record
+class Method(Record):
     """How true gradients are taken: entry by entry up to `exact_max` entries (or always,
     with `exact`), else by `probes` random directions; per-example quantities of a
     separable model column by column group."""

@@ -4,7 +4,6 @@ by part, so that a claim `dZ1 @ X.T` is never formed at 1024 x 2048.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Mapping
 
 import numpy as np
@@ -12,10 +11,11 @@ import numpy as np
 from .. import syntax as s
 from .evaluate import Evaluator
 from ..shapes import Shape
+from ..frozen import Record, record
 
 
-@dataclass(frozen=True)
-class Gradient:
+@record
+class Gradient(Record):
     """A true gradient: the whole array, or its projections on random directions."""
     full: np.ndarray | None = None
     projections: np.ndarray | None = None  # (K,) directional derivatives

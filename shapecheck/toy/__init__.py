@@ -12,7 +12,7 @@ May import: everything below the check stage; never `check`, `session`.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import Mapping
 
 import numpy as np
@@ -23,6 +23,7 @@ from ..shapes import Mismatch, ShapeEnv, infer
 from .chain import Chain, Draw, Scalars, gradient_factor
 from .expand import Expander, grid
 from .scalars import Poly, Unexpandable, entry, entry_text
+from ..frozen import Record, record
 
 DRAWS = 3          # random points every entry is compared at
 TOLERANCE = 1e-9   # relative to the largest entry: both sides are exact arithmetic
@@ -30,8 +31,8 @@ MAX_SIZE = 4       # beyond this an entry's expression no longer reads at a glan
 TOY_SIZE = 2
 
 
-@dataclass(frozen=True)
-class Toy:
+@record
+class Toy(Record):
     """The toy of one formula, as plain data: the lines are (left, right) texts."""
     formula: str
     sizes: Mapping[str, int] = field(default_factory=dict)
