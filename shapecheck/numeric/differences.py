@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import math
 import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from typing import Callable, Mapping
+from typing import TYPE_CHECKING, Callable, Mapping
 
 import numpy as np
 
@@ -360,12 +359,17 @@ class Differentiator:
         return self._directions[name]
 
 
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
+
 _pools: dict[int, ThreadPoolExecutor] = {}
 
 
 def _pool(workers: int) -> ThreadPoolExecutor:
     """One pool of `workers` threads for the process: starting threads for each gradient
-    took about a millisecond, a twentieth of a forward pass at 2048/1024/10/256."""
+    took about a millisecond, a twentieth of a forward pass at 2048/1024/10/256. (Imported
+    here: a check of small sizes runs its one batch on the caller's thread.)"""
+    from concurrent.futures import ThreadPoolExecutor
     if workers not in _pools:
         _pools[workers] = ThreadPoolExecutor(workers, thread_name_prefix="shapecheck-batches")
     return _pools[workers]
