@@ -2,11 +2,11 @@
 
 Python 3.11 compiles each method a dataclass generates when its class is made: six for a
 frozen one, about 0.4 ms a class, which every start-up pays for the forty-odd classes a
-check loads (a tenth of the command's own time). `@record` makes a frozen dataclass that
-compiles only the methods built from its fields' names (`__init__`, and the frozen
-`__setattr__` and `__delattr__`); equality, hash and repr come from `Record`, written once
-over the fields, with dataclasses' meaning: equal when of the same class with equal
-compared fields, hashed on them, shown as `Name(id='W2', span=(0, 2))`.
+check loads (a fifth of the command's own time). `@record` makes a dataclass that compiles
+only its `__init__`; the rest comes from `Record`, written once over the fields, with a
+frozen dataclass's meaning: equal when of the same class with equal compared fields,
+hashed on them, shown as `Name(id='W2', span=(0, 2))`, and immutable: `__init__` sets
+each field once, and setting or deleting one after that raises FrozenInstanceError.
 
     @record(slots=True)
     class Name(Record):
@@ -15,7 +15,7 @@ compared fields, hashed on them, shown as `Name(id='W2', span=(0, 2))`.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import FrozenInstanceError, dataclass, fields
 
 # per class: the fields compared and hashed, and the fields shown (dataclasses' `compare`
 # and `repr` flags), found once
@@ -37,10 +37,31 @@ def _shown(cls: type) -> tuple[str, ...]:
     return names
 
 
+def _assigned(obj: object, name: str) -> bool:
+    """Whether the instance holds `name` already (in its __dict__, or its slot is filled);
+    a class attribute (a field's default) does not count."""
+    try:
+        return name in object.__getattribute__(obj, "__dict__")
+    except AttributeError:  # a slotted record
+        try:
+            object.__getattribute__(obj, name)
+        except AttributeError:
+            return False
+        return True
+
+
 class Record:
-    """The base of every `@record` class: equality, hash and repr over its fields."""
+    """The base of every `@record` class: immutability, equality, hash and repr."""
 
     __slots__ = ()
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if _assigned(self, name):  # __init__ sets each field once, and only __init__
+            raise FrozenInstanceError(f"cannot assign to field {name!r}")
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
 
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
@@ -59,10 +80,10 @@ class Record:
 
 
 def record(cls: type | None = None, /, *, slots: bool = False):
-    """`@record` or `@record(slots=True)`: `cls`, a subclass of Record, made a frozen
-    dataclass whose equality, hash and repr are Record's."""
+    """`@record` or `@record(slots=True)`: `cls`, a subclass of Record, made a dataclass
+    whose immutability, equality, hash and repr are Record's."""
     def make(cls: type) -> type:
         if not issubclass(cls, Record):
             raise TypeError(f"@record class {cls.__qualname__} must derive from Record")
-        return dataclass(frozen=True, eq=False, repr=False, slots=slots)(cls)
+        return dataclass(eq=False, repr=False, slots=slots)(cls)
     return make if cls is None else make(cls)

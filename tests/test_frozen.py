@@ -61,3 +61,12 @@ def test_a_record_must_derive_from_record():
         @record
         class Loose:
             x: int
+
+
+def test_a_record_without_slots_is_frozen_too():
+    o = Other(1)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        o.y = 3  # y has a default (a class attribute): set by __init__ all the same
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        del o.x
+    assert dataclasses.replace(o, y=4) == Other(1, 4) and o == Other(1, 0)
