@@ -16,10 +16,10 @@ from .columns import column
 from .textbooks import BARE, LAYER_BASES, NIELSEN_NAMES, PARENTHESISED, textbook_base
 
 
-# The parse markers below live only while a tree is built: never compared, hashed or
-# changed, so they are plain slotted classes (a frozen dataclass with __eq__ and __hash__
-# costs twice as much to create, and every start-up creates them)
-@dataclass(slots=True, eq=False)
+# The parse markers below live only while a tree is built: never compared, hashed, changed
+# or shown, so they are plain slotted classes with only an __init__ (each method a
+# dataclass generates is compiled when the class is made, and every start-up makes them)
+@dataclass(slots=True, eq=False, repr=False)
 class _Attribute:
     """`obj.name` before we know whether it is a call, an index or a mistake."""
     obj: object
@@ -27,7 +27,7 @@ class _Attribute:
     span: s.Span
 
 
-@dataclass(slots=True, eq=False)
+@dataclass(slots=True, eq=False, repr=False)
 class _Function:
     """A function LaTeX writes as a command (`\\sigma`, `\\log`, `\\operatorname{relu}`),
     waiting for its argument."""
@@ -38,7 +38,7 @@ class _Function:
     limits: object = None  # \sum_{i=1}^{m}: its sums.Limits
 
 
-@dataclass(slots=True, eq=False)
+@dataclass(slots=True, eq=False, repr=False)
 class _Odd:
     """What a builder could not make into a node, recorded as written for validate.py to
     word: `kind` is 'mark' (a layer mark on `subject`), 'star' (^* on it), 'accent' (an
@@ -52,7 +52,7 @@ class _Odd:
     readings: tuple = ()  # 'readings': the ways a textbook's name may be read
 
 
-@dataclass(slots=True, eq=False)
+@dataclass(slots=True, eq=False, repr=False)
 class _LayerMark:
     """A layer mark as the grammar read it: `[l - 1]T` has the layer 'l-1' (its tokens, no
     spaces), written 'l - 1', `number` False, and a transpose; `named_end` ends its `]`."""
@@ -64,7 +64,7 @@ class _LayerMark:
     span: s.Span
 
 
-@dataclass(slots=True, eq=False)
+@dataclass(slots=True, eq=False, repr=False)
 class _Gradient:
     """The gradient of an expression, `\\frac{\\partial a^T X b}{\\partial X}` or the operator
     `\\frac{\\partial}{\\partial X} Tr(AXB)`: read only as a left side, the name `name` (dX)
@@ -74,7 +74,7 @@ class _Gradient:
     span: s.Span
 
 
-@dataclass(slots=True, eq=False)
+@dataclass(slots=True, eq=False, repr=False)
 class _TextbookLayer:
     """A layer as a textbook prints it: Nielsen's bare `^{l+1}` (style BARE), Goodfellow's
     and d2l's `^{(k)}` (PARENTHESISED); `layer` its tokens without spaces, `number` whether
@@ -85,7 +85,7 @@ class _TextbookLayer:
     style: str
 
 
-@dataclass(slots=True, eq=False)
+@dataclass(slots=True, eq=False, repr=False)
 class _Primed:
     """`g'`, `g^{[1]\\prime}` before we know what follows: a bracket makes it a derivative
     (`g'(z)`), anything else a transpose (MATLAB's `X'`)."""

@@ -26,7 +26,7 @@ NAMESPACES = {"np", "numpy"}  # numpy's: `np.einsum` is the function einsum
 Problem = "tuple[str, s.Span] | None"  # a message and where it points
 
 
-@dataclass(slots=True, eq=False)  # a parse marker, as notation's: never compared
+@dataclass(slots=True, eq=False, repr=False)  # a parse marker, as notation's: never compared
 class Refused:
     """A part of the formula the language does not read, standing in for its node."""
     message: str
