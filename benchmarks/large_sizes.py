@@ -46,10 +46,11 @@ SIZES = [(3, 4, 2, 5), (64, 32, 10, 16), (784, 128, 10, 64), (1024, 512, 10, 128
          (2048, 1024, 10, 256)]
 
 
-def run(argv: list[str]) -> tuple[float, int]:
+def run(argv: list[str], env: dict | None = None) -> tuple[float, int]:
     """Wall time (s) and exit status of one command."""
     start = time.perf_counter()
-    status = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+    status = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env=env).returncode
     return time.perf_counter() - start, status
 
 
@@ -184,16 +185,19 @@ def main():
     print(f"1. the README's first command ({' '.join(ONE)}); the six course formulas at "
           f"{'/'.join(map(str, mnist))} in one call, and with the "
           f"wrong {WRONG!r}; medians of {args.runs} runs, alternately")
-    timings = {"import": [], "one": [], "six": [], "six+wrong": []}
+    timings = {"import": [], "import, one BLAS thread": [], "one": [], "six": [], "six+wrong": []}
     for _ in range(args.runs):  # alternately, so that load on the machine hits all alike
         timings["import"].append(run(imports)[0])
+        timings["import, one BLAS thread"].append(run(imports, ONE_THREAD)[0])
         timings["one"].append(run([args.cmd, *ONE])[0])
         timings["six"].append(run([args.cmd, *COURSE, *size_args(mnist)])[0])
         timings["six+wrong"].append(run([args.cmd, *COURSE, WRONG, *size_args(mnist)])[0])
     base = statistics.median(timings["import"])
-    for name, values in timings.items():
+    single = statistics.median(timings["import, one BLAS thread"])
+    for name, values in timings.items():  # the command runs BLAS on one thread: like for like
         median = statistics.median(values)
-        print(f"   {name:10s} {median * 1000:7.0f} ms   {median / base:4.2f} x import")
+        print(f"   {name:24s} {median * 1000:7.0f} ms   {median / base:4.2f} x import   "
+              f"{median / single:4.2f} x import on one BLAS thread")
 
     print(f"\n2. sweep: the six and the wrong one in one call, each run beside a run at course "
           f"sizes ({'/'.join(map(str, SIZES[0]))}) and a plain numpy forward pass (median of 5), "
@@ -202,8 +206,8 @@ def main():
         gradcheck_seconds(SIZES[0], fast=True)  # torch warmed up once; its import not counted
     print("| n0/n1/n2/m | command | plain forward pass | command in passes | extra over course "
           "sizes, in passes | forward pass, one BLAS thread | extra, in those | peak memory | "
-          "gradcheck fast_mode | gradcheck full |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+          "gradcheck fast_mode | in passes | gradcheck full |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     course = [args.cmd, *COURSE, WRONG, *size_args(SIZES[0])]
     for sizes in SIZES:
         argv = [args.cmd, *COURSE, WRONG, *size_args(sizes)]
@@ -227,7 +231,8 @@ def main():
               f"{seconds / forward:.0f} | {extra:.1f} | {single * 1000:.2f} ms | "
               f"{extra_single:.1f} | "
               f"{'?' if peak is None else f'{peak:.0f}'} MB | "
-              f"{_seconds(fast)} | {_seconds(full)} |")
+              f"{_seconds(fast)} | {'' if fast is None else f'{fast / forward:.1f}'} | "
+              f"{_seconds(full)} |")
     # in a process of its own, with one BLAS thread as the command has
     subprocess.run([sys.executable, __file__, "--per-formula"], env=ONE_THREAD, check=True)
     if args.gradcheck and fast is None:
