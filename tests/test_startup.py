@@ -19,13 +19,13 @@ SIZES = ["--n0", "3", "--n1", "4", "--m", "5"]
 # modules for other paths only: notes files (markdown-it), did-you-mean (difflib), --json,
 # derivations and the chain rule (calculus), repairs and hints (advice), --toy, the progress
 # bar (a terminal only), the tests' own hypothesis, importlib.resources (the grammar is
-# found by its path), a wrong formula's diagnosis (and the factors it names), and the
-# library's result types (display) and array sizes (arrays)
+# found by its path), a wrong formula's diagnosis (and the factors it names), the library's
+# result types (display) and array sizes (arrays), and the thread pool of large sizes
 NOT_FOR_ONE_FORMULA = ["markdown_it", "mdit_py_plugins", "difflib", "json", "hypothesis",
                        "importlib.resources", "shapecheck.calculus", "shapecheck.advice",
                        "shapecheck.notes", "shapecheck.toy", "shapecheck.progress", "rich.table",
                        "rich.progress", "shapecheck.diagnosis", "shapecheck.models.factors",
-                       "shapecheck.display", "shapecheck.arrays"]
+                       "shapecheck.display", "shapecheck.arrays", "concurrent.futures"]
 
 _PROBE = """
 import sys
