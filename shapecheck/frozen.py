@@ -6,7 +6,8 @@ check loads (a fifth of the command's own time). `@record` makes a dataclass tha
 only its `__init__`; the rest comes from `Record`, written once over the fields, with a
 frozen dataclass's meaning: equal when of the same class with equal compared fields,
 hashed on them, shown as `Name(id='W2', span=(0, 2))`, and immutable: `__init__` sets
-each field once, and setting or deleting one after that raises FrozenInstanceError.
+each field once, and setting a field again, any other attribute, or deleting one raises
+FrozenInstanceError.
 
     @record(slots=True)
     class Name(Record):
@@ -17,10 +18,18 @@ from __future__ import annotations
 
 from dataclasses import FrozenInstanceError, dataclass, fields
 
-# per class: the fields compared and hashed, and the fields shown (dataclasses' `compare`
-# and `repr` flags), found once
+# per class: its fields, the fields compared and hashed, and the fields shown
+# (dataclasses' `compare` and `repr` flags), found once
+_FIELDS: dict[type, frozenset[str]] = {}
 _COMPARED: dict[type, tuple[str, ...]] = {}
 _SHOWN: dict[type, tuple[str, ...]] = {}
+
+
+def _fields(cls: type) -> frozenset[str]:
+    names = _FIELDS.get(cls)
+    if names is None:
+        names = _FIELDS[cls] = frozenset(f.name for f in fields(cls))
+    return names
 
 
 def _compared(cls: type) -> tuple[str, ...]:
@@ -56,7 +65,8 @@ class Record:
     __slots__ = ()
 
     def __setattr__(self, name: str, value: object) -> None:
-        if _assigned(self, name):  # __init__ sets each field once, and only __init__
+        # __init__ sets each field once; nothing else is ever set
+        if name not in _fields(self.__class__) or _assigned(self, name):
             raise FrozenInstanceError(f"cannot assign to field {name!r}")
         object.__setattr__(self, name, value)
 

@@ -69,4 +69,6 @@ def test_a_record_without_slots_is_frozen_too():
         o.y = 3  # y has a default (a class attribute): set by __init__ all the same
     with pytest.raises(dataclasses.FrozenInstanceError):
         del o.x
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        o.extra = 1  # not a field: a frozen dataclass refuses it too
     assert dataclasses.replace(o, y=4) == Other(1, 4) and o == Other(1, 0)
