@@ -2,12 +2,13 @@
 
 Python 3.11 compiles each method a dataclass generates when its class is made: six for a
 frozen one, about 0.4 ms a class, which every start-up pays for the forty-odd classes a
-check loads (a fifth of the command's own time). `@record` makes a dataclass that compiles
-only its `__init__`; the rest comes from `Record`, written once over the fields, with a
-frozen dataclass's meaning: equal when of the same class with equal compared fields,
-hashed on them, shown as `Name(id='W2', span=(0, 2))`, and immutable: `__init__` sets
-each field once, and setting a field again, any other attribute, or deleting one raises
-FrozenInstanceError.
+check loads. `@record` makes a frozen dataclass that compiles only the methods that must
+know its fields to be fast (`__init__`, which sets them past the frozen guard, and that
+guard, `__setattr__` and `__delattr__`); equality, hash and repr come from `Record`,
+written once over the fields, with dataclasses' meaning: equal when of the same class with
+equal compared fields (as tuples), hashed on them, shown as `Name(id='W2', span=(0, 2))`.
+(A shared guard would save two more compilations a class, but an `__init__` that goes
+through a Python `__setattr__` made each formula of a notes file a fifth slower.)
 
     @record(slots=True)
     class Name(Record):
@@ -16,27 +17,26 @@ FrozenInstanceError.
 """
 from __future__ import annotations
 
-from dataclasses import FrozenInstanceError, dataclass, fields
+from dataclasses import dataclass, fields
+from operator import attrgetter
+from typing import Callable
 
-# per class: its fields, the fields compared and hashed, and the fields shown
-# (dataclasses' `compare` and `repr` flags), found once
-_FIELDS: dict[type, frozenset[str]] = {}
-_COMPARED: dict[type, tuple[str, ...]] = {}
+# per class: the tuple of its compared fields (dataclasses' `compare` flag), read by one
+# attrgetter, and the names of the fields shown (`repr`), found once
+_KEYS: dict[type, Callable[[object], tuple]] = {}
 _SHOWN: dict[type, tuple[str, ...]] = {}
 
 
-def _fields(cls: type) -> frozenset[str]:
-    names = _FIELDS.get(cls)
-    if names is None:
-        names = _FIELDS[cls] = frozenset(f.name for f in fields(cls))
-    return names
-
-
-def _compared(cls: type) -> tuple[str, ...]:
-    names = _COMPARED.get(cls)
-    if names is None:
-        names = _COMPARED[cls] = tuple(f.name for f in fields(cls) if f.compare)
-    return names
+def _key_of(cls: type) -> Callable[[object], tuple]:
+    key = _KEYS.get(cls)
+    if key is None:
+        names = [f.name for f in fields(cls) if f.compare]
+        if len(names) > 1:
+            key = attrgetter(*names)
+        else:  # attrgetter of one name gives the value itself, not a 1-tuple
+            key = (lambda obj, get=attrgetter(*names): (get(obj),)) if names else (lambda obj: ())
+        _KEYS[cls] = key
+    return key
 
 
 def _shown(cls: type) -> tuple[str, ...]:
@@ -46,43 +46,19 @@ def _shown(cls: type) -> tuple[str, ...]:
     return names
 
 
-def _assigned(obj: object, name: str) -> bool:
-    """Whether the instance holds `name` already (in its __dict__, or its slot is filled);
-    a class attribute (a field's default) does not count."""
-    try:
-        return name in object.__getattribute__(obj, "__dict__")
-    except AttributeError:  # a slotted record
-        try:
-            object.__getattribute__(obj, name)
-        except AttributeError:
-            return False
-        return True
-
-
 class Record:
-    """The base of every `@record` class: immutability, equality, hash and repr."""
+    """The base of every `@record` class: equality, hash and repr over its fields."""
 
     __slots__ = ()
-
-    def __setattr__(self, name: str, value: object) -> None:
-        # __init__ sets each field once; nothing else is ever set
-        if name not in _fields(self.__class__) or _assigned(self, name):
-            raise FrozenInstanceError(f"cannot assign to field {name!r}")
-        object.__setattr__(self, name, value)
-
-    def __delattr__(self, name: str) -> None:
-        raise FrozenInstanceError(f"cannot delete field {name!r}")
 
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
             return NotImplemented
-        return self._key() == other._key()  # as tuples, as dataclasses compare
+        key = _key_of(self.__class__)
+        return key(self) == key(other)
 
     def __hash__(self) -> int:
-        return hash(self._key())
-
-    def _key(self) -> tuple:
-        return tuple(getattr(self, name) for name in _compared(self.__class__))
+        return hash(_key_of(self.__class__)(self))
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in _shown(self.__class__))
@@ -90,10 +66,10 @@ class Record:
 
 
 def record(cls: type | None = None, /, *, slots: bool = False):
-    """`@record` or `@record(slots=True)`: `cls`, a subclass of Record, made a dataclass
-    whose immutability, equality, hash and repr are Record's."""
+    """`@record` or `@record(slots=True)`: `cls`, a subclass of Record, made a frozen
+    dataclass whose equality, hash and repr are Record's."""
     def make(cls: type) -> type:
         if not issubclass(cls, Record):
             raise TypeError(f"@record class {cls.__qualname__} must derive from Record")
-        return dataclass(eq=False, repr=False, slots=slots)(cls)
+        return dataclass(frozen=True, eq=False, repr=False, slots=slots)(cls)
     return make if cls is None else make(cls)

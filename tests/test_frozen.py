@@ -72,3 +72,14 @@ def test_a_record_without_slots_is_frozen_too():
     with pytest.raises(dataclasses.FrozenInstanceError):
         o.extra = 1  # not a field: a frozen dataclass refuses it too
     assert dataclasses.replace(o, y=4) == Other(1, 4) and o == Other(1, 0)
+
+
+@record
+class Single(Record):
+    x: object
+
+
+def test_a_record_of_one_field_compares_and_hashes_on_it():
+    assert Single(1) == Single(1) and Single(1) != Single(2)
+    assert hash(Single((1, 2))) == hash(Single((1, 2)))
+    assert {Single(1): "a"}[Single(1)] == "a"
