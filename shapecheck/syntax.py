@@ -6,7 +6,7 @@ message can point back into it, whatever notation the formula was written in.
 from __future__ import annotations
 
 from dataclasses import field, fields, replace
-from typing import Iterator, Union
+from typing import Callable, Iterator, Union
 
 from .frozen import Record, record
 
@@ -161,11 +161,16 @@ def _child_fields(node: Node) -> tuple[str, ...]:
     return names
 
 
+def _nodes_in(value: object) -> bool:
+    """Whether a field's value is a tuple of sub-nodes (an argument list), not of numbers."""
+    return isinstance(value, tuple) and bool(value) and not isinstance(value[0], int)
+
+
 def children(node: Node) -> Iterator[Node]:
     """The direct sub-nodes of `node`, in source order."""
     for name in _child_fields(node):
         value = getattr(node, name)
-        if isinstance(value, tuple) and value and not isinstance(value[0], int):
+        if _nodes_in(value):
             yield from value
         elif hasattr(value, "span"):
             yield value
@@ -180,37 +185,33 @@ def walk(node: Node) -> Iterator[Node]:
         pending.extend(reversed(tuple(children(node))))
 
 
+def _rebuilt(node: Node, visit: Callable[[Node], Node], changes: dict | None = None) -> Node:
+    """`node` with `visit` applied to each direct sub-node, and `changes` to its fields: a
+    copy only where something changed, else `node` itself."""
+    changes = dict(changes or {})
+    for name in _child_fields(node):
+        value = getattr(node, name)
+        if _nodes_in(value):
+            items = tuple(visit(v) for v in value)
+            if any(a is not b for a, b in zip(items, value)):
+                changes[name] = items
+        elif hasattr(value, "span"):
+            visited = visit(value)
+            if visited is not value:
+                changes[name] = visited
+    return replace(node, **changes) if changes else node
+
+
 def substitute(node: Node, old: Node, new: Node) -> Node:
     """A copy of `node` with the sub-node `old` (by identity) replaced by `new`."""
     if node is old:
         return new
-    changes = {}
-    for f in fields(node):
-        value = getattr(node, f.name)
-        if isinstance(value, tuple) and value and not isinstance(value[0], int):
-            items = tuple(substitute(v, old, new) for v in value)
-            if any(a is not b for a, b in zip(items, value)):
-                changes[f.name] = items
-        elif hasattr(value, "span") and f.name != "span":
-            replaced = substitute(value, old, new)
-            if replaced is not value:
-                changes[f.name] = replaced
-    return replace(node, **changes) if changes else node
+    return _rebuilt(node, lambda child: substitute(child, old, new))
 
 
 def rename(node: Node, names: dict[str, str]) -> Node:
     """A copy of `node` with names (variables and called functions) renamed."""
-    changes = {}
-    for f in fields(node):
-        value = getattr(node, f.name)
-        if f.name in ("id", "func") and value in names:
-            changes[f.name] = names[value]
-        elif isinstance(value, tuple) and value and not isinstance(value[0], int):
-            items = tuple(rename(v, names) for v in value)
-            if any(a is not b for a, b in zip(items, value)):
-                changes[f.name] = items
-        elif hasattr(value, "span") and f.name != "span":
-            renamed = rename(value, names)
-            if renamed is not value:
-                changes[f.name] = renamed
-    return replace(node, **changes) if changes else node
+    renamed = {field_name: names[value] for field_name in ("id", "func")
+               if field_name in _child_fields(node)
+               and (value := getattr(node, field_name)) in names}
+    return _rebuilt(node, lambda child: rename(child, names), renamed)
