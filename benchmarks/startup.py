@@ -22,22 +22,23 @@ import sys
 import tempfile
 import time
 
+# the command runs BLAS on one thread (shapecheck/__main__.py); the import line as the issue
+# states it starts numpy's default threads, whose start-up cost varies between machines and
+# loads, so the same line on one thread (large_sizes' environment) is measured beside it:
+# the like-for-like figure (this folder is on the script's path)
+from large_sizes import ONE_THREAD
+
 ONE = ["dZ1 = W2.T @ dZ2 * g1'(Z1)", "--n0", "3", "--n1", "4", "--m", "5"]
 IMPORTS = "import numpy, rich, click, lark"
 BAR = 1.35
 
 
-# the command runs BLAS on one thread (shapecheck/__main__.py); the import line as the issue
-# states it starts numpy's default threads, whose start-up cost varies between machines and
-# loads, so the same line on one thread is measured beside it: the like-for-like figure
-ONE_THREAD = {name: "1" for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
-
-
 def run(argv: list[str], cwd: str, env: dict | None = None) -> tuple[float, float]:
-    """Wall time and CPU time (user + system) of one command, in seconds."""
+    """Wall time and CPU time (user + system) of one command, in seconds (`env`: the whole
+    environment, else this one's)."""
     start = time.perf_counter()
     child = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                             env={**os.environ, **env} if env else None)
+                             env=env)
     _, status, usage = os.wait4(child.pid, 0)
     wall = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:

@@ -37,11 +37,11 @@ from typing import Callable, Iterable, Mapping, Sequence
 import numpy as np
 
 from .errors import BadOptionError
+from .frozen import Record, record
 from .models.factors import inverse, name_of, with_values
 from .numeric.differences import relative_error
 from .numeric.margins import step_for
 from .result import Result, show
-from .frozen import Record, record
 
 Dims = tuple  # of whole numbers and size names
 

@@ -32,6 +32,7 @@ import numpy as np
 from .check import pick_defaults
 from .diagnosis import across_layers
 from .errors import ShapecheckError
+from .frozen import Record, record
 from .language.indices import (Apply, Partial, Sum, Sym, free_indices,
                                operator_form, read_member, written_with_indices)
 from .language.textbooks import nielsen_layers
@@ -40,7 +41,6 @@ from .models.binding import gradients_read, output_activation, starred
 from .models.model import OPEN_ACTIVATIONS
 from .numeric import indexed
 from .result import Network, Result, Source
-from .frozen import Record, record
 
 
 @record

@@ -412,8 +412,6 @@ def _used(sizes: Mapping[str, int], model: Model) -> dict[str, int]:
     return {k: sizes[k] for k in keys if k in sizes}
 
 
-
-
 def refuse_unknown_functions(eq: s.Equation, model: Model) -> None:
     """A called name is a known function, one of the model's, or an open activation (a
     single letter: `g1`, `f`); any other is refused, with the closest known names (SPEC)."""

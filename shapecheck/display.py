@@ -17,8 +17,8 @@ from rich.console import Console, ConsoleOptions, RenderResult
 from rich.text import Text
 
 from . import report
-from .result import Result
 from .frozen import record
+from .result import Result
 
 # a notebook's output area: the report laid out as an --html picture is (at most 100 columns)
 _HTML = ('<pre style="font-family:Menlo,\'DejaVu Sans Mono\',Consolas,\'Courier New\',monospace;'

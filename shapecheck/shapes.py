@@ -13,10 +13,10 @@ from typing import Iterable, Mapping
 from . import functions
 from . import syntax as s
 from .errors import UnknownNameError
+from .frozen import Record, record
 from .functions import broadcast
 from .language.printer import to_numpy
 from .result import Operand, Shape, show  # plain data, shared with the report
-from .frozen import Record, record
 
 
 @record

@@ -20,9 +20,9 @@ import re
 from typing import Iterable, Iterator, Mapping
 
 from .. import functions, syntax as s
+from ..frozen import Record, record
 from ..language.parse import parse_equation
 from ..language.printer import precedence
-from ..frozen import Record, record
 
 _MATRIX = ("@", s.JUXTAPOSE, s.CDOT, s.TIMES)  # the operators that multiply matrices
 _POSTFIX = 6                                   # printer's level of `A.T`: binds tightest

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from .. import syntax as s
 from ..errors import ShapecheckError
+from ..frozen import Record, record
 from ..language.printer import to_numpy
 from ..shapes import Inference, Mismatch, Shape, ShapeEnv, show
-from ..frozen import Record, record
 
 
 @record

@@ -11,10 +11,10 @@ from typing import Mapping
 
 from .. import functions
 from .. import syntax as s
+from ..frozen import Record, record
 from ..functions import Underivable, call  # noqa: F401 (the calculus stage's names for them)
 from ..functions.rules import name, neg, num, op, tr  # noqa: F401 (name: for derive, pairing)
 from ..shapes import Shape
-from ..frozen import Record, record
 
 
 @record

@@ -16,6 +16,7 @@ from typing import Iterable
 
 from .. import syntax as s
 from .chain import Underivable
+from ..frozen import Record, record
 from ..functions import known
 from ..models.model import Model
 from ..models.names import (GENERIC_FUNCTION, GENERIC_NAMES, at_layer, generic_names,
@@ -23,7 +24,6 @@ from ..models.names import (GENERIC_FUNCTION, GENERIC_NAMES, at_layer, generic_n
                             single_example)
 from ..language.printer import to_numpy
 from .walk import Chain, Step, model_sizes
-from ..frozen import Record, record
 
 __all__ = ["Derivation", "Step", "Underivable", "derive", "derive_name"]
 

@@ -14,13 +14,13 @@ from typing import Mapping
 
 from .. import syntax as s
 from ..errors import ShapecheckError, UnknownNameError
+from ..frozen import Record, record
 from ..models.model import Model
 from ..models.names import gradient_name, role, single_example
 from ..result import Operand, Result, show
 from ..shapes import Mismatch, Shape, infer
 from .derive import Derivation, derive
 from .walk import Step
-from ..frozen import Record, record
 
 
 @record

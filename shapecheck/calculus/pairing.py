@@ -13,11 +13,11 @@ from fractions import Fraction
 from .. import functions
 from .. import syntax as s
 from .chain import name, op
+from ..frozen import Record, record
 from ..models.model import Model
 from ..language.printer import to_numpy
 from ..shapes import Shape
 from .simplify import ONE, Coef, Simplifier, coefficient_node
-from ..frozen import Record, record
 
 
 @record

@@ -14,8 +14,8 @@ from typing import Callable
 
 from .. import syntax as s
 from .. import functions
-from ..language.printer import to_numpy
 from ..frozen import Record, record
+from ..language.printer import to_numpy
 
 NOWHERE = (0, 0)
 _CHAIN = ("@", "*", "/")          # one precedence level, left to right

@@ -15,13 +15,13 @@ from .. import syntax as s
 from .chain import Site, call, is_constant, local, name, num, op, operands, trivial
 from ..errors import ShapecheckError
 from .. import functions
+from ..frozen import Record, record
 from ..models.model import Model
 from ..models.names import gradient_name
 from .pairing import Pairing, pairings
 from ..language.printer import to_numpy
 from ..shapes import Mismatch, Shape, ShapeEnv, infer, show
 from .simplify import ONE, Coef, Simplifier, coefficient_node
-from ..frozen import Record, record
 
 _FRESH = ("U", "V", "P", "Q", "R", "S", "K", "E", "F", "G", "H")
 
@@ -34,7 +34,6 @@ class Step(Record):
     gradient: str   # "dW = H.T @ dU"
     rule: str       # "for a product P = M @ N, dN = M.T @ dP"
     shapes: str     # "H.T is (h, 1), dU is (1, y), so dW is (h, y) like W"
-
 
 
 @dataclass

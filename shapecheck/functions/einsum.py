@@ -11,9 +11,9 @@ import re
 import numpy as np
 
 from .. import syntax as s
+from ..frozen import Record, record
 from .record import Function, call
 from .rules import NOWHERE, Shape, ShapeCall, show, whole
-from ..frozen import Record, record
 
 _OPERANDS = 8  # the most operands read
 

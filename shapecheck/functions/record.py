@@ -8,8 +8,8 @@ from __future__ import annotations
 from typing import Callable, Container
 
 from .. import syntax as s
-from .rules import NOWHERE, Shape, ShapeCall
 from ..frozen import Record, record
+from .rules import NOWHERE, Shape, ShapeCall
 
 
 @record

@@ -8,10 +8,10 @@ from dataclasses import replace
 import numpy as np
 
 from .. import syntax as s
+from ..frozen import Record, record
 from .record import Function, call
 from .rules import (Shape, ShapeCall, Underivable, constant_int, first, name, num, op,
                     stacked_axis, tr)
-from ..frozen import Record, record
 
 
 # -- the one argument reader

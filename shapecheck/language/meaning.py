@@ -22,10 +22,10 @@ from .. import functions
 from .. import syntax as s
 from ..errors import FormulaSyntaxError, UnknownNameError
 from .columns import COLUMN, EXAMPLE_COLUMN, SUMMED, VECTORISED, NotVectorised, Vectorising
+from ..frozen import Record, record
 from .printer import to_numpy
 from .sums import ANOTHER_AXIS, AXIS_SUM, EXAMPLE_INDEX, EXAMPLE_SUM, Examples, written
 from .textbooks import D2L_PROD, PROD_NOTE
-from ..frozen import Record, record
 
 # names that are never split into variables
 _CONSTANTS = {"True", "False", "None"}

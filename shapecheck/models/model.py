@@ -11,10 +11,10 @@ from typing import Iterable, Mapping
 from .. import functions
 from .. import syntax as s
 from ..errors import ModelError, UnknownNameError
+from ..frozen import Record, record
 from ..language.meaning import lower
 from ..language.parse import parse_equation
 from ..shapes import Mismatch, Shape, ShapeEnv, infer, show
-from ..frozen import Record, record
 
 # every open activation is checked with each of these (the table's choice)
 OPEN_ACTIVATIONS = functions.open_activations()

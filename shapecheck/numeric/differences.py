@@ -19,13 +19,13 @@ import numpy as np
 
 from ..errors import ShapecheckError
 from .evaluate import BaseValues, Shared
+from ..frozen import Record, record
 from .margins import (EDGE_DIRECTIONS, EDGE_MARGIN, KINK_MARGIN, closest_edge, edge_margin,
                       edge_moves_of, kink_margin, perturbed_evaluator, scale_of, step_for)
 from ..models.model import Model
 from .gradient import Gradient, norm as _norm
 from .memo import per_seed
 from .structured import LowRank, Patch
-from ..frozen import Record, record
 
 STACK_BUDGET_BYTES = 256 * 2**20    # the largest stacked array a perturbation batch may make
 BATCH_BYTES = 2 * 2**20             # the size of stacked array that numpy handles fastest

@@ -10,8 +10,8 @@ import numpy as np
 
 from .. import syntax as s
 from .evaluate import Evaluator
-from ..shapes import Shape
 from ..frozen import Record, record
+from ..shapes import Shape
 
 
 @record

@@ -19,11 +19,11 @@ import numpy as np
 
 from .. import syntax as s
 from ..errors import ShapecheckError
+from ..frozen import Record, record
 from ..shapes import Mismatch, ShapeEnv, infer
 from .chain import Chain, Draw, Scalars, gradient_factor
 from .expand import Expander, grid
 from .scalars import Poly, Unexpandable, entry, entry_text
-from ..frozen import Record, record
 
 DRAWS = 3          # random points every entry is compared at
 TOLERANCE = 1e-9   # relative to the largest entry: both sides are exact arithmetic
